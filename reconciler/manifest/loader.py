@@ -1,0 +1,270 @@
+"""Find, read and check manifests: every problem in every file, reported in one run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from reconciler.errors import Problems
+from reconciler.manifest.messages import explain
+from reconciler.manifest.models import (
+    API_VERSION,
+    Config,
+    Spec,
+    TaskingOrderManifest,
+    default_config,
+)
+from reconciler.manifest.resolve import merge_defaults, resolve_spec
+from reconciler.manifest.yamlfile import Document, YamlSyntaxError, read_documents
+from reconciler.spec.desired import DesiredOrder, Source
+
+CONFIG_NAMES = ("clearsky.yaml", "clearsky.yml")
+_SKIPPED_DIRS = {".git", ".clearsky", "node_modules", ".venv", "__pycache__"}
+
+
+@dataclass(frozen=True)
+class Manifests:
+    """What the manifests ask for, with the configuration that applies to them."""
+
+    root: Path
+    config: Config
+    config_file: Path | None
+    orders: tuple[DesiredOrder, ...]
+    files: tuple[Path, ...]
+
+    def digest(self) -> str:
+        """sha256 over what the manifests mean (not how they are formatted) and the config."""
+        rows = [
+            [o.name, o.spec.fingerprint, dict(o.labels), o.prevent_cancel, o.create_before_cancel]
+            for o in sorted(self.orders, key=lambda o: o.name)
+        ]
+        body = {"orders": rows, "config": self.config.model_dump(mode="json", by_alias=True)}
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def find_config(start: Path) -> Path | None:
+    """clearsky.yaml in `start` (a folder, or a file's folder) or the nearest parent."""
+    folder = start.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        for name in CONFIG_NAMES:
+            if (candidate / name).is_file():
+                return candidate / name
+    return None
+
+
+def load(paths: Sequence[str | Path] = (".",)) -> Manifests:
+    """Load every manifest under `paths`; raises ManifestError listing every problem."""
+    problems = Problems()
+    given = [Path(p) for p in (paths or (".",))]
+    for path in given:
+        if not path.exists():
+            problems.add(display(path), 0, "", "", "no such file or folder")
+    problems.raise_if_any()
+    config_file = find_config(given[0])
+    config = _load_config(config_file, problems) if config_file else default_config()
+    root = config_file.parent.resolve() if config_file else _root_of(given[0])
+    files = sorted(set(discover(given)))
+    defaults = config.defaults.model_dump(by_alias=True, exclude_none=True, mode="python")
+    orders: list[DesiredOrder] = []
+    names: list[tuple[str, Source]] = []
+    for file in files:
+        orders.extend(_load_file(file, root, defaults, problems, names))
+    _check_unique_names(names, problems)
+    problems.raise_if_any()
+    return Manifests(root, config, config_file, tuple(orders), tuple(files))
+
+
+def _root_of(path: Path) -> Path:
+    resolved = path.resolve()
+    return resolved if resolved.is_dir() else resolved.parent
+
+
+def discover(paths: Sequence[Path]) -> Iterator[Path]:
+    """Manifest files: files given directly, and *.yaml/*.yml below folders (clearsky.yaml aside)."""
+    for path in paths:
+        if path.is_file():
+            if path.name not in CONFIG_NAMES:
+                yield path
+            continue
+        for folder, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+            for name in sorted(names):
+                if name.endswith((".yaml", ".yml")) and name not in CONFIG_NAMES:
+                    yield Path(folder) / name
+
+
+def display(path: Path) -> str:
+    """A path as the user would write it: relative to the working folder where possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read(file: Path, problems: Problems) -> list[Document] | None:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.add(display(file), 0, "", "", "not UTF-8 text")
+        return None
+    except OSError as exc:
+        problems.add(display(file), 0, "", "", f"cannot read: {exc.strerror}")
+        return None
+    try:
+        return list(read_documents(text))
+    except YamlSyntaxError as exc:
+        where = f" (column {exc.column})" if exc.column else ""
+        problems.add(display(file), exc.line, "", "", f"YAML syntax error: {exc}{where}")
+        return None
+
+
+def _load_config(file: Path, problems: Problems) -> Config:
+    documents = [d for d in _read(file, problems) or [] if d.value is not None]
+    if len(documents) != 1 or not isinstance(documents[0].value, dict):
+        if documents:
+            problems.add(display(file), documents[0].line, "", "",
+                         "clearsky.yaml must hold exactly one mapping of kind Config")
+        return default_config()
+    document = documents[0]
+    _report_duplicate_keys(document, file, "", problems)
+    value = document.value
+    if value.get("kind") != "Config":
+        problems.add(display(file), document.line_of(["kind"]), "", "kind",
+                     f"expected kind Config in clearsky.yaml, found {value.get('kind')!r}")
+        return default_config()
+    try:
+        return Config.model_validate(value)
+    except ValidationError as error:
+        for loc, message in explain(Config, error):
+            problems.add(display(file), document.line_of(loc), "", _dotted(loc), message)
+    return default_config()
+
+
+def _load_file(
+    file: Path,
+    root: Path,
+    defaults: dict[str, Any],
+    problems: Problems,
+    names: list[tuple[str, Source]],
+) -> Iterator[DesiredOrder]:
+    for document in _read(file, problems) or []:
+        if document.value is None:
+            continue
+        name = _name_of(document.value)
+        if name:
+            names.append((name, Source(display(file), document.line)))
+        order = _load_document(document, file, root, defaults, problems)
+        if order is not None:
+            yield order
+
+
+def _load_document(
+    document: Document, file: Path, root: Path, defaults: dict[str, Any], problems: Problems
+) -> DesiredOrder | None:
+    shown = display(file)
+    value = document.value
+    if not isinstance(value, dict):
+        problems.add(shown, document.line, "", "",
+                     f"a manifest must be a mapping, not a {_yaml_type(value)}")
+        return None
+    name = _name_of(value)
+    _report_duplicate_keys(document, file, name, problems)
+    kind = value.get("kind")
+    if kind != "TaskingOrder":
+        message = ("missing kind; expected TaskingOrder" if kind is None else
+                   "kind Config belongs in clearsky.yaml" if kind == "Config" else
+                   f"unknown kind {kind!r}; expected TaskingOrder")
+        problems.add(shown, document.line_of(["kind"]), name, "kind", message)
+        return None
+    if value.get("apiVersion") != API_VERSION:
+        found = value.get("apiVersion")
+        message = ("missing apiVersion" if found is None else f"unknown apiVersion {found!r}")
+        problems.add(shown, document.line_of(["apiVersion"]), name, "apiVersion",
+                     f"{message}; expected {API_VERSION}")
+        return None
+    if isinstance(value.get("spec"), dict):
+        value = {**value, "spec": merge_defaults(value["spec"], defaults)}
+    bad_keys: set[str | int] = set()
+
+    def report(path: tuple[str | int, ...], message: str) -> None:
+        if len(path) < 2 or path[0] != "spec" or path[1] not in bad_keys:
+            problems.add(shown, document.line_of(path), name, _dotted(path), message)
+
+    try:
+        manifest = TaskingOrderManifest.model_validate(value)
+    except ValidationError as error:
+        for loc, message in explain(TaskingOrderManifest, error):
+            problems.add(shown, document.line_of(loc), name, _dotted(loc), message)
+            if len(loc) >= 2 and loc[0] == "spec":
+                bad_keys.add(loc[1])
+        # Check what is left of the spec too, so that one run shows every problem.
+        salvaged = _salvage_spec(value.get("spec"), bad_keys)
+        if salvaged is not None:
+            resolve_spec(salvaged, manifest_dir=file.resolve().parent, root=root, report=report)
+        return None
+    spec = resolve_spec(manifest.spec, manifest_dir=file.resolve().parent, root=root, report=report)
+    if spec is None:
+        return None
+    lifecycle = manifest.spec.lifecycle
+    return DesiredOrder(
+        name=manifest.metadata.name,
+        spec=spec,
+        source=Source(shown, document.line),
+        labels=dict(manifest.metadata.labels),
+        prevent_cancel=bool(lifecycle and lifecycle.prevent_cancel),
+        create_before_cancel=bool(lifecycle and lifecycle.create_before_cancel),
+    )
+
+
+def _name_of(value: object) -> str:
+    metadata = value.get("metadata") if isinstance(value, dict) else None
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def _salvage_spec(spec: object, bad_keys: set[str | int]) -> Spec | None:
+    if not isinstance(spec, dict):
+        return None
+    try:
+        return Spec.model_validate({k: v for k, v in spec.items() if k not in bad_keys})
+    except ValidationError:
+        return None
+
+
+def _report_duplicate_keys(document: Document, file: Path, name: str, problems: Problems) -> None:
+    for line, key in document.duplicate_keys:
+        problems.add(display(file), line, name, key,
+                     f"duplicate key {key!r}: YAML keeps only the last one; remove one of them")
+
+
+def _check_unique_names(names: list[tuple[str, Source]], problems: Problems) -> None:
+    first: dict[str, Source] = {}
+    for name, source in names:
+        seen = first.setdefault(name, source)
+        if seen is not source:
+            problems.add(source.file, source.line, name, "metadata.name",
+                         f"duplicate name {name!r}: also defined at {seen}")
+            problems.add(seen.file, seen.line, name, "metadata.name",
+                         f"duplicate name {name!r}: also defined at {source}")
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _yaml_type(value: object) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__)

@@ -1,0 +1,183 @@
+"""From a validated manifest to a desired order: defaults, AOI, catalog and date checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reconciler.manifest.models import Aoi, Spec
+from reconciler.spec.catalog import (
+    CONSTELLATIONS,
+    MODEL_REQUIRES,
+    MODELS,
+    canonical_constellation,
+    canonical_model,
+)
+from reconciler.spec.geometry import (
+    MAX_AREA_KM2,
+    GeometryProblem,
+    area_km2,
+    parse_geojson,
+    parse_wkt,
+)
+from reconciler.spec.order import OrderSpec
+
+MAX_AOI_FILE_BYTES = 10 * 1024 * 1024
+AOI_VARIANTS = ("wkt", "geojson", "file", "tiles", "miniTiles")
+
+Report = Callable[[tuple[str | int, ...], str], None]
+"""Called with (path in the manifest, message) for every problem found."""
+
+
+def merge_defaults(spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's spec over the defaults: a value written in the manifest (null too) wins."""
+    merged = dict(defaults)
+    for key, value in spec.items():
+        base = merged.get(key)
+        merged[key] = {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
+    return merged
+
+
+def resolve_spec(spec: Spec, *, manifest_dir: Path, root: Path, report: Report) -> OrderSpec | None:
+    """The canonical OrderSpec, or None after reporting every problem found."""
+    before = _Counter(report)
+    geometry, tiles, mini_tiles = _resolve_aoi(spec.aoi, manifest_dir, root, before)
+    constellations = _constellations(spec.constellations, before)
+    model = _model(spec.model, before)
+    if model and constellations is not None:
+        missing = MODEL_REQUIRES[model] - constellations
+        if missing:
+            before(("spec", "constellations"),
+                   f"model {model} needs {', '.join(sorted(missing))} "
+                   f"(it needs {', '.join(sorted(MODEL_REQUIRES[model]))})")
+    for key, value in (("imageFrequency", spec.image_frequency), ("from", spec.from_)):
+        if value is None:
+            before(("spec", key), "missing required field; set it here or in clearsky.yaml defaults")
+    start = spec.from_
+    if start is not None and start.day != 1:
+        before(("spec", "from"), f"{start.isoformat()} is not the first day of a month "
+                                 f"(orders start on the 1st, e.g. {start.replace(day=1).isoformat()})")
+    if start is not None and spec.to is not None and spec.to < start:
+        before(("spec", "to"), f"{spec.to.isoformat()} is before from ({start.isoformat()})")
+    if before.count or model is None or constellations is None or start is None \
+            or spec.image_frequency is None:
+        return None
+    return OrderSpec(
+        constellations=constellations,
+        model=model,
+        image_frequency=spec.image_frequency,
+        reference_date=spec.reference_date or start,
+        start=start,
+        end=spec.to,
+        storage_months=spec.storage_months or 1,
+        api_requests=spec.api_requests or 1,
+        geometry=geometry,
+        tiles=tiles,
+        mini_tiles=mini_tiles,
+    )
+
+
+class _Counter:
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.count = 0
+
+    def __call__(self, path: tuple[str | int, ...], message: str) -> None:
+        self.count += 1
+        self.report(path, message)
+
+
+def _constellations(names: list[str] | None, report: Report) -> frozenset[str] | None:
+    if names is None:
+        report(("spec", "constellations"),
+               "missing required field; set it here or in clearsky.yaml defaults")
+        return None
+    found: set[str] = set()
+    ok = True
+    for index, name in enumerate(names):
+        canonical = canonical_constellation(name)
+        if canonical is None:
+            report(("spec", "constellations", index),
+                   f"unknown constellation {name!r}; known: {', '.join(CONSTELLATIONS)}")
+            ok = False
+        else:
+            found.add(canonical)
+    return frozenset(found) if ok else None
+
+
+def _model(name: str | None, report: Report) -> str | None:
+    if name is None:
+        report(("spec", "model"), "missing required field; set it here or in clearsky.yaml defaults")
+        return None
+    canonical = canonical_model(name)
+    if canonical is None:
+        report(("spec", "model"), f"unknown model {name!r}; known: {', '.join(MODELS)}")
+    return canonical
+
+
+def _resolve_aoi(
+    aoi: Aoi, manifest_dir: Path, root: Path, report: Report
+) -> tuple[Any, frozenset[str], frozenset[str]]:
+    given = [key for key in AOI_VARIANTS if getattr(aoi, _attr(key)) is not None]
+    empty: frozenset[str] = frozenset()
+    if len(given) != 1:
+        what = "none" if not given else " and ".join(given)
+        report(("spec", "aoi"), f"give exactly one of {', '.join(AOI_VARIANTS)} (found {what})")
+        return None, empty, empty
+    key = given[0]
+    path: tuple[str | int, ...] = ("spec", "aoi", key)
+    if key in ("tiles", "miniTiles"):
+        guids = getattr(aoi, _attr(key)) or []
+        blank = [i for i, g in enumerate(guids) if not g.strip()]
+        if not guids or blank:
+            report(path, "give at least one GUID, none of them empty")
+            return None, empty, empty
+        as_set = frozenset(g.strip().lower() for g in guids)
+        return (None, as_set, empty) if key == "tiles" else (None, empty, as_set)
+    try:
+        if key == "wkt":
+            geometry = parse_wkt(aoi.wkt or "")
+        elif key == "geojson":
+            geometry = parse_geojson(aoi.geojson)
+        else:
+            geometry = _read_aoi_file(aoi.file or "", manifest_dir, root)
+    except GeometryProblem as problem:
+        report(path, str(problem))
+        return None, empty, empty
+    area = area_km2(geometry)
+    if area > MAX_AREA_KM2:
+        report(path, f"the area is {area:,.0f} km2, above the ceiling of {MAX_AREA_KM2:,.0f} km2 "
+                     "for one order; check the units and the lon/lat order")
+        return None, empty, empty
+    return geometry, empty, empty
+
+
+def _attr(key: str) -> str:
+    return "mini_tiles" if key == "miniTiles" else key
+
+
+def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> Any:
+    relative = Path(name)
+    if relative.is_absolute():
+        raise GeometryProblem(f"{name}: give a path relative to the manifest, not an absolute one")
+    path = (manifest_dir / relative).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise GeometryProblem(f"{name}: the file is outside the repository root ({root})")
+    if not path.is_file():
+        raise GeometryProblem(f"{name}: no such file (looked at {path.relative_to(root.resolve())})")
+    size = path.stat().st_size
+    if size > MAX_AOI_FILE_BYTES:
+        raise GeometryProblem(f"{name}: the file is {size / 1e6:.1f} MB; the limit is 10 MB")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        return parse_geojson(text)
+    if suffix == ".wkt":
+        return parse_wkt(text.strip())
+    raise GeometryProblem(f"{name}: use a .geojson, .json or .wkt file")
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)

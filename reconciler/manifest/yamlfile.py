@@ -1,0 +1,132 @@
+"""Safe YAML reading that remembers where every value was written.
+
+Documents are composed into nodes (kept for line numbers) and constructed with the safe
+constructor: no arbitrary tags. Duplicate keys, which YAML readers silently collapse, are
+reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # libyaml is several times faster; the pure-Python parser is the fallback.
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
+
+
+@dataclass
+class Document:
+    """One YAML document: its value, its node (for lines) and its position in the file."""
+
+    value: Any
+    node: Node
+    index: int
+    duplicate_keys: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def line(self) -> int:
+        return int(self.node.start_mark.line) + 1
+
+    def line_of(self, path: Sequence[str | int]) -> int:
+        """The line of the deepest part of `path` that the document has (1-based)."""
+        node = self.node
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = child
+        return int(node.start_mark.line) + 1
+
+
+def _child(node: Node, part: str | int) -> Node | None:
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == str(part):
+                return value if not isinstance(value, ScalarNode) or value.value else key
+    elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        child: Node = node.value[part]
+        return child
+    return None
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class _Constructor(SafeConstructor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.duplicate_keys: list[tuple[int, str]] = []
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, ScalarNode):
+                if key_node.value in seen:
+                    self.duplicate_keys.append((key_node.start_mark.line + 1, key_node.value))
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _Loader(_Parser, _Constructor, Resolver):  # type: ignore[misc, valid-type]
+    def __init__(self, text: str) -> None:
+        _Parser.__init__(self, text)
+        _Constructor.__init__(self)
+        Resolver.__init__(self)
+
+
+def read_documents(text: str) -> Iterator[Document]:
+    """Each document of a YAML text; raises YamlSyntaxError with the line and column."""
+    loader = _Loader(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node said there was one
+                break
+            loader.duplicate_keys = []
+            value = loader.construct_document(node)
+            yield Document(value, node, index, list(loader.duplicate_keys))
+            index += 1
+    except ConstructorError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        tag = f"{exc.problem}".replace("could not determine a constructor for the tag", "unsupported YAML tag")
+        raise YamlSyntaxError(tag, _line(mark), _column(mark)) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise YamlSyntaxError(message or "invalid YAML", _line(mark), _column(mark)) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc), 0, 0) from None
+    finally:
+        loader.dispose()
+
+
+def _line(mark: Any) -> int:
+    return int(mark.line) + 1 if mark is not None else 0
+
+
+def _column(mark: Any) -> int:
+    return int(mark.column) + 1 if mark is not None else 0

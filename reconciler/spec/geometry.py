@@ -1,0 +1,228 @@
+"""Areas of interest as geometry: parsing, checks, normalisation, comparison and area.
+
+Every AOI becomes one normalised MultiPolygon in lon/lat (WGS84). Two AOIs are the same when
+their boundaries lie within COORD_TOLERANCE degrees of each other (discrete Hausdorff distance),
+so ring start, orientation, Polygon vs one-member MultiPolygon or GEOMETRYCOLLECTION, extra
+collinear vertices and the service's rounding to 6 decimals do not matter, while a vertex moved
+by 1e-4 degrees (about 10 m) does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import shapely
+import shapely.wkt
+from pyproj import Geod
+from shapely.errors import ShapelyError
+from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+
+COORD_TOLERANCE = 5e-6
+"""Degrees: coordinate noise below 1e-6 is the same place; a move of 1e-4 is not."""
+
+MAX_AREA_KM2 = 1_000_000.0
+"""A sane ceiling for one order: larger areas are almost certainly a mistake (wrong units, swapped axes)."""
+
+MIN_BILLED_KM2 = 1.0
+"""The service bills at least 1 km2 for every polygon."""
+
+_GEOD = Geod(ellps="WGS84")
+_WHERE = re.compile(r"\[(-?[\d.eE+-]+) (-?[\d.eE+-]+)\]")
+
+
+class GeometryProblem(ValueError):
+    """The geometry cannot be used; the message says why, for a person."""
+
+
+def parse_wkt(text: str) -> MultiPolygon:
+    """Parse WKT into a checked, normalised MultiPolygon."""
+    try:
+        geometry = shapely.wkt.loads(text)
+    except (ShapelyError, ValueError, TypeError) as exc:
+        raise GeometryProblem(_explain_geos(str(exc), "WKT")) from None
+    return normalise(geometry)
+
+
+def parse_geojson(value: Any) -> MultiPolygon:
+    """Parse a GeoJSON Geometry, Feature or FeatureCollection (a mapping or a JSON string)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise GeometryProblem(f"unparsable GeoJSON: {exc.msg} at line {exc.lineno}") from None
+    geometries = list(_geojson_geometries(value))
+    if not geometries:
+        raise GeometryProblem("GeoJSON holds no geometry")
+    parts: list[BaseGeometry] = []
+    for geometry in geometries:
+        _check_geojson_rings(geometry)
+        try:
+            parts.append(shape(geometry))
+        except (ShapelyError, ValueError, TypeError, KeyError, IndexError) as exc:
+            raise GeometryProblem(f"unparsable GeoJSON geometry: {exc}") from None
+    return normalise(parts[0] if len(parts) == 1 else GeometryCollection(parts))
+
+
+def _geojson_geometries(value: Any) -> Iterable[Mapping[str, Any]]:
+    if not isinstance(value, Mapping):
+        raise GeometryProblem("GeoJSON must be an object with a 'type'")
+    kind = value.get("type")
+    if kind == "FeatureCollection":
+        features = value.get("features")
+        if not isinstance(features, list):
+            raise GeometryProblem("GeoJSON FeatureCollection needs a 'features' list")
+        for feature in features:
+            yield from _geojson_geometries(feature)
+    elif kind == "Feature":
+        geometry = value.get("geometry")
+        if geometry is None:
+            raise GeometryProblem("GeoJSON Feature has no geometry")
+        yield from _geojson_geometries(geometry)
+    elif kind == "GeometryCollection":
+        for geometry in value.get("geometries") or []:
+            yield from _geojson_geometries(geometry)
+    elif isinstance(kind, str):
+        if "coordinates" not in value:
+            raise GeometryProblem(f"GeoJSON {kind} has no 'coordinates'")
+        yield value
+    else:
+        raise GeometryProblem("GeoJSON object has no 'type'")
+
+
+def _check_geojson_rings(geometry: Mapping[str, Any]) -> None:
+    """GeoJSON readers close open rings silently; a manifest with one is a mistake, so say so."""
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates")
+    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+    for polygon in polygons or []:
+        for ring in polygon or []:
+            if not isinstance(ring, list) or len(ring) < 4:
+                count = len(ring) if isinstance(ring, list) else 0
+                raise GeometryProblem(f"a ring needs at least 4 positions, found {count}")
+            if list(ring[0]) != list(ring[-1]):
+                raise GeometryProblem(
+                    f"ring not closed: first position {_pos(ring[0])} differs from the last "
+                    f"{_pos(ring[-1])}"
+                )
+
+
+def _pos(position: Any) -> str:
+    return "(" + ", ".join(str(v) for v in position) + ")" if isinstance(position, list) else "?"
+
+
+def _explain_geos(message: str, what: str) -> str:
+    if "closed linestring" in message:
+        return "ring not closed: the first and last positions of a ring must be the same"
+    found = re.search(r"found (\d+) - must be", message)
+    if found:
+        return f"a ring needs at least 4 positions, found {found.group(1)}"
+    detail = message.split(":", 1)[-1].strip()
+    return f"unparsable {what}: {detail}"
+
+
+def normalise(geometry: BaseGeometry) -> MultiPolygon:
+    """Check a parsed geometry and bring it to one canonical MultiPolygon."""
+    if geometry.is_empty:
+        raise GeometryProblem("the geometry is empty")
+    polygons = list(_polygons(geometry))
+    for polygon in polygons:
+        for ring in (polygon.exterior, *polygon.interiors):
+            if len(ring.coords) < 4:
+                raise GeometryProblem(f"a ring needs at least 4 positions, found {len(ring.coords)}")
+    multi = MultiPolygon(polygons)
+    _check_range(multi)
+    # Members are checked one by one: the service accepts overlapping polygons in one order
+    # (the endpoint page's own example has two) and bills each of them on its own.
+    for number, polygon in enumerate(polygons, start=1):
+        reason = shapely.is_valid_reason(polygon)
+        if reason != "Valid Geometry":
+            which = f"polygon {number}: " if len(polygons) > 1 else ""
+            raise GeometryProblem(which + _explain_invalid(reason))
+    return shapely.normalize(shapely.remove_repeated_points(multi))
+
+
+def _polygons(geometry: BaseGeometry) -> Iterable[Polygon]:
+    if isinstance(geometry, Polygon):
+        if not geometry.is_empty:
+            yield geometry
+    elif isinstance(geometry, MultiPolygon | GeometryCollection):
+        for part in geometry.geoms:
+            yield from _polygons(part)
+    else:
+        raise GeometryProblem(
+            f"the AOI must be a Polygon or MultiPolygon, not a {geometry.geom_type}"
+        )
+
+
+def _check_range(geometry: BaseGeometry) -> None:
+    min_x, min_y, max_x, max_y = geometry.bounds
+    if min_x >= -180 and max_x <= 180 and min_y >= -90 and max_y <= 90:
+        return
+    problem = (
+        f"coordinates out of range (lon {min_x:g}..{max_x:g}, lat {min_y:g}..{max_y:g}); "
+        "longitude must be within ±180 and latitude within ±90"
+    )
+    if min_y >= -180 and max_y <= 180 and min_x >= -90 and max_x <= 90:
+        problem += "; the positions look like lat/lon: write them as lon lat (swapping makes it valid)"
+    raise GeometryProblem(problem)
+
+
+def _explain_invalid(reason: str) -> str:
+    where = _WHERE.search(reason)
+    at = f" at lon {where.group(1)}, lat {where.group(2)}" if where else ""
+    kind = reason.split("[", 1)[0].strip()
+    if "Self-intersection" in kind:
+        return f"the polygon crosses itself (self-intersection){at}"
+    if "Too few points" in kind:
+        return f"a ring needs at least 4 distinct positions{at}"
+    return f"invalid geometry: {kind.lower()}{at}"
+
+
+def polygon_areas_km2(geometry: MultiPolygon) -> list[float]:
+    """The geodesic area of each polygon on the WGS84 ellipsoid, in km2."""
+    return [abs(_GEOD.geometry_area_perimeter(p)[0]) / 1e6 for p in geometry.geoms]
+
+
+def area_km2(geometry: MultiPolygon) -> float:
+    """The geodesic area in km2, as the service measures it before its minimum."""
+    return math.fsum(polygon_areas_km2(geometry))
+
+
+def billed_area_km2(geometry: MultiPolygon) -> float:
+    """The area the service bills: each polygon counts at least 1 km2."""
+    return math.fsum(max(a, MIN_BILLED_KM2) for a in polygon_areas_km2(geometry))
+
+
+def same_geometry(a: MultiPolygon, b: MultiPolygon, tolerance: float = COORD_TOLERANCE) -> bool:
+    """True when two normalised AOIs describe the same area, within `tolerance` degrees."""
+    if a is b:
+        return True
+    if len(a.geoms) != len(b.geoms):
+        return False
+    if any(abs(p - q) > tolerance for p, q in zip(a.bounds, b.bounds, strict=True)):
+        return False
+    return bool(shapely.hausdorff_distance(a.boundary, b.boundary) <= tolerance)
+
+
+def canonical_wkt(geometry: MultiPolygon) -> str:
+    """WKT on the service's 6-decimal grid, in normal form: stable across runs and machines."""
+    snapped = shapely.normalize(shapely.set_precision(geometry, 1e-6, mode="pointwise"))
+    return str(shapely.to_wkt(snapped, rounding_precision=6, trim=True))
+
+
+def service_wkt(geometry: MultiPolygon) -> str:
+    """The geometry as the service writes it back: a GEOMETRYCOLLECTION of 6-decimal polygons."""
+    collection = GeometryCollection(list(geometry.geoms))
+    return str(shapely.to_wkt(collection, rounding_precision=6, trim=True))
+
+
+def to_geojson(geometry: MultiPolygon) -> dict[str, Any]:
+    """A GeoJSON geometry (Polygon when there is one member) for maps and requests."""
+    single = geometry.geoms[0] if len(geometry.geoms) == 1 else geometry
+    result: dict[str, Any] = json.loads(shapely.to_geojson(single))
+    return result
