@@ -1,6 +1,7 @@
 """The exceptions clearsky-orders raises, in one tree.
 
     ClearskyOrdersError                 anything this package raises on purpose
+    ├── ConfigurationError              a setting is wrong: API URL, API key, paths
     ├── ManifestError                   manifests or clearsky.yaml are invalid (carries every Problem)
     ├── StateError                      the state file is unreadable, or from a newer version
     │   └── StateLockedError            another run holds the state lock
@@ -33,6 +34,10 @@ from dataclasses import dataclass, field
 
 class ClearskyOrdersError(Exception):
     """Base of every error raised on purpose; its message is written for a person."""
+
+
+class ConfigurationError(ClearskyOrdersError):
+    """A setting is wrong or missing: the API URL, the API key, a path."""
 
 
 @dataclass(frozen=True, order=True)

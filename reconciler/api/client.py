@@ -1,0 +1,357 @@
+"""The async ClearSKY client: the only code in clearsky-orders that speaks HTTP.
+
+Reads, estimates and cancels are retried with exponential backoff and jitter on 429, 5xx and
+transport errors, honouring Retry-After. Create is never retried: a create whose answer was
+lost may have been committed, and only the caller can find out (by listing the orders).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from reconciler.api.models import (
+    Availability,
+    AvailableDates,
+    Estimate,
+    ModelInfo,
+    OrderRequest,
+    TaskOrder,
+    TileSearch,
+)
+from reconciler.errors import (
+    SERVICE_ERRORS,
+    ApiError,
+    AuthError,
+    ConfigurationError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    ServiceError,
+    TransportError,
+    ValidationFailedError,
+)
+
+DEFAULT_URL = "https://api.clearsky.vision"
+CREATE_PATH = "/api/satelliteimages/process/tasking/orders"
+ESTIMATE_PATH = "/api/satelliteimages/process/tasking/orders/estimate"
+ORDERS_PATH = "/api/tasking/orders"
+CANCEL_PATH = "/api/tasking/orders/cancel"
+MODELS_PATH = "/api/tasking/models"
+TILES_PATH = "/api/tasking/search/tiles"
+AVAILABLE_DATES_PATH = "/api/satelliteimages/search/available"
+AVAILABILITY_PATH = "/api/satelliteimages/process/composite/available"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+
+log = logging.getLogger("clearsky_orders.api")
+T = TypeVar("T")
+
+
+class ApiKey:
+    """The API key; its repr and str never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "ApiKey(***)"
+
+    __str__ = __repr__
+
+
+def check_base_url(url: str) -> str:
+    """The URL without a trailing slash; plain http only to loopback (no key on the wire)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"the API URL {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"refusing plain http to {parts.hostname}: the API key would travel unencrypted; "
+            "use https (plain http is allowed only to loopback, e.g. a local sandbox)"
+        )
+    return url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class ClearskyClient:
+    """Typed access to the ClearSKY endpoints that tasking orders need."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str = DEFAULT_URL,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+        max_backoff: float = 20.0,
+        parallelism: int = 8,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if not api_key:
+            raise AuthError("no API key: set CLEARSKY_API_KEY (or use --sandbox)")
+        self._key = ApiKey(api_key)
+        self.base_url = check_base_url(base_url)
+        self._retries = retries
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._sleep = sleep
+        self._limit = asyncio.Semaphore(parallelism)
+        self.parallelism = parallelism
+        self.requests_sent = 0
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"x-api-key": api_key, "accept": "application/json",
+                     "user-agent": "clearsky-orders"},
+        )
+
+    def __repr__(self) -> str:
+        return f"ClearskyClient(base_url={self.base_url!r}, api_key=***)"
+
+    async def __aenter__(self) -> ClearskyClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    async def list_orders(self, *, recurring_only: bool = False,
+                          get_expired: bool = False) -> list[TaskOrder]:
+        """GET /api/tasking/orders."""
+        params = {"recurringOnly": _bool(recurring_only), "getExpired": _bool(get_expired)}
+        data = await self._call("GET", ORDERS_PATH, params=params)
+        if isinstance(data, dict):
+            data = _ci(data, "taskorders")
+        return [TaskOrder.model_validate(item) for item in data or []]
+
+    async def estimate_order(self, order: OrderRequest) -> Estimate:
+        """POST the estimate endpoint: what the order would cost (assuming no overlap)."""
+        data = await self._call("POST", ESTIMATE_PATH, json=order.body())
+        return Estimate.model_validate(data or {})
+
+    async def create_order(self, order: OrderRequest) -> TaskOrder:
+        """POST create. Never retried: after a TransportError the order may exist."""
+        data = await self._call("POST", CREATE_PATH, json=order.body(), retry=False)
+        return TaskOrder.model_validate(data)
+
+    async def cancel_order(self, guid: str) -> None:
+        """DELETE cancel. Cancelling an order that is already canceled succeeds."""
+        try:
+            await self._call("DELETE", CANCEL_PATH, params={"taskOrderGuid": guid})
+        except ServiceError:
+            if await self._is_canceled(guid):
+                return
+            raise
+
+    async def _is_canceled(self, guid: str) -> bool:
+        for order in await self.list_orders(get_expired=True):
+            if order.task_order_guid.lower() == guid.lower():
+                return order.ordering_process_status.lower() in ("canceled", "cancelled")
+        return False
+
+    async def search_tiles(
+        self,
+        *,
+        wkt: str | None = None,
+        geo_json: Mapping[str, Any] | None = None,
+        tile_guids: Iterable[str] | None = None,
+        mini_tile_guids: Iterable[str] | None = None,
+        tile_guid_for_mini_tiles: str | None = None,
+    ) -> TileSearch:
+        """POST /api/tasking/search/tiles, in any of its three flows."""
+        body = {
+            "wkt": wkt,
+            "geoJson": dict(geo_json) if geo_json is not None else None,
+            "tileGuids": list(tile_guids) if tile_guids is not None else None,
+            "miniTileGuids": list(mini_tile_guids) if mini_tile_guids is not None else None,
+            "tileGuidForMiniTiles": tile_guid_for_mini_tiles,
+        }
+        data = await self._call("POST", TILES_PATH, json=body)
+        return TileSearch.model_validate(data or {})
+
+    async def available_dates(self, *, wkt: str | None = None,
+                              geo_json: Mapping[str, Any] | None = None,
+                              start: str, until: str) -> AvailableDates:
+        """POST /api/satelliteimages/search/available (dates with imagery in an area)."""
+        body = {"Wkt": wkt, "GeoJson": dict(geo_json) if geo_json else None,
+                "From": start, "Until": until}
+        data = await self._call("POST", AVAILABLE_DATES_PATH, json=body)
+        return AvailableDates.model_validate(data or {})
+
+    async def check_availability(self, *, wkt: str, day: date | str,
+                                 constellations: Iterable[str], model: str,
+                                 epsg: int = 4326,
+                                 utm_mode: str = "single_utm_fully_covered") -> Availability:
+        """POST /api/satelliteimages/process/composite/available."""
+        body = {"Wkt": wkt, "GeoJson": None, "Date": str(day), "UtmDataSelectionMode": utm_mode,
+                "SatelliteConstellations": list(constellations), "Model": model,
+                "EpsgProjection": epsg, "Bandnames": "all"}
+        data = await self._call("POST", AVAILABILITY_PATH, json=body)
+        return Availability.model_validate(data or {})
+
+    async def list_models(self) -> list[ModelInfo]:
+        """GET /api/tasking/models: the models and the constellations each supports."""
+        data = await self._call("GET", MODELS_PATH)
+        if isinstance(data, dict):
+            data = _ci(data, "models") or []
+        return [ModelInfo.model_validate(item) for item in data or []]
+
+    async def bounded(self, jobs: Iterable[Callable[[], Awaitable[T]]]) -> list[T | BaseException]:
+        """Run jobs with at most `parallelism` in flight; results (or errors) in order."""
+
+        async def run(job: Callable[[], Awaitable[T]]) -> T:
+            async with self._limit:
+                return await job()
+
+        return list(await asyncio.gather(*(run(j) for j in jobs), return_exceptions=True))
+
+    # -- transport ---------------------------------------------------------------------------
+
+    async def _call(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
+                    json: Any = None, retry: bool = True) -> Any:
+        attempts = self._retries + 1 if retry else 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                self.requests_sent += 1
+                response = await self._http.request(method, path, params=params, json=json)
+            except httpx.TransportError as exc:
+                if last:
+                    raise TransportError(_transport_message(exc), method=method, path=path) from None
+                await self._pause(attempt, None, f"{type(exc).__name__}")
+                continue
+            if response.status_code in RETRY_STATUSES and not last:
+                await self._pause(attempt, response.headers.get("retry-after"),
+                                  f"HTTP {response.status_code}")
+                continue
+            return _unwrap(response, method, path)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _pause(self, attempt: int, retry_after: str | None, why: str) -> None:
+        delay = _retry_after_seconds(retry_after)
+        if delay is None:
+            ceiling = min(self._max_backoff, self._backoff * (2**attempt))
+            delay = random.uniform(ceiling / 2, ceiling)
+        log.info("retrying after %s in %.2fs", why, delay)
+        await self._sleep(delay)
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _ci(mapping: Mapping[str, Any], key: str) -> Any:
+    for k, v in mapping.items():
+        if str(k).lower() == key:
+            return v
+    return None
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        seconds = parsed.timestamp() - time.time()
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+def _transport_message(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time (timeout)"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the connection closed before a complete response"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect to the service"
+    return f"network error: {type(exc).__name__}"
+
+
+def _unwrap(response: httpx.Response, method: str, path: str) -> Any:
+    """The envelope's Data, or the right ApiError for the answer."""
+    try:
+        envelope = response.json()
+    except ValueError:
+        envelope = None
+    data = error = None
+    succeeded = response.is_success
+    if isinstance(envelope, dict):
+        data = _ci(envelope, "data")
+        error = _ci(envelope, "error")
+        flag = _ci(envelope, "succeeded")
+        if flag is not None:
+            succeeded = bool(flag) and response.is_success
+    elif response.is_success:
+        data = envelope
+    if succeeded:
+        return data
+    message, code = _error_fields(error, response)
+    kwargs: dict[str, Any] = {"method": method, "path": path, "status": response.status_code,
+                              "code": code}
+    status = response.status_code
+    if status in (401, 403):
+        raise AuthError(message or "the API key was rejected", **kwargs)
+    if status == 404:
+        raise NotFoundError(message or "not found", **kwargs)
+    if status == 429:
+        raise RateLimitedError(message or "too many requests; try again later", **kwargs)
+    if status >= 500:
+        raise ServerError(message or "the service failed", **kwargs)
+    error_class = SERVICE_ERRORS.get(code or 0, ServiceError)
+    if error_class is ValidationFailedError or (isinstance(data, dict) and _is_field_map(data)):
+        fields = data if isinstance(data, dict) and _is_field_map(data) else {}
+        raise ValidationFailedError(message or "the request is invalid", fields=fields, **kwargs)
+    raise error_class(message or f"the service refused the request (HTTP {status})", **kwargs)
+
+
+def _error_fields(error: Any, response: httpx.Response) -> tuple[str, int | None]:
+    if isinstance(error, dict):
+        message = _ci(error, "message")
+        code = _ci(error, "code")
+        return (str(message) if message else "", int(code) if isinstance(code, int | str) and
+                str(code).lstrip("-").isdigit() else None)
+    if isinstance(error, str):
+        return error, None
+    return (response.reason_phrase or "", None)
+
+
+def _is_field_map(data: Mapping[str, Any]) -> bool:
+    return bool(data) and all(isinstance(v, list) and all(isinstance(m, str) for m in v)
+                              for v in data.values())
+
+
+__all__ = ["DEFAULT_URL", "ApiError", "ClearskyClient", "check_base_url", "is_loopback"]

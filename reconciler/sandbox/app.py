@@ -1,0 +1,401 @@
+"""The sandbox service: the endpoint page's paths, envelopes, auth, errors and quirks.
+
+Orders and estimates answer in PascalCase envelopes; tiles and available dates in camelCase,
+as the real service does. Geometry is stored and returned rewritten: a GEOMETRYCOLLECTION with
+coordinates rounded to 6 decimals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from reconciler.sandbox import lifecycle
+from reconciler.sandbox.clock import Clock
+from reconciler.sandbox.faults import DroppedResponse, Faults
+from reconciler.sandbox.pricing import CURRENCY, image_dates, quote
+from reconciler.sandbox.store import Store, StoredOrder, new_guid
+from reconciler.sandbox.tiles import TileRef, parse_guid, tiles_for
+from reconciler.sandbox.validation import Invalid, OrderInput, lowered, parse_order
+from reconciler.spec.catalog import MODEL_REQUIRES, MODELS
+from reconciler.spec.geometry import GeometryProblem, parse_geojson, parse_wkt, service_wkt
+
+Handler = Callable[[Request, str], Awaitable[Response]]
+
+
+def pascal(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse({"Data": data, "Succeeded": True, "Error": None}, status_code=status)
+
+
+def camel(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse({"succeeded": True, "error": None, "data": data}, status_code=status)
+
+
+def failure(status: int, message: str, code: int, data: Any = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"Data": data, "Succeeded": False,
+                         "Error": {"Message": message, "Code": code}},
+                        status_code=status, headers=headers)
+
+
+@dataclass
+class Sandbox:
+    """The simulated service: its data, its clock and its faults."""
+
+    store: Store = field(default_factory=Store)
+    clock: Clock = field(default_factory=Clock)
+    faults: Faults = field(default_factory=Faults)
+    review: timedelta = lifecycle.REVIEW
+
+    def add_account(self, api_key: str, name: str = "", *, skip_review: bool = False) -> str:
+        return self.store.add_account(api_key, name, skip_review=skip_review)
+
+    def app(self) -> Starlette:
+        api = self._api
+        routes = [
+            Route("/api/tasking/orders", api(self.list_orders), methods=["GET"]),
+            Route("/api/tasking/orders", api(self.create_order), methods=["POST"]),
+            Route("/api/satelliteimages/process/tasking/orders", api(self.create_order),
+                  methods=["POST"]),
+            Route("/api/satelliteimages/process/tasking/orders/estimate", api(self.estimate),
+                  methods=["POST"]),
+            Route("/api/tasking/orders/estimate", api(self.estimate), methods=["POST"]),
+            Route("/api/tasking/orders/cancel", api(self.cancel_order), methods=["DELETE"]),
+            Route("/api/tasking/models", api(self.models), methods=["GET"]),
+            Route("/api/tasking/search/tiles", api(self.search_tiles), methods=["POST"]),
+            Route("/api/satelliteimages/search/available", api(self.available_dates),
+                  methods=["POST"]),
+            Route("/api/satelliteimages/process/composite/available", api(self.availability),
+                  methods=["POST"]),
+            Route("/_sandbox/health", self.health, methods=["GET"]),
+            Route("/_sandbox/clock", api(self.clock_control, faults=False), methods=["GET", "POST"]),
+            Route("/_sandbox/faults", api(self.fault_control, faults=False),
+                  methods=["GET", "POST"]),
+            Route("/_sandbox/orders", api(self.inject_order, faults=False), methods=["POST"]),
+        ]
+        return Starlette(routes=routes)
+
+    def _api(self, handler: Handler, *, faults: bool = True) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            if faults:
+                await self.faults.delay()
+            key = request.headers.get("x-api-key")
+            account = self.store.account(key) if key else None
+            if account is None:
+                return failure(401, "Missing or invalid API key." if key else "Missing API key.",
+                               401)
+            if faults:
+                trouble = self.faults.failure()
+                if trouble == "error":
+                    return failure(503, "Service temporarily unavailable.", 503)
+                if trouble == "rate-limit":
+                    return failure(429, "Too many requests.", 429,
+                                   headers={"Retry-After": f"{self.faults.retry_after_s:g}"})
+            try:
+                return await handler(request, account[0])
+            except Invalid as invalid:
+                return failure(400, invalid.message, invalid.code, invalid.fields or None)
+
+        return endpoint
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"ok": True, "now": self.clock.now().isoformat()})
+
+    # -- orders ------------------------------------------------------------------------------
+
+    async def list_orders(self, request: Request, account: str) -> Response:
+        now = self.clock.now()
+        recurring_only = _flag(request.query_params.get("recurringOnly"))
+        expired = _flag(request.query_params.get("getExpired"))
+        out = []
+        for order in self.store.orders(account):
+            state = lifecycle.status(order, now)
+            if state in lifecycle.EXPIRED and not expired:
+                continue
+            if recurring_only and order.to_date is not None:
+                continue
+            out.append(self._order_json(order, state))
+        return pascal({"TaskOrders": out})
+
+    async def estimate(self, request: Request, account: str) -> Response:
+        order = parse_order(await _json(request), self.clock.now().date())
+        today = self.clock.now().date()
+        q = quote(billed_km2=order.billed_km2, raw_km2=order.raw_km2, factor=order.price_factor,
+                  reference=order.reference_date, every_days=order.image_frequency,
+                  start=order.start, end=order.end, storage_months=order.storage_months,
+                  today=today)
+        return pascal({
+            "StorageMonths": order.storage_months,
+            "ApiRequests": order.api_requests,
+            "SatelliteConstellations": order.constellations,
+            "Model": order.model,
+            "CancellationDate": q.cancellation_date.isoformat(),
+            "AreaKm2": q.area_km2,
+            "AreaKm2BeforeMinimum1Km2PerAoi": q.raw_area_km2,
+            "CurrentMonthCost": q.current_month_cost,
+            "NextMonthCost": q.next_month_cost,
+            "Costs": {
+                "CurrencyCode": CURRENCY,
+                "CurrentMonthOrderCostEstimate": q.current_month_order,
+                "CurrentMonthStorageCosts": q.current_month_storage,
+                "NextMonthOrderCostEstimate": q.next_month_order,
+                "NextMonthStorageCosts": q.next_month_storage,
+            },
+            "UsageUnits": {
+                "CurrentMonthOrderUsageUnitsEstimate": round(q.current_month_order * 10, 2),
+                "NextMonthOrderUsageUnitsEstimate": round(q.next_month_order * 10, 2),
+            },
+            "Tiles": [t.guid for t in order.tiles],
+            "MiniTiles": [t.guid for t in order.mini_tiles],
+            "AreasOfInterestWkt": service_wkt(order.geometry) if order.geometry else None,
+            "ImageDates": [d.isoformat() for d in q.image_dates],
+        })
+
+    async def create_order(self, request: Request, account: str) -> Response:
+        now = self.clock.now()
+        order = parse_order(await _json(request), now.date())
+        skip_review = bool(self.store.account_skips_review(account))
+        stored = self.store.insert(self._stored(order, account, now, skip_review))
+        if self.faults.drop_this_create():
+            return DroppedResponse()
+        return pascal(self._order_json(stored, lifecycle.status(stored, now)))
+
+    def _stored(self, order: OrderInput, account: str, now: datetime, skip_review: bool,
+                automatic: bool = False) -> StoredOrder:
+        return StoredOrder(
+            guid=new_guid(),
+            account=account,
+            created_at=now,
+            accepted_at=now if skip_review else now + self.review,
+            canceled_at=None,
+            model=order.model,
+            constellations=order.constellations,
+            image_frequency=order.image_frequency,
+            reference_date=order.reference_date,
+            from_date=order.start,
+            to_date=order.end,
+            storage_months=order.storage_months,
+            api_requests=order.api_requests,
+            wkt=service_wkt(order.geometry) if order.geometry is not None else None,
+            tiles=[t.guid for t in order.tiles],
+            mini_tiles=[t.guid for t in order.mini_tiles],
+            area_km2=round(order.billed_km2, 2),
+            is_automatic=automatic,
+        )
+
+    async def cancel_order(self, request: Request, account: str) -> Response:
+        guid = request.query_params.get("taskOrderGuid") or ""
+        order = self.store.get(account, guid) if guid else None
+        if order is None:  # another account's order is as unknown as a missing one
+            return failure(404, f"Task order '{guid}' was not found.", 404)
+        try:
+            changes = lifecycle.cancel(order, self.clock.now())
+        except lifecycle.CancelRefused as refused:
+            raise Invalid({"taskOrderGuid": [str(refused)]}, message=str(refused)) from None
+        self.store.update(order, **changes)
+        return pascal(None)
+
+    def _order_json(self, order: StoredOrder, state: str) -> dict[str, Any]:
+        return {
+            "TaskOrderGuid": order.guid,
+            "BillingCycle": "Monthly",
+            "OrderingProcessStatus": state,
+            "StorageMonths": order.storage_months,
+            "ApiRequests": order.api_requests,
+            "TaskOrderAreaKm2": order.area_km2,
+            "SatelliteConstellations": order.constellations,
+            "Model": order.model,
+            "ImageFrequency": order.image_frequency,
+            "ReferenceDate": order.reference_date.isoformat(),
+            "From": order.from_date.isoformat(),
+            "To": order.to_date.isoformat() if order.to_date else None,
+            "Tiles": order.tiles,
+            "MiniTiles": order.mini_tiles,
+            "Wkt": order.wkt,
+            "CreatedDate": order.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "IsAutomaticOrder": order.is_automatic,
+        }
+
+    async def models(self, request: Request, account: str) -> Response:
+        return pascal([{"Model": m, "SatelliteConstellations": sorted(MODEL_REQUIRES[m] | (
+            {"Landsat89"} if m == "Stratus2Fast" else set())),
+                        "RequiredSatelliteConstellations": sorted(MODEL_REQUIRES[m])}
+                       for m in MODELS])
+
+    # -- tiles and imagery -------------------------------------------------------------------
+
+    async def search_tiles(self, request: Request, account: str) -> Response:
+        b = lowered(await _json(request))
+        if b.get("tileguidforminitiles"):
+            ref = parse_guid(str(b["tileguidforminitiles"]))
+            if ref is None or ref.is_mini:
+                raise Invalid({"tileGuidForMiniTiles": ["Unknown tile GUID."]})
+            return camel({"tiles": [], "miniTiles": [m.guid for m in ref.minitiles()]})
+        guids = b.get("tileguids") or b.get("minitileguids")
+        if guids:
+            refs = [parse_guid(str(g)) for g in guids]
+            if any(r is None for r in refs):
+                raise Invalid({"tileGuids": ["Unknown tile GUID."]})
+            return camel({"tiles": [_tile_json(r) for r in refs if r], "miniTiles": []})
+        geometry = _geometry(b)
+        try:
+            found = list(tiles_for(geometry))
+        except ValueError:
+            raise Invalid({}, code=1004, message="Area limit exceeded: too many tiles.") from None
+        return camel({"tiles": [_tile_json(r) for r in found], "miniTiles": []})
+
+    async def available_dates(self, request: Request, account: str) -> Response:
+        b = lowered(await _json(request))
+        geometry = _geometry(b)
+        start = _day(b.get("from"), "From")
+        until = _day(b.get("until"), "Until")
+        today = self.clock.now().date()
+        groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for order, order_geometry in self._accepted_orders(account):
+            if order_geometry is None or not order_geometry.intersects(geometry):
+                continue
+            last = min(until, today, order.to_date or until)
+            dates = image_dates(order.reference_date, order.image_frequency,
+                                max(start, order.from_date), last)
+            if dates:
+                key = (order.model, tuple(order.constellations))
+                groups.setdefault(key, []).append({
+                    "wkt": service_wkt(order_geometry),
+                    "dates": [d.isoformat() for d in dates]})
+        return camel({"modelImageDates": [
+            {"model": model, "satelliteConstellations": list(consts), "datesByGeog": geogs}
+            for (model, consts), geogs in groups.items()]})
+
+    async def availability(self, request: Request, account: str) -> Response:
+        b = lowered(await _json(request))
+        geometry = _geometry(b)
+        day = _day(b.get("date"), "Date")
+        model = str(b.get("model") or "")
+        constellations = {str(c).lower() for c in b.get("satelliteconstellations") or []}
+        today = self.clock.now().date()
+        touching, on_cadence, covering = [], [], []
+        for order, order_geometry in self._accepted_orders(account):
+            if order_geometry is None or not order_geometry.intersects(geometry):
+                continue
+            if order.model != model or {c.lower() for c in order.constellations} != constellations:
+                continue
+            if not order.from_date <= day <= (order.to_date or day):
+                continue
+            touching.append(order_geometry)
+            if (day - order.reference_date).days % order.image_frequency == 0 and day <= today:
+                on_cadence.append(order_geometry)
+                if order_geometry.covers(geometry):
+                    covering.append(order_geometry)
+        full = bool(covering)
+        return camel({
+            "intersectedActiveZones": bool(touching),
+            "intersectedActiveZonesUtmEpsg": bool(touching),
+            "fullyAvailable": full,
+            "uncertaintyAvailable": full,
+            "partiallyAvailable": bool(on_cadence) and not full,
+            "partiallyUncertaintyAvailable": bool(on_cadence) and not full,
+            "polygonInDataArea": bool(touching),
+            "dataAvailableForUser": bool(touching),
+            "dataOnZoneDataFrequencyDate": bool(on_cadence),
+            "allImagesPredicted": full,
+            "anyImageWithinStorageMonths": bool(on_cadence),
+            "ordersCoverPolygon": full,
+        })
+
+    def _accepted_orders(self, account: str) -> list[tuple[StoredOrder, Any]]:
+        now = self.clock.now()
+        out = []
+        for order in self.store.orders(account):
+            if lifecycle.status(order, now) in ("Review", "Canceled"):
+                continue
+            out.append((order, _order_geometry(order)))
+        return out
+
+    # -- sandbox controls --------------------------------------------------------------------
+
+    async def clock_control(self, request: Request, account: str) -> Response:
+        if request.method == "POST":
+            b = lowered(await _json(request))
+            if b.get("now"):
+                self.clock.set(datetime.fromisoformat(str(b["now"]).replace("Z", "+00:00")))
+            if b.get("advanceseconds"):
+                self.clock.advance(timedelta(seconds=float(b["advanceseconds"])))
+            if b.get("release"):
+                self.clock.release()
+        return JSONResponse({"now": self.clock.now().isoformat()})
+
+    async def fault_control(self, request: Request, account: str) -> Response:
+        if request.method == "POST":
+            try:
+                self.faults.update(**{k: v for k, v in (await _json(request)).items()})
+            except (ValueError, TypeError) as exc:
+                raise Invalid({"faults": [str(exc)]}) from None
+        return JSONResponse(self.faults.as_dict())
+
+    async def inject_order(self, request: Request, account: str) -> Response:
+        """Add an order as the service itself would (IsAutomaticOrder), or as another tool."""
+        body = await _json(request)
+        now = self.clock.now()
+        order = parse_order(body, now.date())
+        automatic = bool(lowered(body).get("isautomaticorder"))
+        stored = self.store.insert(self._stored(order, account, now, True, automatic))
+        return pascal(self._order_json(stored, lifecycle.status(stored, now)))
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("true", "1", "yes")
+
+
+async def _json(request: Request) -> Any:
+    try:
+        body = json.loads(await request.body() or b"null")
+    except ValueError:
+        raise Invalid({"": ["The request body is not valid JSON."]}, code=992,
+                      message="Malformed request.") from None
+    if not isinstance(body, dict):
+        raise Invalid({"": ["The request body must be a JSON object."]}, code=992,
+                      message="Malformed request.")
+    return body
+
+
+def _geometry(b: dict[str, Any]) -> Any:
+    try:
+        if b.get("wkt"):
+            return parse_wkt(str(b["wkt"]))
+        if b.get("geojson"):
+            return parse_geojson(b["geojson"])
+    except GeometryProblem as problem:
+        raise Invalid({"wkt" if b.get("wkt") else "geoJson": [f"Invalid geometry: {problem}"]}) \
+            from None
+    raise Invalid({"wkt": ["Supply a WKT or a GeoJSON geometry."]})
+
+
+def _day(value: Any, field_name: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise Invalid({field_name: [f"{field_name} is not a valid date."]}) from None
+
+
+def _tile_json(ref: TileRef) -> dict[str, Any]:
+    polygon = ref.lonlat()
+    return {"tileGuid": ref.guid, "epsg": ref.epsg,
+            "dataGeogWkt": str(polygon.wkt) if polygon is not None else None}
+
+
+def _order_geometry(order: StoredOrder) -> Any:
+    if order.wkt:
+        return parse_wkt(order.wkt)
+    refs = [parse_guid(g) for g in order.tiles + order.mini_tiles]
+    from shapely.geometry import MultiPolygon
+
+    polygons = [r.lonlat() for r in refs if r is not None]
+    return MultiPolygon(polygons) if polygons else None

@@ -1,0 +1,81 @@
+"""Faults the sandbox injects on demand: latency, 500/503 answers, 429 with Retry-After, and
+creates that are committed but whose response is then dropped."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+
+class ResponseDropped(Exception):
+    """The sandbox committed the request and then dropped the connection on purpose."""
+
+
+@dataclass
+class Faults:
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    retry_after_s: float = 1.0
+    drop_create_rate: float = 0.0
+    drop_next_creates: int = 0
+    seed: int | None = None
+    _random: random.Random = field(default_factory=random.Random, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self._random.seed(self.seed)
+
+    def update(self, **settings: Any) -> None:
+        with self._lock:
+            for name, value in settings.items():
+                if name.startswith("_") or not hasattr(self, name):
+                    raise ValueError(f"unknown fault setting {name!r}")
+                setattr(self, name, type(getattr(self, name) or 0)(value) if value is not None
+                        else None)
+            if "seed" in settings:
+                self._random.seed(self.seed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    async def delay(self) -> None:
+        if self.latency_ms > 0:
+            await asyncio.sleep(self.latency_ms / 1000)
+
+    def failure(self) -> str | None:
+        """'error', 'rate-limit' or None for the next request."""
+        with self._lock:
+            roll = self._random.random()
+            if roll < self.error_rate:
+                return "error"
+            if roll < self.error_rate + self.rate_limit_rate:
+                return "rate-limit"
+            return None
+
+    def drop_this_create(self) -> bool:
+        with self._lock:
+            if self.drop_next_creates > 0:
+                self.drop_next_creates -= 1
+                return True
+            return self._random.random() < self.drop_create_rate
+
+
+class DroppedResponse(Response):
+    """Starts a response, sends part of it, then fails: the client sees the connection die."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", b"4096")]})
+        await send({"type": "http.response.body", "body": b'{"Data": {', "more_body": True})
+        raise ResponseDropped("sandbox fault: response dropped after the order was committed")

@@ -1,0 +1,197 @@
+"""Accounts and orders of the sandbox, in SQLite (a file, or memory for tests).
+
+API keys are stored as sha256 digests: the database never holds a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    key_digest TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    skip_review INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS orders (
+    guid TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    accepted_at TEXT NOT NULL,
+    canceled_at TEXT,
+    model TEXT NOT NULL,
+    constellations TEXT NOT NULL,
+    image_frequency INTEGER NOT NULL,
+    reference_date TEXT NOT NULL,
+    from_date TEXT NOT NULL,
+    to_date TEXT,
+    storage_months INTEGER NOT NULL,
+    api_requests INTEGER NOT NULL,
+    wkt TEXT,
+    tiles TEXT NOT NULL,
+    mini_tiles TEXT NOT NULL,
+    area_km2 REAL NOT NULL,
+    is_automatic INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account, created_at);
+"""
+
+
+def key_digest(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    guid: str
+    account: str
+    created_at: datetime
+    accepted_at: datetime
+    canceled_at: datetime | None
+    model: str
+    constellations: list[str]
+    image_frequency: int
+    reference_date: date
+    from_date: date
+    to_date: date | None
+    storage_months: int
+    api_requests: int
+    wkt: str | None
+    tiles: list[str]
+    mini_tiles: list[str]
+    area_km2: float
+    is_automatic: bool = False
+
+
+class Store:
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def add_account(self, api_key: str, name: str = "", *, skip_review: bool = False) -> str:
+        digest = key_digest(api_key)
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO accounts (key_digest, name, skip_review) VALUES (?, ?, ?) "
+                "ON CONFLICT(key_digest) DO UPDATE SET name=excluded.name, "
+                "skip_review=excluded.skip_review",
+                (digest, name or digest[:8], int(skip_review)),
+            )
+        return digest
+
+    def account(self, api_key: str) -> tuple[str, bool] | None:
+        """(account id, skips review) for a key, or None for an unknown key."""
+        digest = key_digest(api_key)
+        with self._lock:
+            row = self._db.execute(
+                "SELECT key_digest, skip_review FROM accounts WHERE key_digest = ?", (digest,)
+            ).fetchone()
+        return (row["key_digest"], bool(row["skip_review"])) if row else None
+
+    def account_skips_review(self, account: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT skip_review FROM accounts WHERE key_digest = ?", (account,)
+            ).fetchone()
+        return bool(row and row["skip_review"])
+
+    def insert(self, order: StoredOrder) -> StoredOrder:
+        row = _to_row(order)
+        with self._lock:
+            self._db.execute(
+                f"INSERT INTO orders ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                tuple(row.values()),
+            )
+        return order
+
+    def orders(self, account: str) -> list[StoredOrder]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM orders WHERE account = ? ORDER BY created_at, guid", (account,)
+            ).fetchall()
+        return [_from_row(r) for r in rows]
+
+    def get(self, account: str, guid: str) -> StoredOrder | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM orders WHERE account = ? AND lower(guid) = lower(?)", (account, guid)
+            ).fetchone()
+        return _from_row(row) if row else None
+
+    def update(self, order: StoredOrder, **changes: Any) -> StoredOrder:
+        updated = replace(order, **changes)
+        row = _to_row(updated)
+        with self._lock:
+            self._db.execute(
+                f"UPDATE orders SET {', '.join(f'{k} = ?' for k in row)} WHERE guid = ?",
+                (*row.values(), order.guid),
+            )
+        return updated
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+def _to_row(order: StoredOrder) -> dict[str, Any]:
+    return {
+        "guid": order.guid,
+        "account": order.account,
+        "created_at": order.created_at.isoformat(),
+        "accepted_at": order.accepted_at.isoformat(),
+        "canceled_at": order.canceled_at.isoformat() if order.canceled_at else None,
+        "model": order.model,
+        "constellations": json.dumps(order.constellations),
+        "image_frequency": order.image_frequency,
+        "reference_date": order.reference_date.isoformat(),
+        "from_date": order.from_date.isoformat(),
+        "to_date": order.to_date.isoformat() if order.to_date else None,
+        "storage_months": order.storage_months,
+        "api_requests": order.api_requests,
+        "wkt": order.wkt,
+        "tiles": json.dumps(order.tiles),
+        "mini_tiles": json.dumps(order.mini_tiles),
+        "area_km2": order.area_km2,
+        "is_automatic": int(order.is_automatic),
+    }
+
+
+def _from_row(row: sqlite3.Row) -> StoredOrder:
+    return StoredOrder(
+        guid=row["guid"],
+        account=row["account"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        accepted_at=datetime.fromisoformat(row["accepted_at"]),
+        canceled_at=datetime.fromisoformat(row["canceled_at"]) if row["canceled_at"] else None,
+        model=row["model"],
+        constellations=json.loads(row["constellations"]),
+        image_frequency=row["image_frequency"],
+        reference_date=date.fromisoformat(row["reference_date"]),
+        from_date=date.fromisoformat(row["from_date"]),
+        to_date=date.fromisoformat(row["to_date"]) if row["to_date"] else None,
+        storage_months=row["storage_months"],
+        api_requests=row["api_requests"],
+        wkt=row["wkt"],
+        tiles=json.loads(row["tiles"]),
+        mini_tiles=json.loads(row["mini_tiles"]),
+        area_km2=row["area_km2"],
+        is_automatic=bool(row["is_automatic"]),
+    )

@@ -1,0 +1,179 @@
+"""The sandbox's checks of create and estimate bodies, answered like the service: per-property
+messages keyed by the request's PascalCase names."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shapely.geometry import MultiPolygon
+
+from reconciler.sandbox.pricing import month_start
+from reconciler.sandbox.tiles import TileRef, parse_guid
+from reconciler.spec.catalog import MODEL_REQUIRES, canonical_constellation, canonical_model
+from reconciler.spec.geometry import (
+    GeometryProblem,
+    area_km2,
+    billed_area_km2,
+    parse_geojson,
+    parse_wkt,
+)
+
+AREA_LIMIT_KM2 = 100_000.0
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    geometry: MultiPolygon | None
+    tiles: list[TileRef]
+    mini_tiles: list[TileRef]
+    constellations: list[str]
+    model: str
+    image_frequency: int
+    reference_date: date
+    start: date
+    end: date | None
+    storage_months: int
+    api_requests: int
+
+    @property
+    def billed_km2(self) -> float:
+        if self.geometry is not None:
+            return billed_area_km2(self.geometry)
+        return sum(t.area_km2() for t in self.tiles) + sum(t.area_km2() for t in self.mini_tiles)
+
+    @property
+    def raw_km2(self) -> float:
+        return area_km2(self.geometry) if self.geometry is not None else self.billed_km2
+
+    @property
+    def price_factor(self) -> float:
+        from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR
+
+        if self.geometry is not None:
+            return 1.0
+        return TILE_FACTOR if self.tiles else MINITILE_FACTOR
+
+
+class Invalid(Exception):
+    def __init__(self, fields: dict[str, list[str]], code: int = 993, message: str = "") -> None:
+        super().__init__(message or "One or more validation errors occurred.")
+        self.fields = fields
+        self.code = code
+        self.message = message or "One or more validation errors occurred."
+
+
+def lowered(body: dict[str, Any]) -> dict[str, Any]:
+    return {str(k).lower(): v for k, v in body.items()}
+
+
+def parse_order(body: Any, today: date) -> OrderInput:
+    """The order a create/estimate body describes; raises Invalid like the service would."""
+    if not isinstance(body, dict):
+        raise Invalid({"": ["The request body must be a JSON object."]}, code=992,
+                      message="Malformed request.")
+    b = lowered(body)
+    errors: dict[str, list[str]] = {}
+
+    def err(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    geometry, tiles, minis = _aoi(b, err)
+    constellations = []
+    raw = b.get("satelliteconstellations")
+    if not isinstance(raw, list) or not raw:
+        err("SatelliteConstellations", "At least one satellite constellation is required.")
+    else:
+        for name in raw:
+            canonical = canonical_constellation(str(name))
+            if canonical is None:
+                err("SatelliteConstellations", f"Unknown satellite constellation '{name}'.")
+            elif canonical not in constellations:
+                constellations.append(canonical)
+    model = canonical_model(str(b.get("model") or ""))
+    if model is None:
+        err("Model", f"Unknown model '{b.get('model')}'.")
+    elif constellations and not MODEL_REQUIRES[model] <= set(constellations):
+        missing = ", ".join(sorted(MODEL_REQUIRES[model] - set(constellations)))
+        err("SatelliteConstellations", f"Model {model} requires {missing}.")
+    frequency = _int(b.get("imagefrequency"), "ImageFrequency", err)
+    if frequency is not None and not 1 <= frequency <= 7:
+        err("ImageFrequency", "ImageFrequency must be between 1 and 7.")
+    storage = _int(b.get("storagemonths", 1), "StorageMonths", err)
+    if storage is not None and storage < 1:
+        err("StorageMonths", "StorageMonths must be at least 1.")
+    requests = _int(b.get("apirequests", 1), "ApiRequests", err)
+    if requests is not None and requests < 1:
+        err("ApiRequests", "ApiRequests must be at least 1.")
+    reference = _date(b.get("referencedate"), "ReferenceDate", err, required=True)
+    start = _date(b.get("from"), "From", err, required=True)
+    end = _date(b.get("to"), "To", err, required=False)
+    if start is not None and start.day != 1:
+        err("From", "From must be the first day of a month.")
+    if start and end and end < start:
+        err("To", "To must not be before From.")
+    if end is not None and end < month_start(today):
+        err("To", "The order period has already ended.")
+    if errors:
+        raise Invalid(errors)
+    assert model and frequency and reference and start and storage and requests  # for mypy
+    order = OrderInput(geometry, tiles, minis, constellations, model, frequency, reference, start,
+                       end, storage, requests)
+    if order.billed_km2 > AREA_LIMIT_KM2:
+        raise Invalid({}, code=1004, message=(
+            f"Area limit exceeded: {order.billed_km2:,.0f} km2 is above "
+            f"{AREA_LIMIT_KM2:,.0f} km2 per order."))
+    return order
+
+
+def _aoi(b: dict[str, Any], err: Any) -> tuple[MultiPolygon | None, list[TileRef], list[TileRef]]:
+    wkt, geojson = b.get("wkt"), b.get("geojson")
+    tile_ids, mini_ids = b.get("tileguids") or [], b.get("minitileguids") or []
+    given = [n for n, v in (("Wkt", wkt), ("GeoJson", geojson), ("TileGuids", tile_ids or None),
+                            ("MiniTileGuids", mini_ids or None)) if v]
+    if not given:
+        err("Wkt", "Either supply a WKT or a GeoJSON or Tile GUIDs and Minitile GUIDs.")
+        return None, [], []
+    if ("Wkt" in given or "GeoJson" in given) and len(given) > 1:
+        err(given[1], "Supply only one of WKT, GeoJSON or tile GUIDs.")
+        return None, [], []
+    try:
+        if wkt:
+            return parse_wkt(str(wkt)), [], []
+        if geojson:
+            return parse_geojson(geojson if isinstance(geojson, dict) else json.loads(geojson)), [], []
+    except (GeometryProblem, ValueError) as problem:
+        err("Wkt" if wkt else "GeoJson", f"Invalid geometry: {problem}")
+        return None, [], []
+    tiles = [_tile(g, False, "TileGuids", err) for g in tile_ids]
+    minis = [_tile(g, True, "MiniTileGuids", err) for g in mini_ids]
+    return None, [t for t in tiles if t], [t for t in minis if t]
+
+
+def _tile(guid: Any, mini: bool, field: str, err: Any) -> TileRef | None:
+    ref = parse_guid(str(guid))
+    if ref is None or ref.is_mini != mini:
+        err(field, f"Unknown {'minitile' if mini else 'tile'} GUID '{guid}'.")
+        return None
+    return ref
+
+
+def _int(value: Any, field: str, err: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        err(field, f"{field} must be a whole number.")
+        return None
+    return value
+
+
+def _date(value: Any, field: str, err: Any, *, required: bool) -> date | None:
+    if value is None:
+        if required:
+            err(field, f"{field} is required.")
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        err(field, f"{field} is not a valid date.")
+        return None
