@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli.validate import validate
+from reconciler.cli.apply import apply
 from reconciler.cli.output import set_colour
+from reconciler.cli.plan import plan, show
+from reconciler.cli.sandbox import sandbox
+from reconciler.cli.state import import_, state
+from reconciler.cli.validate import validate
 
 EPILOG = """\b
 Examples:
   clearsky-orders validate examples/orders
   clearsky-orders plan --sandbox examples/orders
-  clearsky-orders plan -o plan.json && clearsky-orders apply plan.json
+  clearsky-orders plan -o plan.json orders/ && clearsky-orders apply plan.json
+
+Exit status: 0 success (no changes with --detailed-exitcode), 2 changes, 1 error.
 """
 
 
@@ -23,4 +29,5 @@ def cli(no_color: bool) -> None:
     set_colour(not no_color)
 
 
-cli.add_command(validate)
+for command in (validate, plan, show, apply, state, import_, sandbox):
+    cli.add_command(command)

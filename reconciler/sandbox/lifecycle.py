@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from reconciler.sandbox.pricing import month_end
+from reconciler.spec.calendar import month_end
 from reconciler.sandbox.store import StoredOrder
 
 REVIEW = timedelta(minutes=30)

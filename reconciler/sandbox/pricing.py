@@ -23,9 +23,12 @@ price per km2 of imagery delivered, so a month's order cost is:
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+
+from reconciler.spec.calendar import image_dates, month_end, month_start, next_month_start
+
+__all__ = ["image_dates", "month_end", "month_start", "next_month_start", "quote", "tiered_cost"]
 
 TIERS: tuple[tuple[float, float], ...] = (
     # (upper bound of the tier in EUR of monthly spend, price per km2 within it)
@@ -56,28 +59,6 @@ def tiered_cost(km2: float) -> float:
         remaining -= used
         lower = upper
     return cost
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def next_month_start(day: date) -> date:
-    return month_end(day) + timedelta(days=1)
-
-
-def image_dates(reference: date, every_days: int, start: date, end: date) -> list[date]:
-    """Cadence dates (reference + k * every_days) between start and end, both included."""
-    if end < start:
-        return []
-    offset = (start - reference).days % every_days
-    first = start + timedelta(days=(every_days - offset) % every_days)
-    count = (end - first).days // every_days + 1 if first <= end else 0
-    return [first + timedelta(days=every_days * i) for i in range(max(count, 0))]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,143 @@
+"""clearsky-orders apply"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.cli.common import (
+    Setup,
+    announce,
+    handles_errors,
+    make_target,
+    run,
+    setup,
+    state_file,
+    target_options,
+)
+from reconciler.cli.output import colour_on, say
+from reconciler.cli.plan import read_plan
+from reconciler.engine import ApplyReport, apply_plan, make_plan, snapshot
+from reconciler.errors import ClearskyOrdersError, StalePlanError
+from reconciler.manifest import load
+from reconciler.planning import Options, Plan
+from reconciler.planning.document import PlanDoc, to_document
+from reconciler.render.text import plan_text
+
+
+def _is_plan_file(paths: tuple[str, ...]) -> bool:
+    return len(paths) == 1 and Path(paths[0]).is_file() and \
+        not paths[0].endswith((".yaml", ".yml"))
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@target_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option("--prune", is_flag=True, help="Also cancel unmanaged orders (never automatic ones).")
+@handles_errors
+def apply(paths: tuple[str, ...], sandbox: bool, api_url: str | None, state_path: str | None,
+          parallelism: int | None, auto_approve: bool, prune: bool) -> int:
+    """Make the account match the manifests.
+
+    With a saved plan (from plan -o FILE) apply exactly that plan, and refuse it if the
+    manifests, the live orders or the state changed since it was made. With PATHS (or nothing)
+    plan, show the plan and ask for 'yes' first.
+
+    Cancels run before creates; each finished operation is recorded in the state at once; a
+    create whose answer is lost is looked up, never repeated.
+
+    \b
+    Examples:
+      clearsky-orders plan -o plan.json && clearsky-orders apply plan.json
+      clearsky-orders apply --sandbox examples/orders
+      clearsky-orders apply --auto-approve orders/      # in CI, after review
+    """
+    if _is_plan_file(paths):
+        return _apply_saved(paths[0], sandbox, api_url, state_path, parallelism)
+    s = setup(paths, sandbox, api_url, state_path, parallelism)
+    announce(s.target)
+    with s.state_file.lock():
+        return run(_plan_and_apply(s, prune=prune, auto_approve=auto_approve))
+
+
+async def _plan_and_apply(s: Setup, *, prune: bool, auto_approve: bool) -> int:
+    async with s.target.client() as client:
+        state = s.state_file.load()
+        snap = await snapshot(s.manifests, state, client)
+        plan = await make_plan(snap, client, options=Options(prune=prune),
+                               source=s.target.describe())
+        doc = to_document(plan)
+        say(plan_text(doc, colour=colour_on()))
+        if doc.summary.errors:
+            return 1
+        if not plan.has_changes:
+            return 0
+        if not auto_approve and not _confirm():
+            say("Apply cancelled; nothing was changed.")
+            return 1
+        report = await apply_plan(plan, client, s.state_file, state, say)
+    _summary(report)
+    return 0
+
+
+def _confirm() -> bool:
+    if not sys.stdin.isatty():
+        raise ClearskyOrdersError(
+            "there is no terminal to confirm on: add --auto-approve, or save a plan with "
+            "'plan -o FILE' and apply that file")
+    answer = click.prompt("Apply these changes? Only 'yes' applies them", default="",
+                          show_default=False)
+    return str(answer).strip() == "yes"
+
+
+def _apply_saved(file: str, sandbox: bool, api_url: str | None, state_path: str | None,
+                 parallelism: int | None) -> int:
+    doc = read_plan(file)
+    context = doc.context
+    paths = tuple(context.manifest_paths) if context else (".",)
+    manifests = load(paths)
+    target = make_target(paths, sandbox or bool(context and context.sandbox),
+                         api_url or (context.api_url if context and not context.sandbox else None),
+                         parallelism, manifests.config.api.parallelism)
+    states = state_file(manifests, paths, state_path or (context.state_path if context else None))
+    announce(target)
+    with states.lock():
+        return run(_apply_checked(doc, Setup(manifests, target, states),
+                                  prune=bool(context and context.prune)))
+
+
+async def _apply_checked(doc: PlanDoc, s: Setup, *, prune: bool) -> int:
+    async with s.target.client() as client:
+        state = s.state_file.load()
+        snap = await snapshot(s.manifests, state, client)
+        plan = await make_plan(snap, None, options=Options(prune=prune), source=doc.source)
+        _refuse_if_stale(doc, plan)
+        say(f"Applying the saved plan ({doc.checksum[:12]}): {_count(plan)} change(s).")
+        report = await apply_plan(plan, client, s.state_file, state, say)
+    _summary(report)
+    return 0
+
+
+def _refuse_if_stale(doc: PlanDoc, plan: Plan) -> None:
+    moved = [what for what, old, new in (
+        ("the manifests", doc.inputs.manifests, plan.inputs.manifests),
+        ("the live orders", doc.inputs.live_orders, plan.inputs.live_orders),
+        ("the state", doc.inputs.state, plan.inputs.state)) if old != new]
+    saved = [(c.action.value, c.name, c.order_guid) for c in doc.changes]
+    fresh = [(c.action.value, c.name, c.order_guid) for c in plan.changes]
+    if moved or saved != fresh:
+        what = " and ".join(moved) or "the changes"
+        raise StalePlanError(
+            f"the saved plan is stale: {what} changed since it was made "
+            f"({doc.created_at:%Y-%m-%d %H:%M} UTC). Nothing was applied; run plan again")
+
+
+def _count(plan: Plan) -> int:
+    return sum(1 for c in plan.changes if c.changes_something)
+
+
+def _summary(report: ApplyReport) -> None:
+    say(f"Apply complete: {len(report.done)} change(s) done.")

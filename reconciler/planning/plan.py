@@ -1,0 +1,56 @@
+"""A plan: the ordered changes, their costs and warnings, and what it was computed from."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from reconciler.planning.model import Action, Change
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Digests of what the plan was computed from; apply refuses a plan whose inputs moved."""
+
+    manifests: str
+    live_orders: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    today: date
+    inputs: Inputs
+    created_at: datetime
+    source: str = ""
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.changes_something for c in self.changes)
+
+    @property
+    def errors(self) -> list[Change]:
+        return [c for c in self.changes if c.error]
+
+    def counts(self) -> dict[str, int]:
+        tally = Counter(c.action.value for c in self.changes)
+        return {action.value: tally.get(action.value, 0) for action in Action}
+
+    @property
+    def currency(self) -> str:
+        for change in self.changes:
+            if change.estimate is not None:
+                return change.estimate.currency
+        return "EUR"
+
+    def totals(self) -> tuple[float, float]:
+        """(this month, per month from next month): the net change of the bill."""
+        now = math.fsum(c.estimate.current_month for c in self.changes if c.estimate)
+        monthly = math.fsum(c.estimate.next_month for c in self.changes if c.estimate)
+        return round(now, 2), round(monthly, 2)
+
+    def only(self, names: set[str]) -> Plan:
+        return replace(self, changes=tuple(c for c in self.changes if c.name in names))
