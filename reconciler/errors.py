@@ -2,7 +2,7 @@
 
     ClearskyOrdersError                 anything this package raises on purpose
     ├── ConfigurationError              a setting is wrong: API URL, API key, paths
-    ├── ManifestError                   manifests or clearsky.yaml are invalid (carries every Problem)
+    ├── ManifestError                   invalid manifests or clearsky.yaml (every Problem)
     ├── StateError                      the state file is unreadable, or from a newer version
     │   └── StateLockedError            another run holds the state lock
     ├── PlanError                       a saved plan is unreadable
@@ -15,7 +15,7 @@
         ├── RateLimitedError            429 after the retries ran out
         ├── ServerError                 5xx after the retries ran out
         └── ServiceError                400 with the service's error code
-            ├── ValidationFailedError   992/993: malformed or invalid request, with per-field messages
+            ├── ValidationFailedError   992/993 bad request, per-field messages
             ├── NotEnoughUnitsError     994
             ├── NoImageryError          1002
             ├── TooManyRequestsError    1003
@@ -121,8 +121,14 @@ class ApiError(ClearskyOrdersError):
 
     def _describe(self) -> str:
         where = f"{self.method} {self.path}: " if self.method else ""
-        bits = [b for b in (f"HTTP {self.status}" if self.status else "",
-                            f"code {self.code}" if self.code is not None else "") if b]
+        bits = [
+            b
+            for b in (
+                f"HTTP {self.status}" if self.status else "",
+                f"code {self.code}" if self.code is not None else "",
+            )
+            if b
+        ]
         suffix = f" ({', '.join(bits)})" if bits else ""
         return f"{where}{self.message}{suffix}"
 
@@ -154,8 +160,9 @@ class ServiceError(ApiError):
 class ValidationFailedError(ServiceError):
     """The request was malformed or invalid (codes 992/993); `fields` holds the messages."""
 
-    def __init__(self, message: str, *, fields: Mapping[str, Sequence[str]] | None = None,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, message: str, *, fields: Mapping[str, Sequence[str]] | None = None, **kwargs: object
+    ) -> None:
         self.fields = {k: list(v) for k, v in (fields or {}).items()}
         detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in self.fields.items())
         super().__init__(f"{message}: {detail}" if detail else message, **kwargs)  # type: ignore[arg-type]

@@ -128,8 +128,11 @@ class ClearskyClient:
             base_url=self.base_url,
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"x-api-key": api_key, "accept": "application/json",
-                     "user-agent": "clearsky-orders"},
+            headers={
+                "x-api-key": api_key,
+                "accept": "application/json",
+                "user-agent": "clearsky-orders",
+            },
         )
 
     def __repr__(self) -> str:
@@ -146,8 +149,9 @@ class ClearskyClient:
 
     # -- endpoints ---------------------------------------------------------------------------
 
-    async def list_orders(self, *, recurring_only: bool = False,
-                          get_expired: bool = False) -> list[TaskOrder]:
+    async def list_orders(
+        self, *, recurring_only: bool = False, get_expired: bool = False
+    ) -> list[TaskOrder]:
         """GET /api/tasking/orders."""
         params = {"recurringOnly": _bool(recurring_only), "getExpired": _bool(get_expired)}
         data = await self._call("GET", ORDERS_PATH, params=params)
@@ -200,23 +204,45 @@ class ClearskyClient:
         data = await self._call("POST", TILES_PATH, json=body)
         return TileSearch.model_validate(data or {})
 
-    async def available_dates(self, *, wkt: str | None = None,
-                              geo_json: Mapping[str, Any] | None = None,
-                              start: str, until: str) -> AvailableDates:
+    async def available_dates(
+        self,
+        *,
+        wkt: str | None = None,
+        geo_json: Mapping[str, Any] | None = None,
+        start: str,
+        until: str,
+    ) -> AvailableDates:
         """POST /api/satelliteimages/search/available (dates with imagery in an area)."""
-        body = {"Wkt": wkt, "GeoJson": dict(geo_json) if geo_json else None,
-                "From": start, "Until": until}
+        body = {
+            "Wkt": wkt,
+            "GeoJson": dict(geo_json) if geo_json else None,
+            "From": start,
+            "Until": until,
+        }
         data = await self._call("POST", AVAILABLE_DATES_PATH, json=body)
         return AvailableDates.model_validate(data or {})
 
-    async def check_availability(self, *, wkt: str, day: date | str,
-                                 constellations: Iterable[str], model: str,
-                                 epsg: int = 4326,
-                                 utm_mode: str = "single_utm_fully_covered") -> Availability:
+    async def check_availability(
+        self,
+        *,
+        wkt: str,
+        day: date | str,
+        constellations: Iterable[str],
+        model: str,
+        epsg: int = 4326,
+        utm_mode: str = "single_utm_fully_covered",
+    ) -> Availability:
         """POST /api/satelliteimages/process/composite/available."""
-        body = {"Wkt": wkt, "GeoJson": None, "Date": str(day), "UtmDataSelectionMode": utm_mode,
-                "SatelliteConstellations": list(constellations), "Model": model,
-                "EpsgProjection": epsg, "Bandnames": "all"}
+        body = {
+            "Wkt": wkt,
+            "GeoJson": None,
+            "Date": str(day),
+            "UtmDataSelectionMode": utm_mode,
+            "SatelliteConstellations": list(constellations),
+            "Model": model,
+            "EpsgProjection": epsg,
+            "Bandnames": "all",
+        }
         data = await self._call("POST", AVAILABILITY_PATH, json=body)
         return Availability.model_validate(data or {})
 
@@ -238,8 +264,15 @@ class ClearskyClient:
 
     # -- transport ---------------------------------------------------------------------------
 
-    async def _call(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
-                    json: Any = None, retry: bool = True) -> Any:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        retry: bool = True,
+    ) -> Any:
         attempts = self._retries + 1 if retry else 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
@@ -248,12 +281,15 @@ class ClearskyClient:
                 response = await self._http.request(method, path, params=params, json=json)
             except httpx.TransportError as exc:
                 if last:
-                    raise TransportError(_transport_message(exc), method=method, path=path) from None
+                    raise TransportError(
+                        _transport_message(exc), method=method, path=path
+                    ) from None
                 await self._pause(attempt, None, f"{type(exc).__name__}")
                 continue
             if response.status_code in RETRY_STATUSES and not last:
-                await self._pause(attempt, response.headers.get("retry-after"),
-                                  f"HTTP {response.status_code}")
+                await self._pause(
+                    attempt, response.headers.get("retry-after"), f"HTTP {response.status_code}"
+                )
                 continue
             return _unwrap(response, method, path)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -320,8 +356,12 @@ def _unwrap(response: httpx.Response, method: str, path: str) -> Any:
     if succeeded:
         return data
     message, code = _error_fields(error, response)
-    kwargs: dict[str, Any] = {"method": method, "path": path, "status": response.status_code,
-                              "code": code}
+    kwargs: dict[str, Any] = {
+        "method": method,
+        "path": path,
+        "status": response.status_code,
+        "code": code,
+    }
     status = response.status_code
     if status in (401, 403):
         raise AuthError(message or "the API key was rejected", **kwargs)
@@ -342,16 +382,19 @@ def _error_fields(error: Any, response: httpx.Response) -> tuple[str, int | None
     if isinstance(error, dict):
         message = _ci(error, "message")
         code = _ci(error, "code")
-        return (str(message) if message else "", int(code) if isinstance(code, int | str) and
-                str(code).lstrip("-").isdigit() else None)
+        return (
+            str(message) if message else "",
+            int(code) if isinstance(code, int | str) and str(code).lstrip("-").isdigit() else None,
+        )
     if isinstance(error, str):
         return error, None
     return (response.reason_phrase or "", None)
 
 
 def _is_field_map(data: Mapping[str, Any]) -> bool:
-    return bool(data) and all(isinstance(v, list) and all(isinstance(m, str) for m in v)
-                              for v in data.values())
+    return bool(data) and all(
+        isinstance(v, list) and all(isinstance(m, str) for m in v) for v in data.values()
+    )
 
 
 __all__ = ["DEFAULT_URL", "ApiError", "ClearskyClient", "check_base_url", "is_loopback"]

@@ -20,8 +20,9 @@ def _flat(name: str) -> str:
 class ServiceModel(BaseModel):
     """A response object: keys matched without regard to case."""
 
-    model_config = ConfigDict(alias_generator=_flat, populate_by_name=True, extra="ignore",
-                              frozen=True)
+    model_config = ConfigDict(
+        alias_generator=_flat, populate_by_name=True, extra="ignore", frozen=True
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -14,8 +14,11 @@ from reconciler.cli.output import fail
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok/no changes, 2 changes, 1 error)."""
     try:
-        result = cli.main(args=list(argv) if argv is not None else None,
-                          prog_name="clearsky-orders", standalone_mode=False)
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="clearsky-orders",
+            standalone_mode=False,
+        )
     except click.exceptions.Abort:
         fail("aborted")
         return 1

@@ -23,7 +23,9 @@ Exit status: 0 success (no changes with --detailed-exitcode), 2 changes, 1 error
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="clearsky-orders")
-@click.option("--no-color", is_flag=True, help="No colour, even on a terminal (NO_COLOR works too).")
+@click.option(
+    "--no-color", is_flag=True, help="No colour, even on a terminal (NO_COLOR works too)."
+)
 def cli(no_color: bool) -> None:
     """Tasking orders as code for the ClearSKY Vision API."""
     set_colour(not no_color)

@@ -28,8 +28,7 @@ from reconciler.render.text import plan_text
 
 
 def _is_plan_file(paths: tuple[str, ...]) -> bool:
-    return len(paths) == 1 and Path(paths[0]).is_file() and \
-        not paths[0].endswith((".yaml", ".yml"))
+    return len(paths) == 1 and Path(paths[0]).is_file() and not paths[0].endswith((".yaml", ".yml"))
 
 
 @click.command()
@@ -38,8 +37,15 @@ def _is_plan_file(paths: tuple[str, ...]) -> bool:
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--prune", is_flag=True, help="Also cancel unmanaged orders (never automatic ones).")
 @handles_errors
-def apply(paths: tuple[str, ...], sandbox: bool, api_url: str | None, state_path: str | None,
-          parallelism: int | None, auto_approve: bool, prune: bool) -> int:
+def apply(
+    paths: tuple[str, ...],
+    sandbox: bool,
+    api_url: str | None,
+    state_path: str | None,
+    parallelism: int | None,
+    auto_approve: bool,
+    prune: bool,
+) -> int:
     """Make the account match the manifests.
 
     With a saved plan (from plan -o FILE) apply exactly that plan, and refuse it if the
@@ -67,8 +73,9 @@ async def _plan_and_apply(s: Setup, *, prune: bool, auto_approve: bool) -> int:
     async with s.target.client() as client:
         state = s.state_file.load()
         snap = await snapshot(s.manifests, state, client)
-        plan = await make_plan(snap, client, options=Options(prune=prune),
-                               source=s.target.describe())
+        plan = await make_plan(
+            snap, client, options=Options(prune=prune), source=s.target.describe()
+        )
         doc = to_document(plan)
         say(plan_text(doc, colour=colour_on()))
         if doc.summary.errors:
@@ -87,26 +94,36 @@ def _confirm() -> bool:
     if not sys.stdin.isatty():
         raise ClearskyOrdersError(
             "there is no terminal to confirm on: add --auto-approve, or save a plan with "
-            "'plan -o FILE' and apply that file")
-    answer = click.prompt("Apply these changes? Only 'yes' applies them", default="",
-                          show_default=False)
+            "'plan -o FILE' and apply that file"
+        )
+    answer = click.prompt(
+        "Apply these changes? Only 'yes' applies them", default="", show_default=False
+    )
     return str(answer).strip() == "yes"
 
 
-def _apply_saved(file: str, sandbox: bool, api_url: str | None, state_path: str | None,
-                 parallelism: int | None) -> int:
+def _apply_saved(
+    file: str, sandbox: bool, api_url: str | None, state_path: str | None, parallelism: int | None
+) -> int:
     doc = read_plan(file)
     context = doc.context
     paths = tuple(context.manifest_paths) if context else (".",)
     manifests = load(paths)
-    target = make_target(paths, sandbox or bool(context and context.sandbox),
-                         api_url or (context.api_url if context and not context.sandbox else None),
-                         parallelism, manifests.config.api.parallelism)
+    target = make_target(
+        paths,
+        sandbox or bool(context and context.sandbox),
+        api_url or (context.api_url if context and not context.sandbox else None),
+        parallelism,
+        manifests.config.api.parallelism,
+    )
     states = state_file(manifests, paths, state_path or (context.state_path if context else None))
     announce(target)
     with states.lock():
-        return run(_apply_checked(doc, Setup(manifests, target, states),
-                                  prune=bool(context and context.prune)))
+        return run(
+            _apply_checked(
+                doc, Setup(manifests, target, states), prune=bool(context and context.prune)
+            )
+        )
 
 
 async def _apply_checked(doc: PlanDoc, s: Setup, *, prune: bool) -> int:
@@ -122,17 +139,23 @@ async def _apply_checked(doc: PlanDoc, s: Setup, *, prune: bool) -> int:
 
 
 def _refuse_if_stale(doc: PlanDoc, plan: Plan) -> None:
-    moved = [what for what, old, new in (
-        ("the manifests", doc.inputs.manifests, plan.inputs.manifests),
-        ("the live orders", doc.inputs.live_orders, plan.inputs.live_orders),
-        ("the state", doc.inputs.state, plan.inputs.state)) if old != new]
+    moved = [
+        what
+        for what, old, new in (
+            ("the manifests", doc.inputs.manifests, plan.inputs.manifests),
+            ("the live orders", doc.inputs.live_orders, plan.inputs.live_orders),
+            ("the state", doc.inputs.state, plan.inputs.state),
+        )
+        if old != new
+    ]
     saved = [(c.action.value, c.name, c.order_guid) for c in doc.changes]
     fresh = [(c.action.value, c.name, c.order_guid) for c in plan.changes]
     if moved or saved != fresh:
         what = " and ".join(moved) or "the changes"
         raise StalePlanError(
             f"the saved plan is stale: {what} changed since it was made "
-            f"({doc.created_at:%Y-%m-%d %H:%M} UTC). Nothing was applied; run plan again")
+            f"({doc.created_at:%Y-%m-%d %H:%M} UTC). Nothing was applied; run plan again"
+        )
 
 
 def _count(plan: Plan) -> int:

@@ -26,18 +26,32 @@ T = TypeVar("T")
 
 def target_options(func: F) -> F:
     """--sandbox, --api-url, --state and --parallelism."""
-    func = click.option("--parallelism", type=click.IntRange(1, 64), default=None,
-                        help="Requests in flight at once (default: clearsky.yaml api.parallelism, "
-                             "or 8).")(func)
-    func = click.option("--state", "state_path", type=click.Path(dir_okay=False), default=None,
-                        help="State file (default: .clearsky/state.json beside clearsky.yaml).")(func)
-    func = click.option("--api-url", envvar="CLEARSKY_API_URL", default=None, metavar="URL",
-                        help=f"ClearSKY API base URL [env CLEARSKY_API_URL; default {DEFAULT_URL}]. "
-                             "The key comes from CLEARSKY_API_KEY.")(func)
-    func = click.option("--sandbox", is_flag=True,
-                        help="Use the embedded sandbox (.clearsky/sandbox.db): no key, no real "
-                             "orders.")(func)
-    return func
+    func = click.option(
+        "--parallelism",
+        type=click.IntRange(1, 64),
+        default=None,
+        help="Requests in flight at once (default: clearsky.yaml api.parallelism, or 8).",
+    )(func)
+    func = click.option(
+        "--state",
+        "state_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="State file (default: .clearsky/state.json beside clearsky.yaml).",
+    )(func)
+    func = click.option(
+        "--api-url",
+        envvar="CLEARSKY_API_URL",
+        default=None,
+        metavar="URL",
+        help=f"ClearSKY API base URL [env CLEARSKY_API_URL; default {DEFAULT_URL}]. "
+        "The key comes from CLEARSKY_API_KEY.",
+    )(func)
+    return click.option(
+        "--sandbox",
+        is_flag=True,
+        help="Use the embedded sandbox (.clearsky/sandbox.db): no key, no real orders.",
+    )(func)
 
 
 @dataclass(frozen=True)
@@ -53,8 +67,13 @@ def project_dir(paths: tuple[str, ...]) -> Path:
     return config.parent if config else Path(".")
 
 
-def make_target(paths: tuple[str, ...], sandbox: bool, api_url: str | None,
-                parallelism: int | None, config_parallelism: int = 8) -> Target:
+def make_target(
+    paths: tuple[str, ...],
+    sandbox: bool,
+    api_url: str | None,
+    parallelism: int | None,
+    config_parallelism: int = 8,
+) -> Target:
     return Target(
         sandbox=sandbox,
         api_url=api_url or DEFAULT_URL,
@@ -64,7 +83,9 @@ def make_target(paths: tuple[str, ...], sandbox: bool, api_url: str | None,
     )
 
 
-def state_file(manifests: Manifests | None, paths: tuple[str, ...], state_path: str | None) -> StateFile:
+def state_file(
+    manifests: Manifests | None, paths: tuple[str, ...], state_path: str | None
+) -> StateFile:
     if state_path:
         return StateFile(Path(state_path))
     base = project_dir(paths)
@@ -72,8 +93,13 @@ def state_file(manifests: Manifests | None, paths: tuple[str, ...], state_path: 
     return StateFile(_relative(base / relative))
 
 
-def setup(paths: tuple[str, ...], sandbox: bool, api_url: str | None, state_path: str | None,
-          parallelism: int | None) -> Setup:
+def setup(
+    paths: tuple[str, ...],
+    sandbox: bool,
+    api_url: str | None,
+    state_path: str | None,
+    parallelism: int | None,
+) -> Setup:
     manifests = load(paths or (".",))
     target = make_target(paths, sandbox, api_url, parallelism, manifests.config.api.parallelism)
     return Setup(manifests, target, state_file(manifests, paths, state_path))
@@ -100,8 +126,10 @@ def handles_errors(func: F) -> F:
             say(problems_text(error.problems), err=True)
             return 1
         except AuthError as error:
-            fail(f"{error.message}. Check CLEARSKY_API_KEY (the key is never printed), "
-                 "or use --sandbox.")
+            fail(
+                f"{error.message}. Check CLEARSKY_API_KEY (the key is never printed), "
+                "or use --sandbox."
+            )
             return 1
         except ApplyError as error:
             fail(str(error))

@@ -16,8 +16,11 @@ def set_colour(enabled: bool) -> None:
 
 def colour_on(stream: object = None) -> bool:
     stream = stream or sys.stdout
-    return _COLOUR["enabled"] and "NO_COLOR" not in os.environ and bool(
-        getattr(stream, "isatty", lambda: False)())
+    return (
+        _COLOUR["enabled"]
+        and "NO_COLOR" not in os.environ
+        and bool(getattr(stream, "isatty", lambda: False)())
+    )
 
 
 def say(text: str = "", *, err: bool = False) -> None:

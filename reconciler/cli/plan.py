@@ -20,10 +20,16 @@ FORMATS = click.Choice(["text", "json"])
 async def build_plan(s: Setup, *, prune: bool, paths: tuple[str, ...]) -> PlanDoc:
     async with s.target.client() as client:
         snap = await snapshot(s.manifests, s.state_file.load(), client)
-        plan = await make_plan(snap, client, options=Options(prune=prune),
-                               source=s.target.describe())
-    context = ContextDoc(manifest_paths=list(paths or (".",)), state_path=str(s.state_file.path),
-                         sandbox=s.target.sandbox, api_url=s.target.api_url, prune=prune)
+        plan = await make_plan(
+            snap, client, options=Options(prune=prune), source=s.target.describe()
+        )
+    context = ContextDoc(
+        manifest_paths=list(paths or (".",)),
+        state_path=str(s.state_file.path),
+        sandbox=s.target.sandbox,
+        api_url=s.target.api_url,
+        prune=prune,
+    )
     return to_document(plan, context)
 
 
@@ -38,14 +44,26 @@ def exit_code(doc: PlanDoc, detailed: bool) -> int:
 @target_options
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan for apply.")
-@click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
 @click.option("--prune", is_flag=True, help="Also cancel unmanaged orders (never automatic ones).")
 @click.option("-v", "--verbose", is_flag=True, help="List unchanged orders too.")
 @handles_errors
-def plan(paths: tuple[str, ...], sandbox: bool, api_url: str | None, state_path: str | None,
-         parallelism: int | None, fmt: str, out: str | None, detailed_exitcode: bool,
-         prune: bool, verbose: bool) -> int:
+def plan(
+    paths: tuple[str, ...],
+    sandbox: bool,
+    api_url: str | None,
+    state_path: str | None,
+    parallelism: int | None,
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    prune: bool,
+    verbose: bool,
+) -> int:
     """Show what apply would create, cancel, replace or adopt, and what it costs.
 
     Reads the live orders, compares them with the manifests under PATHS (default: the current
@@ -66,8 +84,10 @@ def plan(paths: tuple[str, ...], sandbox: bool, api_url: str | None, state_path:
         say(plan_text(doc, colour=colour_on(), verbose=verbose))
     if out:
         Path(out).write_text(dump(doc), encoding="utf-8")
-        say(f"Saved the plan to {out}; apply it with: clearsky-orders apply {out}",
-            err=fmt != "text")
+        say(
+            f"Saved the plan to {out}; apply it with: clearsky-orders apply {out}",
+            err=fmt != "text",
+        )
     return exit_code(doc, detailed_exitcode)
 
 

@@ -21,10 +21,20 @@ from reconciler.errors import ClearskyOrdersError, StateError
 from reconciler.planning import StateEntry
 from reconciler.planning.rules import field_diff
 
-STATE_OPTION = click.option("--state", "state_path", type=click.Path(dir_okay=False),
-                            default=None, help="State file (default: beside clearsky.yaml).")
-PATH_OPTION = click.option("--path", "paths", multiple=True, type=click.Path(),
-                           help="Where the manifests are (to find clearsky.yaml); repeatable.")
+STATE_OPTION = click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="State file (default: beside clearsky.yaml).",
+)
+PATH_OPTION = click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(),
+    help="Where the manifests are (to find clearsky.yaml); repeatable.",
+)
 
 
 @click.group()
@@ -65,9 +75,19 @@ def show(name: str, state_path: str | None, paths: tuple[str, ...]) -> int:
     entry = current.orders.get(name)
     if entry is None:
         raise StateError(f"{name!r} is not in the state; 'clearsky-orders state list' lists it")
-    say(json.dumps({"name": name, "orderGuid": entry.guid, "fingerprint": entry.fingerprint,
-                    "preventCancel": entry.prevent_cancel, "serial": current.serial,
-                    "lineage": current.lineage}, indent=2))
+    say(
+        json.dumps(
+            {
+                "name": name,
+                "orderGuid": entry.guid,
+                "fingerprint": entry.fingerprint,
+                "preventCancel": entry.prevent_cancel,
+                "serial": current.serial,
+                "lineage": current.lineage,
+            },
+            indent=2,
+        )
+    )
     return 0
 
 
@@ -95,8 +115,15 @@ def rm(name: str, state_path: str | None, paths: tuple[str, ...]) -> int:
 @click.argument("paths", nargs=-1, type=click.Path())
 @target_options
 @handles_errors
-def import_(name: str, guid: str, paths: tuple[str, ...], sandbox: bool, api_url: str | None,
-            state_path: str | None, parallelism: int | None) -> int:
+def import_(
+    name: str,
+    guid: str,
+    paths: tuple[str, ...],
+    sandbox: bool,
+    api_url: str | None,
+    state_path: str | None,
+    parallelism: int | None,
+) -> int:
     """Record that manifest NAME owns live order GUID (no API change).
 
     Shows the differences when the live order does not match the manifest; the next plan
@@ -124,8 +151,11 @@ def import_(name: str, guid: str, paths: tuple[str, ...], sandbox: bool, api_url
         owner = next((n for n, e in current.orders.items() if e.guid.lower() == guid.lower()), None)
         if owner and owner != name:
             raise StateError(f"order {guid} is already owned by {owner!r}")
-        s.state_file.save(current.with_order(
-            name, StateEntry(live.guid, desired.spec.fingerprint, desired.prevent_cancel)))
+        s.state_file.save(
+            current.with_order(
+                name, StateEntry(live.guid, desired.spec.fingerprint, desired.prevent_cancel)
+            )
+        )
     say(f"Imported {live.guid} as {name}.")
     if live.spec is not None and live.spec != desired.spec:
         say("The live order differs from the manifest; the next plan replaces it:")

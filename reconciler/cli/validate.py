@@ -12,8 +12,14 @@ from reconciler.render.problems import problems_json, problems_text
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 def validate(paths: tuple[str, ...], fmt: str) -> int:
     """Check manifests without talking to the API.
 
@@ -38,6 +44,8 @@ def validate(paths: tuple[str, ...], fmt: str) -> int:
     if fmt == "json":
         say("[]")
     else:
-        say(f"{count} manifest{'s' if count != 1 else ''} valid in {len(manifests.files)} "
-            f"file{'s' if len(manifests.files) != 1 else ''}.")
+        say(
+            f"{count} manifest{'s' if count != 1 else ''} valid in {len(manifests.files)} "
+            f"file{'s' if len(manifests.files) != 1 else ''}."
+        )
     return 0

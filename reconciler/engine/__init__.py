@@ -4,5 +4,13 @@ from reconciler.engine.apply import ApplyReport, apply_plan
 from reconciler.engine.planning import Snapshot, make_plan, snapshot, today_utc
 from reconciler.engine.target import SANDBOX_KEY, Target
 
-__all__ = ["SANDBOX_KEY", "ApplyReport", "Snapshot", "Target", "apply_plan", "make_plan",
-           "snapshot", "today_utc"]
+__all__ = [
+    "SANDBOX_KEY",
+    "ApplyReport",
+    "Snapshot",
+    "Target",
+    "apply_plan",
+    "make_plan",
+    "snapshot",
+    "today_utc",
+]

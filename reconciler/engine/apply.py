@@ -35,8 +35,14 @@ class ApplyReport:
 
 
 class _Run:
-    def __init__(self, client: ClearskyClient, state_file: StateFile, state: State,
-                 progress: Progress, total: int) -> None:
+    def __init__(
+        self,
+        client: ClearskyClient,
+        state_file: StateFile,
+        state: State,
+        progress: Progress,
+        total: int,
+    ) -> None:
         self.client = client
         self.state_file = state_file
         self.state = state
@@ -62,22 +68,37 @@ class _Run:
         self.say(f"FAILED {text}")
 
 
-async def apply_plan(plan: Plan, client: ClearskyClient, state_file: StateFile, state: State,
-                     progress: Progress) -> ApplyReport:
+async def apply_plan(
+    plan: Plan, client: ClearskyClient, state_file: StateFile, state: State, progress: Progress
+) -> ApplyReport:
     """Apply `plan` (the caller holds the state lock); raises ApplyError on partial failure."""
     if plan.errors:
         names = ", ".join(c.name or c.order_guid or "?" for c in plan.errors)
-        raise ApplyError(f"the plan has {len(plan.errors)} error(s) ({names}); nothing was applied",
-                         done=[], not_done=[c.name for c in plan.errors])
+        raise ApplyError(
+            f"the plan has {len(plan.errors)} error(s) ({names}); nothing was applied",
+            done=[],
+            not_done=[c.name for c in plan.errors],
+        )
     changes = [c for c in plan.changes if c.changes_something]
     adopts = [c for c in changes if c.action == Action.ADOPT]
     early = [c for c in changes if c.action == Action.REPLACE and c.create_before_cancel]
-    cancels = [c for c in changes if c.action == Action.CANCEL
-               or (c.action == Action.REPLACE and not c.create_before_cancel)]
-    creates = [c for c in changes if c.action == Action.CREATE
-               or (c.action == Action.REPLACE and not c.create_before_cancel)]
-    run = _Run(client, state_file, state, progress,
-               len(adopts) + 2 * len(early) + len(cancels) + len(creates))
+    cancels = [
+        c
+        for c in changes
+        if c.action == Action.CANCEL or (c.action == Action.REPLACE and not c.create_before_cancel)
+    ]
+    creates = [
+        c
+        for c in changes
+        if c.action == Action.CREATE or (c.action == Action.REPLACE and not c.create_before_cancel)
+    ]
+    run = _Run(
+        client,
+        state_file,
+        state,
+        progress,
+        len(adopts) + 2 * len(early) + len(cancels) + len(creates),
+    )
     for change in adopts:
         run.step += 1
         run.record(run.state.with_order(change.name, _entry(change, change.order_guid or "")))
@@ -99,7 +120,10 @@ async def apply_plan(plan: Plan, client: ClearskyClient, state_file: StateFile, 
         raise ApplyError(
             f"{len(run.report.failed)} of {run.total} operation(s) failed; "
             f"{len(run.report.done)} done and recorded in the state. Run plan again: it shows "
-            "what is left", done=run.report.done, not_done=run.report.failed)
+            "what is left",
+            done=run.report.done,
+            not_done=run.report.failed,
+        )
     return run.report
 
 
@@ -118,8 +142,11 @@ async def _cancel(run: _Run, change: Change) -> None:
     if change.name and owned is not None and owned.guid.lower() == guid.lower():
         run.record(run.state.without(change.name))
     effect = change.cancellation.effect if change.cancellation else "full"
-    what = {"full": "canceled", "stops-renewal": "stopped renewing (runs to month end)",
-            "nothing": "forgotten (it had already ended)"}.get(effect, "canceled")
+    what = {
+        "full": "canceled",
+        "stops-renewal": "stopped renewing (runs to month end)",
+        "nothing": "forgotten (it had already ended)",
+    }.get(effect, "canceled")
     run.done(f"{what}: {label} ({guid})")
 
 
@@ -148,16 +175,26 @@ async def _recover(run: _Run, change: Change, spec: OrderSpec) -> None:
     try:
         live = await refresh(run.client)
     except ApiError as error:
-        run.failed(f"create {change.name}: no answer, and the orders cannot be listed to check "
-                   f"({error}). Run plan again: it adopts the order if it was made")
+        run.failed(
+            f"create {change.name}: no answer, and the orders cannot be listed to check "
+            f"({error}). Run plan again: it adopts the order if it was made"
+        )
         return
     owned = {e.guid.lower() for e in run.state.orders.values()}
     since = run.started - timedelta(minutes=5)
-    matches = [o for o in live if o.key not in owned and o.active and o.spec == spec
-               and (o.created is None or o.created >= since)]
+    matches = [
+        o
+        for o in live
+        if o.key not in owned
+        and o.active
+        and o.spec == spec
+        and (o.created is None or o.created >= since)
+    ]
     if not matches:
-        run.failed(f"create {change.name}: no answer and no such order in the account; "
-                   "it was not created. Run apply again")
+        run.failed(
+            f"create {change.name}: no answer and no such order in the account; "
+            "it was not created. Run apply again"
+        )
         return
     found = max(matches, key=lambda o: (o.created or run.started, o.key))
     run.record(run.state.with_order(change.name, _entry(change, found.guid)))

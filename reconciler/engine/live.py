@@ -45,7 +45,8 @@ def live_spec(order: TaskOrder) -> OrderSpec:
         api_requests=order.api_requests,
         geometry=geometry,
         tiles=frozenset(t.lower() for t in order.tiles) if geometry is None else frozenset(),
-        mini_tiles=frozenset(t.lower() for t in order.mini_tiles) if geometry is None
+        mini_tiles=frozenset(t.lower() for t in order.mini_tiles)
+        if geometry is None
         else frozenset(),
     )
 
@@ -56,6 +57,7 @@ async def refresh(client: ClearskyClient) -> list[LiveOrder]:
 
 
 def live_digest(orders: Sequence[LiveOrder]) -> str:
-    rows = sorted([o.key, o.status.lower(), o.spec.fingerprint if o.spec else o.problem or ""]
-                  for o in orders)
+    rows = sorted(
+        [o.key, o.status.lower(), o.spec.fingerprint if o.spec else o.problem or ""] for o in orders
+    )
     return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()

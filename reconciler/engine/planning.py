@@ -37,13 +37,13 @@ async def make_plan(
     snap: Snapshot,
     client: ClearskyClient | None,
     *,
-    options: Options = Options(),
+    options: Options | None = None,
     today: date | None = None,
     source: str = "",
 ) -> Plan:
     """Decide the changes (pure) and, given a client, price them."""
     day = today or today_utc()
-    changes = decide(snap.manifests.orders, snap.live, snap.state.orders, day, options)
+    changes = decide(snap.manifests.orders, snap.live, snap.state.orders, day, options or Options())
     if client is not None:
         changes = await price(changes, client)
     return Plan(tuple(changes), day, snap.inputs(), datetime.now(UTC), source)

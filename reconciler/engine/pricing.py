@@ -24,8 +24,12 @@ async def price(changes: Sequence[Change], client: ClearskyClient) -> list[Chang
         if change.needs_create and change.desired is not None:
             jobs.append(_estimator(client, change.desired))
             slots.append((index, "new"))
-        if change.action in (Action.CANCEL, Action.REPLACE) and change.live is not None \
-                and change.needs_cancel and not change.error:
+        if (
+            change.action in (Action.CANCEL, Action.REPLACE)
+            and change.live is not None
+            and change.needs_cancel
+            and not change.error
+        ):
             jobs.append(_estimator(client, change.live))
             slots.append((index, "old"))
     results = await client.bounded(jobs)
@@ -36,15 +40,18 @@ async def price(changes: Sequence[Change], client: ClearskyClient) -> list[Chang
         for part, result in (("new", new), ("old", old)):
             if isinstance(result, ValidationFailedError):
                 if part == "new":
-                    change = replace(change,
-                                     error=f"the service rejects this order: {result.message}")
+                    change = replace(
+                        change, error=f"the service rejects this order: {result.message}"
+                    )
                 else:
                     change = change.with_warning(
-                        f"the saving could not be estimated: {result.message}")
+                        f"the saving could not be estimated: {result.message}"
+                    )
             elif isinstance(result, BaseException):
                 raise result
-        cost = change_cost(change, new if isinstance(new, Cost) else None,
-                           old if isinstance(old, Cost) else None)
+        cost = change_cost(
+            change, new if isinstance(new, Cost) else None, old if isinstance(old, Cost) else None
+        )
         priced.append(replace(change, estimate=cost))
     return priced
 

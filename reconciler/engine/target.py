@@ -32,11 +32,16 @@ class Target:
         if self.sandbox:
             sandbox = Sandbox(store=Store(self.sandbox_db or ":memory:"))
             sandbox.add_account(SANDBOX_KEY, "sandbox")
-            return ClearskyClient(api_key=SANDBOX_KEY, base_url="http://sandbox.localhost",
-                                  transport=InProcessTransport(app=sandbox.app()),
-                                  parallelism=self.parallelism)
+            return ClearskyClient(
+                api_key=SANDBOX_KEY,
+                base_url="http://sandbox.localhost",
+                transport=InProcessTransport(app=sandbox.app()),
+                parallelism=self.parallelism,
+            )
         if not self.api_key:
             raise AuthError(
-                "no API key: set CLEARSKY_API_KEY, or add --sandbox to use the embedded sandbox")
-        return ClearskyClient(api_key=self.api_key, base_url=self.api_url,
-                              parallelism=self.parallelism)
+                "no API key: set CLEARSKY_API_KEY, or add --sandbox to use the embedded sandbox"
+            )
+        return ClearskyClient(
+            api_key=self.api_key, base_url=self.api_url, parallelism=self.parallelism
+        )

@@ -90,7 +90,7 @@ def _root_of(path: Path) -> Path:
 
 
 def discover(paths: Sequence[Path]) -> Iterator[Path]:
-    """Manifest files: files given directly, and *.yaml/*.yml below folders (clearsky.yaml aside)."""
+    """Manifest files: files given, and *.yaml/*.yml below folders (clearsky.yaml aside)."""
     for path in paths:
         if path.is_file():
             if path.name not in CONFIG_NAMES:
@@ -132,15 +132,25 @@ def _load_config(file: Path, problems: Problems) -> Config:
     documents = [d for d in _read(file, problems) or [] if d.value is not None]
     if len(documents) != 1 or not isinstance(documents[0].value, dict):
         if documents:
-            problems.add(display(file), documents[0].line, "", "",
-                         "clearsky.yaml must hold exactly one mapping of kind Config")
+            problems.add(
+                display(file),
+                documents[0].line,
+                "",
+                "",
+                "clearsky.yaml must hold exactly one mapping of kind Config",
+            )
         return default_config()
     document = documents[0]
     _report_duplicate_keys(document, file, "", problems)
     value = document.value
     if value.get("kind") != "Config":
-        problems.add(display(file), document.line_of(["kind"]), "", "kind",
-                     f"expected kind Config in clearsky.yaml, found {value.get('kind')!r}")
+        problems.add(
+            display(file),
+            document.line_of(["kind"]),
+            "",
+            "kind",
+            f"expected kind Config in clearsky.yaml, found {value.get('kind')!r}",
+        )
         return default_config()
     try:
         return Config.model_validate(value)
@@ -174,23 +184,33 @@ def _load_document(
     shown = display(file)
     value = document.value
     if not isinstance(value, dict):
-        problems.add(shown, document.line, "", "",
-                     f"a manifest must be a mapping, not a {_yaml_type(value)}")
+        problems.add(
+            shown, document.line, "", "", f"a manifest must be a mapping, not a {_yaml_type(value)}"
+        )
         return None
     name = _name_of(value)
     _report_duplicate_keys(document, file, name, problems)
     kind = value.get("kind")
     if kind != "TaskingOrder":
-        message = ("missing kind; expected TaskingOrder" if kind is None else
-                   "kind Config belongs in clearsky.yaml" if kind == "Config" else
-                   f"unknown kind {kind!r}; expected TaskingOrder")
+        message = (
+            "missing kind; expected TaskingOrder"
+            if kind is None
+            else "kind Config belongs in clearsky.yaml"
+            if kind == "Config"
+            else f"unknown kind {kind!r}; expected TaskingOrder"
+        )
         problems.add(shown, document.line_of(["kind"]), name, "kind", message)
         return None
     if value.get("apiVersion") != API_VERSION:
         found = value.get("apiVersion")
-        message = ("missing apiVersion" if found is None else f"unknown apiVersion {found!r}")
-        problems.add(shown, document.line_of(["apiVersion"]), name, "apiVersion",
-                     f"{message}; expected {API_VERSION}")
+        message = "missing apiVersion" if found is None else f"unknown apiVersion {found!r}"
+        problems.add(
+            shown,
+            document.line_of(["apiVersion"]),
+            name,
+            "apiVersion",
+            f"{message}; expected {API_VERSION}",
+        )
         return None
     if isinstance(value.get("spec"), dict):
         value = {**value, "spec": merge_defaults(value["spec"], defaults)}
@@ -243,8 +263,13 @@ def _salvage_spec(spec: object, bad_keys: set[str | int]) -> Spec | None:
 
 def _report_duplicate_keys(document: Document, file: Path, name: str, problems: Problems) -> None:
     for line, key in document.duplicate_keys:
-        problems.add(display(file), line, name, key,
-                     f"duplicate key {key!r}: YAML keeps only the last one; remove one of them")
+        problems.add(
+            display(file),
+            line,
+            name,
+            key,
+            f"duplicate key {key!r}: YAML keeps only the last one; remove one of them",
+        )
 
 
 def _check_unique_names(names: list[tuple[str, Source]], problems: Problems) -> None:
@@ -252,10 +277,20 @@ def _check_unique_names(names: list[tuple[str, Source]], problems: Problems) -> 
     for name, source in names:
         seen = first.setdefault(name, source)
         if seen is not source:
-            problems.add(source.file, source.line, name, "metadata.name",
-                         f"duplicate name {name!r}: also defined at {seen}")
-            problems.add(seen.file, seen.line, name, "metadata.name",
-                         f"duplicate name {name!r}: also defined at {source}")
+            problems.add(
+                source.file,
+                source.line,
+                name,
+                "metadata.name",
+                f"duplicate name {name!r}: also defined at {seen}",
+            )
+            problems.add(
+                seen.file,
+                seen.line,
+                name,
+                "metadata.name",
+                f"duplicate name {name!r}: also defined at {source}",
+            )
 
 
 def _dotted(path: Sequence[str | int]) -> str:
@@ -267,4 +302,5 @@ def _dotted(path: Sequence[str | int]) -> str:
 
 def _yaml_type(value: object) -> str:
     return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
-        type(value), type(value).__name__)
+        type(value), type(value).__name__
+    )

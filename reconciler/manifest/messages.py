@@ -39,11 +39,15 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def explain(model: type[BaseModel], error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
+def explain(
+    model: type[BaseModel], error: ValidationError
+) -> list[tuple[tuple[str | int, ...], str]]:
     """(path, message) for each error pydantic found."""
     out: list[tuple[tuple[str | int, ...], str]] = []
     for item in error.errors(include_url=False):
-        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(
+            p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
         out.append((loc, _message(model, loc, item)))
     return out
 
@@ -57,15 +61,24 @@ def _message(model: type[BaseModel], loc: tuple[str | int, ...], item: Any) -> s
         parent = model_at(model, [p for p in loc[:-1] if isinstance(p, str)])
         known = field_names(parent) if parent else []
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
-        hint = f"; did you mean '{close[0]}'?" if close else (
-            f"; valid fields: {', '.join(known)}" if known else "")
+        hint = (
+            f"; did you mean '{close[0]}'?"
+            if close
+            else (f"; valid fields: {', '.join(known)}" if known else "")
+        )
         return f"unknown field '{loc[-1]}'{hint}"
     if loc[-1:] == ("name",) and kind in ("string_pattern_mismatch", "string_too_long"):
-        return (f"invalid name {value!r}: use lowercase letters, digits and '-', starting and "
-                f"ending with a letter or digit, at most {NAME_MAX} characters")
+        return (
+            f"invalid name {value!r}: use lowercase letters, digits and '-', starting and "
+            f"ending with a letter or digit, at most {NAME_MAX} characters"
+        )
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
         return f"not a date: {value!r} (write YYYY-MM-DD)"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return f"{value!r} is out of range: {item['msg'].lower()}"
     text = str(item["msg"])
-    return f"{text[0].lower()}{text[1:]} (got {value!r})" if value is not None and not isinstance(value, dict) else text
+    return (
+        f"{text[0].lower()}{text[1:]} (got {value!r})"
+        if value is not None and not isinstance(value, dict)
+        else text
+    )

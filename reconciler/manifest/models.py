@@ -26,14 +26,19 @@ class _Strict(BaseModel):
 class Aoi(_Strict):
     """The area of interest: exactly one of the five ways to give it."""
 
-    wkt: str | None = Field(None, description="A WKT Polygon, MultiPolygon or GEOMETRYCOLLECTION, lon lat.")
+    wkt: str | None = Field(
+        None, description="A WKT Polygon, MultiPolygon or GEOMETRYCOLLECTION, lon lat."
+    )
     geojson: dict[str, Any] | str | None = Field(
         None, description="A GeoJSON Geometry, Feature or FeatureCollection (object or string)."
     )
     file: str | None = Field(
-        None, description="A .geojson, .json or .wkt file, relative to this manifest, inside the repository."
+        None,
+        description="A .geojson, .json or .wkt file relative to this manifest, inside the repo.",
     )
-    tiles: list[str] | None = Field(None, description="Tile GUIDs (a tile order, 20% of the polygon price).")
+    tiles: list[str] | None = Field(
+        None, description="Tile GUIDs (a tile order, 20% of the polygon price)."
+    )
     mini_tiles: list[str] | None = Field(
         None, description="MiniTile GUIDs (a minitile order, 50% of the polygon price)."
     )
@@ -55,12 +60,16 @@ class SpecDefaults(_Strict):
         None, description="Sentinel1, Sentinel2, Landsat89 (case-insensitive).", min_length=1
     )
     model: str | None = Field(None, description="Stratus2, Stratus2Fast or Stratus2NoSnow.")
-    image_frequency: int | None = Field(None, ge=1, le=7, description="Days between images, 1 to 7.")
+    image_frequency: int | None = Field(
+        None, ge=1, le=7, description="Days between images, 1 to 7."
+    )
     reference_date: date | None = Field(
         None, description="Anchors the image cadence; defaults to `from`."
     )
     from_: date | None = Field(None, alias="from", description="First day of a month.")
-    to: date | None = Field(None, description="Last day ordered; null means recurring (renews monthly).")
+    to: date | None = Field(
+        None, description="Last day ordered; null means recurring (renews monthly)."
+    )
     storage_months: int | None = Field(None, ge=1, description="Months of storage, at least 1.")
     api_requests: int | None = Field(None, ge=1)
     lifecycle: Lifecycle | None = None
@@ -72,7 +81,8 @@ class Spec(SpecDefaults):
 
 class Metadata(_Strict):
     name: str = Field(
-        pattern=NAME_PATTERN, max_length=NAME_MAX,
+        pattern=NAME_PATTERN,
+        max_length=NAME_MAX,
         description="Unique in the repository: lowercase letters, digits and '-'.",
     )
     labels: dict[str, str] = Field(default_factory=dict)
@@ -101,7 +111,9 @@ class Policy(_Strict):
     """Guardrails checked at plan time and again at apply."""
 
     max_monthly_cost: float | None = Field(
-        None, ge=0, description="Ceiling on the monthly cost of all managed orders after the change."
+        None,
+        ge=0,
+        description="Ceiling on the monthly cost of all managed orders after the change.",
     )
     max_increase_this_month: float | None = Field(None, ge=0)
     max_increase_monthly: float | None = Field(None, ge=0)
@@ -109,7 +121,9 @@ class Policy(_Strict):
     allowed_models: list[str] | None = None
     allowed_constellations: list[str] | None = None
     max_change_percent: float = Field(
-        30, ge=0, le=100,
+        30,
+        ge=0,
+        le=100,
         description="At most this share of managed orders cancelled or replaced in one run.",
     )
     min_managed_for_threshold: int = Field(

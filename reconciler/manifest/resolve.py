@@ -36,7 +36,9 @@ def merge_defaults(spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict
     merged = dict(defaults)
     for key, value in spec.items():
         base = merged.get(key)
-        merged[key] = {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
+        merged[key] = (
+            {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
+        )
     return merged
 
 
@@ -49,20 +51,32 @@ def resolve_spec(spec: Spec, *, manifest_dir: Path, root: Path, report: Report) 
     if model and constellations is not None:
         missing = MODEL_REQUIRES[model] - constellations
         if missing:
-            before(("spec", "constellations"),
-                   f"model {model} needs {', '.join(sorted(missing))} "
-                   f"(it needs {', '.join(sorted(MODEL_REQUIRES[model]))})")
+            before(
+                ("spec", "constellations"),
+                f"model {model} needs {', '.join(sorted(missing))} "
+                f"(it needs {', '.join(sorted(MODEL_REQUIRES[model]))})",
+            )
     for key, value in (("imageFrequency", spec.image_frequency), ("from", spec.from_)):
         if value is None:
-            before(("spec", key), "missing required field; set it here or in clearsky.yaml defaults")
+            before(
+                ("spec", key), "missing required field; set it here or in clearsky.yaml defaults"
+            )
     start = spec.from_
     if start is not None and start.day != 1:
-        before(("spec", "from"), f"{start.isoformat()} is not the first day of a month "
-                                 f"(orders start on the 1st, e.g. {start.replace(day=1).isoformat()})")
+        before(
+            ("spec", "from"),
+            f"{start.isoformat()} is not the first day of a month "
+            f"(orders start on the 1st, e.g. {start.replace(day=1).isoformat()})",
+        )
     if start is not None and spec.to is not None and spec.to < start:
         before(("spec", "to"), f"{spec.to.isoformat()} is before from ({start.isoformat()})")
-    if before.count or model is None or constellations is None or start is None \
-            or spec.image_frequency is None:
+    if (
+        before.count
+        or model is None
+        or constellations is None
+        or start is None
+        or spec.image_frequency is None
+    ):
         return None
     return OrderSpec(
         constellations=constellations,
@@ -91,16 +105,20 @@ class _Counter:
 
 def _constellations(names: list[str] | None, report: Report) -> frozenset[str] | None:
     if names is None:
-        report(("spec", "constellations"),
-               "missing required field; set it here or in clearsky.yaml defaults")
+        report(
+            ("spec", "constellations"),
+            "missing required field; set it here or in clearsky.yaml defaults",
+        )
         return None
     found: set[str] = set()
     ok = True
     for index, name in enumerate(names):
         canonical = canonical_constellation(name)
         if canonical is None:
-            report(("spec", "constellations", index),
-                   f"unknown constellation {name!r}; known: {', '.join(CONSTELLATIONS)}")
+            report(
+                ("spec", "constellations", index),
+                f"unknown constellation {name!r}; known: {', '.join(CONSTELLATIONS)}",
+            )
             ok = False
         else:
             found.add(canonical)
@@ -109,7 +127,9 @@ def _constellations(names: list[str] | None, report: Report) -> frozenset[str] |
 
 def _model(name: str | None, report: Report) -> str | None:
     if name is None:
-        report(("spec", "model"), "missing required field; set it here or in clearsky.yaml defaults")
+        report(
+            ("spec", "model"), "missing required field; set it here or in clearsky.yaml defaults"
+        )
         return None
     canonical = canonical_model(name)
     if canonical is None:
@@ -148,8 +168,11 @@ def _resolve_aoi(
         return None, empty, empty
     area = area_km2(geometry)
     if area > MAX_AREA_KM2:
-        report(path, f"the area is {area:,.0f} km2, above the ceiling of {MAX_AREA_KM2:,.0f} km2 "
-                     "for one order; check the units and the lon/lat order")
+        report(
+            path,
+            f"the area is {area:,.0f} km2, above the ceiling of {MAX_AREA_KM2:,.0f} km2 "
+            "for one order; check the units and the lon/lat order",
+        )
         return None, empty, empty
     return geometry, empty, empty
 
@@ -166,7 +189,9 @@ def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> Any:
     if not path.is_relative_to(root.resolve()):
         raise GeometryProblem(f"{name}: the file is outside the repository root ({root})")
     if not path.is_file():
-        raise GeometryProblem(f"{name}: no such file (looked at {path.relative_to(root.resolve())})")
+        raise GeometryProblem(
+            f"{name}: no such file (looked at {path.relative_to(root.resolve())})"
+        )
     size = path.stat().st_size
     if size > MAX_AOI_FILE_BYTES:
         raise GeometryProblem(f"{name}: the file is {size / 1e6:.1f} MB; the limit is 10 MB")

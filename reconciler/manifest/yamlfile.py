@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 try:  # libyaml is several times faster; the pure-Python parser is the fallback.
-    from yaml.cyaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
             Scanner.__init__(self)
             Parser.__init__(self)
             Composer.__init__(self)
+
 
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -90,7 +91,7 @@ class _Constructor(SafeConstructor):
         return super().construct_mapping(node, deep=deep)
 
 
-class _Loader(_Parser, _Constructor, Resolver):  # type: ignore[misc, valid-type]
+class _Loader(_Parser, _Constructor, Resolver):
     def __init__(self, text: str) -> None:
         _Parser.__init__(self, text)
         _Constructor.__init__(self)
@@ -112,7 +113,9 @@ def read_documents(text: str) -> Iterator[Document]:
             index += 1
     except ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
-        tag = f"{exc.problem}".replace("could not determine a constructor for the tag", "unsupported YAML tag")
+        tag = f"{exc.problem}".replace(
+            "could not determine a constructor for the tag", "unsupported YAML tag"
+        )
         raise YamlSyntaxError(tag, _line(mark), _column(mark)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

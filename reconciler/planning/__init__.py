@@ -12,5 +12,16 @@ from reconciler.planning.model import (
 from reconciler.planning.plan import Inputs, Plan
 from reconciler.planning.planner import Options, decide
 
-__all__ = ["Action", "Cancellation", "Change", "Cost", "Inputs", "LiveOrder", "Options", "Plan",
-           "StateEntry", "change_cost", "decide"]
+__all__ = [
+    "Action",
+    "Cancellation",
+    "Change",
+    "Cost",
+    "Inputs",
+    "LiveOrder",
+    "Options",
+    "Plan",
+    "StateEntry",
+    "change_cost",
+    "decide",
+]

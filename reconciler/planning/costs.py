@@ -26,5 +26,9 @@ def change_cost(change: Change, new: Cost | None, old: Cost | None) -> Cost | No
         return Cost(-saved_now, -saved_monthly, currency, approximate=effect != "nothing")
     if new is None:
         return None
-    return Cost(round(new.current_month - saved_now, 2), round(new.next_month - saved_monthly, 2),
-                new.currency, approximate=old is not None and effect != "nothing")
+    return Cost(
+        round(new.current_month - saved_now, 2),
+        round(new.next_month - saved_monthly, 2),
+        new.currency,
+        approximate=old is not None and effect != "nothing",
+    )

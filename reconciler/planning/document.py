@@ -103,16 +103,24 @@ def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
     changes = [_change(c, plan.today) for c in plan.changes]
     counts = plan.counts()
     now, monthly = plan.totals()
-    summary = SummaryDoc(**counts, errors=len(plan.errors), current_month_cost=now,
-                         next_month_cost=monthly, currency=plan.currency)
+    summary = SummaryDoc(
+        **counts,
+        errors=len(plan.errors),
+        current_month_cost=now,
+        next_month_cost=monthly,
+        currency=plan.currency,
+    )
     return PlanDoc(
         created_at=plan.created_at,
         today=plan.today,
         source=plan.source,
         has_changes=plan.has_changes,
         checksum=checksum(changes, summary),
-        inputs=InputsDoc(manifests=plan.inputs.manifests, live_orders=plan.inputs.live_orders,
-                         state=plan.inputs.state),
+        inputs=InputsDoc(
+            manifests=plan.inputs.manifests,
+            live_orders=plan.inputs.live_orders,
+            state=plan.inputs.state,
+        ),
         changes=changes,
         summary=summary,
         context=context,
@@ -122,8 +130,10 @@ def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
 def checksum(changes: list[ChangeDoc], summary: SummaryDoc) -> str:
     """sha256 over the canonical JSON of the changes and summary: costs and warnings count,
     time stamps do not."""
-    body = {"changes": [c.model_dump(mode="json", by_alias=True) for c in changes],
-            "summary": summary.model_dump(mode="json", by_alias=True)}
+    body = {
+        "changes": [c.model_dump(mode="json", by_alias=True) for c in changes],
+        "summary": summary.model_dump(mode="json", by_alias=True),
+    }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -134,23 +144,32 @@ def _change(change: Change, today: date) -> ChangeDoc:
     images = None
     if spec is not None:
         first = max(next_month_start(today), spec.start)
-        images = float(len(image_dates(spec.reference_date, spec.image_frequency, first,
-                                       month_end(first))))
+        images = float(
+            len(image_dates(spec.reference_date, spec.image_frequency, first, month_end(first)))
+        )
     estimate = change.estimate
     return ChangeDoc(
         action=change.action,
         name=change.name,
         order_guid=change.order_guid,
         diff={k: dict(v) for k, v in change.diff.items()} or None,
-        estimate=EstimateDoc(current_month_cost=estimate.current_month,
-                             next_month_cost=estimate.next_month, currency=estimate.currency,
-                             approximate=estimate.approximate) if estimate else None,
+        estimate=EstimateDoc(
+            current_month_cost=estimate.current_month,
+            next_month_cost=estimate.next_month,
+            currency=estimate.currency,
+            approximate=estimate.approximate,
+        )
+        if estimate
+        else None,
         warnings=list(change.warnings),
         error=change.error,
         drift=change.drift,
-        cancellation=CancellationDoc(effect=change.cancellation.effect,  # type: ignore[arg-type]
-                                     effective=change.cancellation.effective)
-        if change.cancellation else None,
+        cancellation=CancellationDoc(
+            effect=change.cancellation.effect,
+            effective=change.cancellation.effective,
+        )
+        if change.cancellation
+        else None,
         area_km2=round(area, 2) if area is not None else None,
         images_per_month=images,
         desired=change.desired.as_dict() if change.desired else None,

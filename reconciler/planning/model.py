@@ -11,8 +11,16 @@ from typing import Any
 from reconciler.spec.order import OrderSpec
 
 REVIEW_STATUSES = frozenset({"review", "initialize"})
-KNOWN_ACTIVE = frozenset({"preparing", "awaitingsatelliteproducts", "processing", "predicting",
-                          "processingpredicting", "uptodate"})
+KNOWN_ACTIVE = frozenset(
+    {
+        "preparing",
+        "awaitingsatelliteproducts",
+        "processing",
+        "predicting",
+        "processingpredicting",
+        "uptodate",
+    }
+)
 
 
 class Action(StrEnum):
@@ -27,8 +35,14 @@ class Action(StrEnum):
 CHANGING = frozenset({Action.CREATE, Action.CANCEL, Action.REPLACE, Action.ADOPT})
 """Actions that change the account or the state; noop and unmanaged are reports."""
 
-ORDER = {Action.CANCEL: 0, Action.REPLACE: 1, Action.CREATE: 2, Action.ADOPT: 3,
-         Action.NOOP: 4, Action.UNMANAGED: 5}
+ORDER = {
+    Action.CANCEL: 0,
+    Action.REPLACE: 1,
+    Action.CREATE: 2,
+    Action.ADOPT: 3,
+    Action.NOOP: 4,
+    Action.UNMANAGED: 5,
+}
 
 
 @dataclass(frozen=True)

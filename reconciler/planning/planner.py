@@ -33,9 +33,10 @@ def decide(
     live: Sequence[LiveOrder],
     state: Mapping[str, StateEntry],
     today: date,
-    options: Options = Options(),
+    options: Options | None = None,
 ) -> list[Change]:
     """The changes that make the account match `desired`, in apply order."""
+    options = options or Options()
     by_guid = {order.key: order for order in live}
     owned = {entry.guid.lower() for entry in state.values()}
     claimed: set[str] = set()
@@ -48,32 +49,63 @@ def decide(
         if entry is None:
             unmatched.append((order, None))
         elif current is None or current.canceled:
-            drift = (f"order {entry.guid} was canceled outside clearsky-orders" if current
-                     else f"order {entry.guid} is no longer listed by the service")
+            drift = (
+                f"order {entry.guid} was canceled outside clearsky-orders"
+                if current
+                else f"order {entry.guid} is no longer listed by the service"
+            )
             unmatched.append((order, drift))
         else:
             claimed.add(current.key)
             changes.append(_compare(order, current, today))
 
-    candidates = _index([o for o in live if o.key not in owned and not o.canceled
-                         and o.spec is not None])
-    for order, drift in unmatched:
+    candidates = _index(
+        [o for o in live if o.key not in owned and not o.canceled and o.spec is not None]
+    )
+    for order, lost in unmatched:
         match = _first_equal(order, candidates, claimed)
         if match is not None:
             claimed.add(match.key)
-            changes.append(Change(
-                Action.ADOPT, order.name, match.guid, order.spec, match.spec, drift=drift,
-                warnings=_status_warnings(match), prevent_cancel=order.prevent_cancel,
-                labels=order.labels))
+            changes.append(
+                Change(
+                    Action.ADOPT,
+                    order.name,
+                    match.guid,
+                    order.spec,
+                    match.spec,
+                    drift=lost,
+                    warnings=_status_warnings(match),
+                    prevent_cancel=order.prevent_cancel,
+                    labels=order.labels,
+                )
+            )
         elif order.spec.end is not None and order.spec.end < today.replace(day=1):
-            changes.append(Change(
-                Action.NOOP, order.name, None, order.spec, drift=drift, labels=order.labels,
-                warnings=(f"the order period ended on {order.spec.end.isoformat()}; "
-                          "there is nothing left to order",)))
+            changes.append(
+                Change(
+                    Action.NOOP,
+                    order.name,
+                    None,
+                    order.spec,
+                    drift=lost,
+                    labels=order.labels,
+                    warnings=(
+                        f"the order period ended on {order.spec.end.isoformat()}; "
+                        "there is nothing left to order",
+                    ),
+                )
+            )
         else:
-            changes.append(Change(
-                Action.CREATE, order.name, None, order.spec, drift=drift, labels=order.labels,
-                prevent_cancel=order.prevent_cancel))
+            changes.append(
+                Change(
+                    Action.CREATE,
+                    order.name,
+                    None,
+                    order.spec,
+                    drift=lost,
+                    labels=order.labels,
+                    prevent_cancel=order.prevent_cancel,
+                )
+            )
 
     names = {order.name for order in desired}
     for name, entry in sorted(state.items()):
@@ -84,56 +116,105 @@ def decide(
             claimed.add(current.key)
         changes.append(_cancel(name, entry.guid, current, today, entry.prevent_cancel))
 
-    for order in live:
-        if order.key in owned or order.key in claimed or not order.active:
+    for listed in live:
+        if listed.key in owned or listed.key in claimed or not listed.active:
             continue
-        if options.prune and not order.is_automatic:
-            changes.append(_cancel("", order.guid, order, today, False))
+        if options.prune and not listed.is_automatic:
+            changes.append(_cancel("", listed.guid, listed, today, False))
         else:
-            note = (("created by the service itself (IsAutomaticOrder); never pruned",)
-                    if order.is_automatic else ())
-            changes.append(Change(Action.UNMANAGED, "", order.guid, None, order.spec,
-                                  warnings=note + _status_warnings(order)))
+            note: tuple[str, ...] = (
+                ("created by the service itself (IsAutomaticOrder); never pruned",)
+                if listed.is_automatic
+                else ()
+            )
+            changes.append(
+                Change(
+                    Action.UNMANAGED,
+                    "",
+                    listed.guid,
+                    None,
+                    listed.spec,
+                    warnings=note + _status_warnings(listed),
+                )
+            )
     return sorted(changes, key=lambda c: c.sort_key)
 
 
 def _compare(order: DesiredOrder, current: LiveOrder, today: date) -> Change:
     warnings = _status_warnings(current)
     if current.spec is None:
-        return Change(Action.NOOP, order.name, current.guid, order.spec, None,
-                      error=f"cannot read live order {current.guid}: {current.problem}",
-                      warnings=warnings)
+        return Change(
+            Action.NOOP,
+            order.name,
+            current.guid,
+            order.spec,
+            None,
+            error=f"cannot read live order {current.guid}: {current.problem}",
+            warnings=warnings,
+        )
     if current.spec == order.spec:
         note = ("the order has ended (Completed)",) if current.completed else ()
-        return Change(Action.NOOP, order.name, current.guid, order.spec, current.spec,
-                      warnings=note + warnings, prevent_cancel=order.prevent_cancel,
-                      labels=order.labels)
+        return Change(
+            Action.NOOP,
+            order.name,
+            current.guid,
+            order.spec,
+            current.spec,
+            warnings=note + warnings,
+            prevent_cancel=order.prevent_cancel,
+            labels=order.labels,
+        )
     effect, error = cancellation(current, today)
     if current.completed:
         effect, error = Cancellation("nothing"), None
     if effect.effect == "stops-renewal" and effect.effective is not None:
-        warnings += (f"the old order keeps running until {effect.effective.isoformat()}; "
-                     "both are billed until then",)
+        warnings += (
+            f"the old order keeps running until {effect.effective.isoformat()}; "
+            "both are billed until then",
+        )
     return Change(
-        Action.REPLACE, order.name, current.guid, order.spec, current.spec,
-        diff=field_diff(current.spec, order.spec), warnings=warnings, error=error,
-        cancellation=effect, prevent_cancel=order.prevent_cancel,
-        create_before_cancel=order.create_before_cancel, labels=order.labels)
+        Action.REPLACE,
+        order.name,
+        current.guid,
+        order.spec,
+        current.spec,
+        diff=field_diff(current.spec, order.spec),
+        warnings=warnings,
+        error=error,
+        cancellation=effect,
+        prevent_cancel=order.prevent_cancel,
+        create_before_cancel=order.create_before_cancel,
+        labels=order.labels,
+    )
 
 
-def _cancel(name: str, guid: str, current: LiveOrder | None, today: date,
-            prevent_cancel: bool) -> Change:
+def _cancel(
+    name: str, guid: str, current: LiveOrder | None, today: date, prevent_cancel: bool
+) -> Change:
     if current is None:
-        return Change(Action.CANCEL, name, guid, cancellation=Cancellation("nothing"),
-                      warnings=("the order is no longer listed; apply only forgets it",),
-                      prevent_cancel=prevent_cancel)
+        return Change(
+            Action.CANCEL,
+            name,
+            guid,
+            cancellation=Cancellation("nothing"),
+            warnings=("the order is no longer listed; apply only forgets it",),
+            prevent_cancel=prevent_cancel,
+        )
     effect, error = cancellation(current, today)
     warnings: tuple[str, ...] = ()
     if effect.effect == "nothing":
         warnings = ("the order has already ended; apply only forgets it",)
-    return Change(Action.CANCEL, name, guid, None, current.spec, cancellation=effect,
-                  error=error, warnings=warnings + _status_warnings(current),
-                  prevent_cancel=prevent_cancel)
+    return Change(
+        Action.CANCEL,
+        name,
+        guid,
+        None,
+        current.spec,
+        cancellation=effect,
+        error=error,
+        warnings=warnings + _status_warnings(current),
+        prevent_cancel=prevent_cancel,
+    )
 
 
 def _status_warnings(order: LiveOrder) -> tuple[str, ...]:
@@ -149,8 +230,9 @@ def _index(orders: Sequence[LiveOrder]) -> dict[int, list[LiveOrder]]:
     return index
 
 
-def _first_equal(order: DesiredOrder, index: Mapping[int, list[LiveOrder]],
-                 claimed: set[str]) -> LiveOrder | None:
+def _first_equal(
+    order: DesiredOrder, index: Mapping[int, list[LiveOrder]], claimed: set[str]
+) -> LiveOrder | None:
     for candidate in index.get(hash(order.spec), ()):
         if candidate.key not in claimed and candidate.spec == order.spec:
             return candidate

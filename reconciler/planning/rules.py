@@ -32,8 +32,11 @@ def cancellation(live: LiveOrder, today: date) -> tuple[Cancellation, str | None
 def field_diff(live: OrderSpec, desired: OrderSpec) -> dict[str, dict[str, Any]]:
     """{field: {old, new}} for each field that differs (geometry compared as geometry)."""
     old, new = live.as_dict(), desired.as_dict()
-    if (live.geometry is not None and desired.geometry is not None
-            and same_geometry(live.geometry, desired.geometry)):
+    if (
+        live.geometry is not None
+        and desired.geometry is not None
+        and same_geometry(live.geometry, desired.geometry)
+    ):
         new["aoi"] = old["aoi"]
     report = DeepDiff(old, new, ignore_order=True, view="tree")
     fields: dict[str, dict[str, Any]] = {}

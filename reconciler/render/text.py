@@ -6,12 +6,30 @@ from typing import Any
 
 from reconciler.planning.document import ChangeDoc, PlanDoc
 
-SYMBOLS = {"create": "+", "cancel": "-", "replace": "-/+", "adopt": "=", "noop": " ",
-           "unmanaged": "?"}
-COLOURS = {"create": "green", "cancel": "red", "replace": "yellow", "adopt": "cyan",
-           "unmanaged": "magenta"}
-_ANSI = {"green": "32", "red": "31", "yellow": "33", "cyan": "36", "magenta": "35", "bold": "1",
-         "dim": "2"}
+SYMBOLS = {
+    "create": "+",
+    "cancel": "-",
+    "replace": "-/+",
+    "adopt": "=",
+    "noop": " ",
+    "unmanaged": "?",
+}
+COLOURS = {
+    "create": "green",
+    "cancel": "red",
+    "replace": "yellow",
+    "adopt": "cyan",
+    "unmanaged": "magenta",
+}
+_ANSI = {
+    "green": "32",
+    "red": "31",
+    "yellow": "33",
+    "cyan": "36",
+    "magenta": "35",
+    "bold": "1",
+    "dim": "2",
+}
 
 
 def money(amount: float, currency: str, *, sign: bool = True) -> str:
@@ -25,8 +43,7 @@ def plan_text(doc: PlanDoc, *, colour: bool = False, verbose: bool = False) -> s
     """The whole plan; unchanged orders are counted, and listed only when `verbose`."""
     paint = _painter(colour)
     lines: list[str] = []
-    shown = [c for c in doc.changes if c.action.value != "noop" or verbose or c.warnings
-             or c.error]
+    shown = [c for c in doc.changes if c.action.value != "noop" or verbose or c.warnings or c.error]
     width = max((len(_who(c)) for c in shown), default=0)
     for change in shown:
         lines.extend(_change(change, paint, width))
@@ -35,8 +52,9 @@ def plan_text(doc: PlanDoc, *, colour: bool = False, verbose: bool = False) -> s
     lines.append(summary_line(doc))
     lines.append(cost_line(doc))
     if doc.summary.errors:
-        lines.append(paint("red", f"{doc.summary.errors} change(s) cannot be applied: "
-                                  "see the errors above."))
+        lines.append(
+            paint("red", f"{doc.summary.errors} change(s) cannot be applied: see the errors above.")
+        )
     lines.append(paint("dim", f"Checksum: {doc.checksum}"))
     return "\n".join(lines)
 
@@ -46,8 +64,13 @@ def summary_line(doc: PlanDoc) -> str:
     if not doc.has_changes:
         extra = f" {s.unmanaged} unmanaged order(s) left alone." if s.unmanaged else ""
         return f"No changes. The account matches the manifests ({s.noop} order(s)).{extra}"
-    parts = [f"{s.create} to create", f"{s.replace} to replace", f"{s.cancel} to cancel",
-             f"{s.adopt} to adopt", f"{s.noop} unchanged"]
+    parts = [
+        f"{s.create} to create",
+        f"{s.replace} to replace",
+        f"{s.cancel} to cancel",
+        f"{s.adopt} to adopt",
+        f"{s.noop} unchanged",
+    ]
     if s.unmanaged:
         parts.append(f"{s.unmanaged} unmanaged")
     return "Plan: " + ", ".join(parts) + "."
@@ -55,8 +78,10 @@ def summary_line(doc: PlanDoc) -> str:
 
 def cost_line(doc: PlanDoc) -> str:
     s = doc.summary
-    return (f"Cost: this month {money(s.current_month_cost, s.currency)}, "
-            f"from next month {money(s.next_month_cost, s.currency)} per month.")
+    return (
+        f"Cost: this month {money(s.current_month_cost, s.currency)}, "
+        f"from next month {money(s.next_month_cost, s.currency)} per month."
+    )
 
 
 def _who(change: ChangeDoc) -> str:
@@ -76,16 +101,20 @@ def _change(change: ChangeDoc, paint: Any, width: int) -> list[str]:
     if change.estimate is not None:
         e = change.estimate
         approx = "~" if e.approximate else ""
-        facts.append(f"this month {approx}{money(e.current_month_cost, e.currency)}, "
-                     f"next month {approx}{money(e.next_month_cost, e.currency)}")
+        facts.append(
+            f"this month {approx}{money(e.current_month_cost, e.currency)}, "
+            f"next month {approx}{money(e.next_month_cost, e.currency)}"
+        )
     lines = [paint(COLOURS.get(action, ""), head) + (f"  {', '.join(facts)}" if facts else "")]
     if change.drift:
         lines.append(f"      drift: {change.drift}")
     if change.cancellation and change.cancellation.effect == "stops-renewal":
         lines.append(f"      stops renewing; runs until {change.cancellation.effective}")
     for field, values in (change.diff or {}).items():
-        lines.append(f"      ~ {field}: {_short(values.get('old'))} -> {_short(values.get('new'))}"
-                     + _area_note(values))
+        lines.append(
+            f"      ~ {field}: {_short(values.get('old'))} -> {_short(values.get('new'))}"
+            + _area_note(values)
+        )
     for warning in change.warnings:
         lines.append(paint("yellow", f"      warning: {warning}"))
     if change.error:
@@ -100,8 +129,13 @@ def _area_note(values: dict[str, Any]) -> str:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = "null" if value is None else ", ".join(map(str, value)) if isinstance(value, list) \
+    text = (
+        "null"
+        if value is None
+        else ", ".join(map(str, value))
+        if isinstance(value, list)
         else str(value)
+    )
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -9,5 +9,12 @@ from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import InProcessTransport, free_port, serve_in_thread
 from reconciler.sandbox.store import Store
 
-__all__ = ["Clock", "Faults", "InProcessTransport", "Sandbox", "Store", "free_port",
-           "serve_in_thread"]
+__all__ = [
+    "Clock",
+    "Faults",
+    "InProcessTransport",
+    "Sandbox",
+    "Store",
+    "free_port",
+    "serve_in_thread",
+]

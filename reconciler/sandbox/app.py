@@ -39,11 +39,14 @@ def camel(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse({"succeeded": True, "error": None, "data": data}, status_code=status)
 
 
-def failure(status: int, message: str, code: int, data: Any = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"Data": data, "Succeeded": False,
-                         "Error": {"Message": message, "Code": code}},
-                        status_code=status, headers=headers)
+def failure(
+    status: int, message: str, code: int, data: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"Data": data, "Succeeded": False, "Error": {"Message": message, "Code": code}},
+        status_code=status,
+        headers=headers,
+    )
 
 
 @dataclass
@@ -63,42 +66,62 @@ class Sandbox:
         routes = [
             Route("/api/tasking/orders", api(self.list_orders), methods=["GET"]),
             Route("/api/tasking/orders", api(self.create_order), methods=["POST"]),
-            Route("/api/satelliteimages/process/tasking/orders", api(self.create_order),
-                  methods=["POST"]),
-            Route("/api/satelliteimages/process/tasking/orders/estimate", api(self.estimate),
-                  methods=["POST"]),
+            Route(
+                "/api/satelliteimages/process/tasking/orders",
+                api(self.create_order),
+                methods=["POST"],
+            ),
+            Route(
+                "/api/satelliteimages/process/tasking/orders/estimate",
+                api(self.estimate),
+                methods=["POST"],
+            ),
             Route("/api/tasking/orders/estimate", api(self.estimate), methods=["POST"]),
             Route("/api/tasking/orders/cancel", api(self.cancel_order), methods=["DELETE"]),
             Route("/api/tasking/models", api(self.models), methods=["GET"]),
             Route("/api/tasking/search/tiles", api(self.search_tiles), methods=["POST"]),
-            Route("/api/satelliteimages/search/available", api(self.available_dates),
-                  methods=["POST"]),
-            Route("/api/satelliteimages/process/composite/available", api(self.availability),
-                  methods=["POST"]),
+            Route(
+                "/api/satelliteimages/search/available", api(self.available_dates), methods=["POST"]
+            ),
+            Route(
+                "/api/satelliteimages/process/composite/available",
+                api(self.availability),
+                methods=["POST"],
+            ),
             Route("/_sandbox/health", self.health, methods=["GET"]),
-            Route("/_sandbox/clock", api(self.clock_control, faults=False), methods=["GET", "POST"]),
-            Route("/_sandbox/faults", api(self.fault_control, faults=False),
-                  methods=["GET", "POST"]),
+            Route(
+                "/_sandbox/clock", api(self.clock_control, faults=False), methods=["GET", "POST"]
+            ),
+            Route(
+                "/_sandbox/faults", api(self.fault_control, faults=False), methods=["GET", "POST"]
+            ),
             Route("/_sandbox/orders", api(self.inject_order, faults=False), methods=["POST"]),
         ]
         return Starlette(routes=routes)
 
-    def _api(self, handler: Handler, *, faults: bool = True) -> Callable[[Request], Awaitable[Response]]:
+    def _api(
+        self, handler: Handler, *, faults: bool = True
+    ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             if faults:
                 await self.faults.delay()
             key = request.headers.get("x-api-key")
             account = self.store.account(key) if key else None
             if account is None:
-                return failure(401, "Missing or invalid API key." if key else "Missing API key.",
-                               401)
+                return failure(
+                    401, "Missing or invalid API key." if key else "Missing API key.", 401
+                )
             if faults:
                 trouble = self.faults.failure()
                 if trouble == "error":
                     return failure(503, "Service temporarily unavailable.", 503)
                 if trouble == "rate-limit":
-                    return failure(429, "Too many requests.", 429,
-                                   headers={"Retry-After": f"{self.faults.retry_after_s:g}"})
+                    return failure(
+                        429,
+                        "Too many requests.",
+                        429,
+                        headers={"Retry-After": f"{self.faults.retry_after_s:g}"},
+                    )
             try:
                 return await handler(request, account[0])
             except Invalid as invalid:
@@ -128,36 +151,45 @@ class Sandbox:
     async def estimate(self, request: Request, account: str) -> Response:
         order = parse_order(await _json(request), self.clock.now().date())
         today = self.clock.now().date()
-        q = quote(billed_km2=order.billed_km2, raw_km2=order.raw_km2, factor=order.price_factor,
-                  reference=order.reference_date, every_days=order.image_frequency,
-                  start=order.start, end=order.end, storage_months=order.storage_months,
-                  today=today)
-        return pascal({
-            "StorageMonths": order.storage_months,
-            "ApiRequests": order.api_requests,
-            "SatelliteConstellations": order.constellations,
-            "Model": order.model,
-            "CancellationDate": q.cancellation_date.isoformat(),
-            "AreaKm2": q.area_km2,
-            "AreaKm2BeforeMinimum1Km2PerAoi": q.raw_area_km2,
-            "CurrentMonthCost": q.current_month_cost,
-            "NextMonthCost": q.next_month_cost,
-            "Costs": {
-                "CurrencyCode": CURRENCY,
-                "CurrentMonthOrderCostEstimate": q.current_month_order,
-                "CurrentMonthStorageCosts": q.current_month_storage,
-                "NextMonthOrderCostEstimate": q.next_month_order,
-                "NextMonthStorageCosts": q.next_month_storage,
-            },
-            "UsageUnits": {
-                "CurrentMonthOrderUsageUnitsEstimate": round(q.current_month_order * 10, 2),
-                "NextMonthOrderUsageUnitsEstimate": round(q.next_month_order * 10, 2),
-            },
-            "Tiles": [t.guid for t in order.tiles],
-            "MiniTiles": [t.guid for t in order.mini_tiles],
-            "AreasOfInterestWkt": service_wkt(order.geometry) if order.geometry else None,
-            "ImageDates": [d.isoformat() for d in q.image_dates],
-        })
+        q = quote(
+            billed_km2=order.billed_km2,
+            raw_km2=order.raw_km2,
+            factor=order.price_factor,
+            reference=order.reference_date,
+            every_days=order.image_frequency,
+            start=order.start,
+            end=order.end,
+            storage_months=order.storage_months,
+            today=today,
+        )
+        return pascal(
+            {
+                "StorageMonths": order.storage_months,
+                "ApiRequests": order.api_requests,
+                "SatelliteConstellations": order.constellations,
+                "Model": order.model,
+                "CancellationDate": q.cancellation_date.isoformat(),
+                "AreaKm2": q.area_km2,
+                "AreaKm2BeforeMinimum1Km2PerAoi": q.raw_area_km2,
+                "CurrentMonthCost": q.current_month_cost,
+                "NextMonthCost": q.next_month_cost,
+                "Costs": {
+                    "CurrencyCode": CURRENCY,
+                    "CurrentMonthOrderCostEstimate": q.current_month_order,
+                    "CurrentMonthStorageCosts": q.current_month_storage,
+                    "NextMonthOrderCostEstimate": q.next_month_order,
+                    "NextMonthStorageCosts": q.next_month_storage,
+                },
+                "UsageUnits": {
+                    "CurrentMonthOrderUsageUnitsEstimate": round(q.current_month_order * 10, 2),
+                    "NextMonthOrderUsageUnitsEstimate": round(q.next_month_order * 10, 2),
+                },
+                "Tiles": [t.guid for t in order.tiles],
+                "MiniTiles": [t.guid for t in order.mini_tiles],
+                "AreasOfInterestWkt": service_wkt(order.geometry) if order.geometry else None,
+                "ImageDates": [d.isoformat() for d in q.image_dates],
+            }
+        )
 
     async def create_order(self, request: Request, account: str) -> Response:
         now = self.clock.now()
@@ -168,8 +200,14 @@ class Sandbox:
             return DroppedResponse()
         return pascal(self._order_json(stored, lifecycle.status(stored, now)))
 
-    def _stored(self, order: OrderInput, account: str, now: datetime, skip_review: bool,
-                automatic: bool = False) -> StoredOrder:
+    def _stored(
+        self,
+        order: OrderInput,
+        account: str,
+        now: datetime,
+        skip_review: bool,
+        automatic: bool = False,
+    ) -> StoredOrder:
         return StoredOrder(
             guid=new_guid(),
             account=account,
@@ -225,10 +263,18 @@ class Sandbox:
         }
 
     async def models(self, request: Request, account: str) -> Response:
-        return pascal([{"Model": m, "SatelliteConstellations": sorted(MODEL_REQUIRES[m] | (
-            {"Landsat89"} if m == "Stratus2Fast" else set())),
-                        "RequiredSatelliteConstellations": sorted(MODEL_REQUIRES[m])}
-                       for m in MODELS])
+        return pascal(
+            [
+                {
+                    "Model": m,
+                    "SatelliteConstellations": sorted(
+                        MODEL_REQUIRES[m] | ({"Landsat89"} if m == "Stratus2Fast" else set())
+                    ),
+                    "RequiredSatelliteConstellations": sorted(MODEL_REQUIRES[m]),
+                }
+                for m in MODELS
+            ]
+        )
 
     # -- tiles and imagery -------------------------------------------------------------------
 
@@ -263,16 +309,22 @@ class Sandbox:
             if order_geometry is None or not order_geometry.intersects(geometry):
                 continue
             last = min(until, today, order.to_date or until)
-            dates = image_dates(order.reference_date, order.image_frequency,
-                                max(start, order.from_date), last)
+            dates = image_dates(
+                order.reference_date, order.image_frequency, max(start, order.from_date), last
+            )
             if dates:
                 key = (order.model, tuple(order.constellations))
-                groups.setdefault(key, []).append({
-                    "wkt": service_wkt(order_geometry),
-                    "dates": [d.isoformat() for d in dates]})
-        return camel({"modelImageDates": [
-            {"model": model, "satelliteConstellations": list(consts), "datesByGeog": geogs}
-            for (model, consts), geogs in groups.items()]})
+                groups.setdefault(key, []).append(
+                    {"wkt": service_wkt(order_geometry), "dates": [d.isoformat() for d in dates]}
+                )
+        return camel(
+            {
+                "modelImageDates": [
+                    {"model": model, "satelliteConstellations": list(consts), "datesByGeog": geogs}
+                    for (model, consts), geogs in groups.items()
+                ]
+            }
+        )
 
     async def availability(self, request: Request, account: str) -> Response:
         b = lowered(await _json(request))
@@ -295,20 +347,22 @@ class Sandbox:
                 if order_geometry.covers(geometry):
                     covering.append(order_geometry)
         full = bool(covering)
-        return camel({
-            "intersectedActiveZones": bool(touching),
-            "intersectedActiveZonesUtmEpsg": bool(touching),
-            "fullyAvailable": full,
-            "uncertaintyAvailable": full,
-            "partiallyAvailable": bool(on_cadence) and not full,
-            "partiallyUncertaintyAvailable": bool(on_cadence) and not full,
-            "polygonInDataArea": bool(touching),
-            "dataAvailableForUser": bool(touching),
-            "dataOnZoneDataFrequencyDate": bool(on_cadence),
-            "allImagesPredicted": full,
-            "anyImageWithinStorageMonths": bool(on_cadence),
-            "ordersCoverPolygon": full,
-        })
+        return camel(
+            {
+                "intersectedActiveZones": bool(touching),
+                "intersectedActiveZonesUtmEpsg": bool(touching),
+                "fullyAvailable": full,
+                "uncertaintyAvailable": full,
+                "partiallyAvailable": bool(on_cadence) and not full,
+                "partiallyUncertaintyAvailable": bool(on_cadence) and not full,
+                "polygonInDataArea": bool(touching),
+                "dataAvailableForUser": bool(touching),
+                "dataOnZoneDataFrequencyDate": bool(on_cadence),
+                "allImagesPredicted": full,
+                "anyImageWithinStorageMonths": bool(on_cadence),
+                "ordersCoverPolygon": full,
+            }
+        )
 
     def _accepted_orders(self, account: str) -> list[tuple[StoredOrder, Any]]:
         now = self.clock.now()
@@ -335,7 +389,7 @@ class Sandbox:
     async def fault_control(self, request: Request, account: str) -> Response:
         if request.method == "POST":
             try:
-                self.faults.update(**{k: v for k, v in (await _json(request)).items()})
+                self.faults.update(**(await _json(request)))
             except (ValueError, TypeError) as exc:
                 raise Invalid({"faults": [str(exc)]}) from None
         return JSONResponse(self.faults.as_dict())
@@ -358,11 +412,15 @@ async def _json(request: Request) -> Any:
     try:
         body = json.loads(await request.body() or b"null")
     except ValueError:
-        raise Invalid({"": ["The request body is not valid JSON."]}, code=992,
-                      message="Malformed request.") from None
+        raise Invalid(
+            {"": ["The request body is not valid JSON."]}, code=992, message="Malformed request."
+        ) from None
     if not isinstance(body, dict):
-        raise Invalid({"": ["The request body must be a JSON object."]}, code=992,
-                      message="Malformed request.")
+        raise Invalid(
+            {"": ["The request body must be a JSON object."]},
+            code=992,
+            message="Malformed request.",
+        )
     return body
 
 
@@ -373,8 +431,9 @@ def _geometry(b: dict[str, Any]) -> Any:
         if b.get("geojson"):
             return parse_geojson(b["geojson"])
     except GeometryProblem as problem:
-        raise Invalid({"wkt" if b.get("wkt") else "geoJson": [f"Invalid geometry: {problem}"]}) \
-            from None
+        raise Invalid(
+            {"wkt" if b.get("wkt") else "geoJson": [f"Invalid geometry: {problem}"]}
+        ) from None
     raise Invalid({"wkt": ["Supply a WKT or a GeoJSON geometry."]})
 
 
@@ -387,8 +446,11 @@ def _day(value: Any, field_name: str) -> date:
 
 def _tile_json(ref: TileRef) -> dict[str, Any]:
     polygon = ref.lonlat()
-    return {"tileGuid": ref.guid, "epsg": ref.epsg,
-            "dataGeogWkt": str(polygon.wkt) if polygon is not None else None}
+    return {
+        "tileGuid": ref.guid,
+        "epsg": ref.epsg,
+        "dataGeogWkt": str(polygon.wkt) if polygon is not None else None,
+    }
 
 
 def _order_geometry(order: StoredOrder) -> Any:

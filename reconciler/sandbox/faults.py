@@ -37,8 +37,9 @@ class Faults:
             for name, value in settings.items():
                 if name.startswith("_") or not hasattr(self, name):
                     raise ValueError(f"unknown fault setting {name!r}")
-                setattr(self, name, type(getattr(self, name) or 0)(value) if value is not None
-                        else None)
+                setattr(
+                    self, name, type(getattr(self, name) or 0)(value) if value is not None else None
+                )
             if "seed" in settings:
                 self._random.seed(self.seed)
 
@@ -74,8 +75,12 @@ class DroppedResponse(Response):
         super().__init__(status_code=200)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", b"4096")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"Data": {', "more_body": True})
         raise ResponseDropped("sandbox fault: response dropped after the order was committed")

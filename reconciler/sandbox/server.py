@@ -34,15 +34,19 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-def make_server(app: ASGIApp, host: str, port: int, *, log_level: str = "warning") -> uvicorn.Server:
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                            lifespan="off")
+def make_server(
+    app: ASGIApp, host: str, port: int, *, log_level: str = "warning"
+) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=False, lifespan="off"
+    )
     return uvicorn.Server(config)
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int | None = None,
-                    *, log_level: str = "critical") -> Iterator[str]:
+def serve_in_thread(
+    app: ASGIApp, host: str = "127.0.0.1", port: int | None = None, *, log_level: str = "critical"
+) -> Iterator[str]:
     """Serve `app` on loopback in a background thread; yields the base URL, stops on exit."""
     port = port or free_port(host)
     server = make_server(app, host, port, log_level=log_level)

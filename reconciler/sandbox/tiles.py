@@ -40,8 +40,14 @@ class TileRef:
     @property
     def guid(self) -> str:
         magic = _MINI_MAGIC if self.is_mini else _TILE_MAGIC
-        value = (magic << 96) | (self.epsg << 64) | ((self.col & 0xFFFF) << 48) \
-            | ((self.row & 0xFFFF) << 32) | ((self.mini_col or 0) << 24) | ((self.mini_row or 0) << 16)
+        value = (
+            (magic << 96)
+            | (self.epsg << 64)
+            | ((self.col & 0xFFFF) << 48)
+            | ((self.row & 0xFFFF) << 32)
+            | ((self.mini_col or 0) << 24)
+            | ((self.mini_row or 0) << 16)
+        )
         return str(uuid.UUID(int=value))
 
     def utm_box(self) -> Polygon:
@@ -62,8 +68,11 @@ class TileRef:
         return area_km2(MultiPolygon([self.lonlat()]))
 
     def minitiles(self) -> list[TileRef]:
-        return [TileRef(self.epsg, self.col, self.row, mc, mr)
-                for mr in range(MINI_PER_SIDE) for mc in range(MINI_PER_SIDE)]
+        return [
+            TileRef(self.epsg, self.col, self.row, mc, mr)
+            for mr in range(MINI_PER_SIDE)
+            for mc in range(MINI_PER_SIDE)
+        ]
 
 
 def parse_guid(guid: str) -> TileRef | None:

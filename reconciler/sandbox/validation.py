@@ -72,8 +72,11 @@ def lowered(body: dict[str, Any]) -> dict[str, Any]:
 def parse_order(body: Any, today: date) -> OrderInput:
     """The order a create/estimate body describes; raises Invalid like the service would."""
     if not isinstance(body, dict):
-        raise Invalid({"": ["The request body must be a JSON object."]}, code=992,
-                      message="Malformed request.")
+        raise Invalid(
+            {"": ["The request body must be a JSON object."]},
+            code=992,
+            message="Malformed request.",
+        )
     b = lowered(body)
     errors: dict[str, list[str]] = {}
 
@@ -119,20 +122,44 @@ def parse_order(body: Any, today: date) -> OrderInput:
     if errors:
         raise Invalid(errors)
     assert model and frequency and reference and start and storage and requests  # for mypy
-    order = OrderInput(geometry, tiles, minis, constellations, model, frequency, reference, start,
-                       end, storage, requests)
+    order = OrderInput(
+        geometry,
+        tiles,
+        minis,
+        constellations,
+        model,
+        frequency,
+        reference,
+        start,
+        end,
+        storage,
+        requests,
+    )
     if order.billed_km2 > AREA_LIMIT_KM2:
-        raise Invalid({}, code=1004, message=(
-            f"Area limit exceeded: {order.billed_km2:,.0f} km2 is above "
-            f"{AREA_LIMIT_KM2:,.0f} km2 per order."))
+        raise Invalid(
+            {},
+            code=1004,
+            message=(
+                f"Area limit exceeded: {order.billed_km2:,.0f} km2 is above "
+                f"{AREA_LIMIT_KM2:,.0f} km2 per order."
+            ),
+        )
     return order
 
 
 def _aoi(b: dict[str, Any], err: Any) -> tuple[MultiPolygon | None, list[TileRef], list[TileRef]]:
     wkt, geojson = b.get("wkt"), b.get("geojson")
     tile_ids, mini_ids = b.get("tileguids") or [], b.get("minitileguids") or []
-    given = [n for n, v in (("Wkt", wkt), ("GeoJson", geojson), ("TileGuids", tile_ids or None),
-                            ("MiniTileGuids", mini_ids or None)) if v]
+    given = [
+        n
+        for n, v in (
+            ("Wkt", wkt),
+            ("GeoJson", geojson),
+            ("TileGuids", tile_ids or None),
+            ("MiniTileGuids", mini_ids or None),
+        )
+        if v
+    ]
     if not given:
         err("Wkt", "Either supply a WKT or a GeoJSON or Tile GUIDs and Minitile GUIDs.")
         return None, [], []
@@ -143,7 +170,11 @@ def _aoi(b: dict[str, Any], err: Any) -> tuple[MultiPolygon | None, list[TileRef
         if wkt:
             return parse_wkt(str(wkt)), [], []
         if geojson:
-            return parse_geojson(geojson if isinstance(geojson, dict) else json.loads(geojson)), [], []
+            return (
+                parse_geojson(geojson if isinstance(geojson, dict) else json.loads(geojson)),
+                [],
+                [],
+            )
     except (GeometryProblem, ValueError) as problem:
         err("Wkt" if wkt else "GeoJson", f"Invalid geometry: {problem}")
         return None, [], []

@@ -26,7 +26,7 @@ COORD_TOLERANCE = 5e-6
 """Degrees: coordinate noise below 1e-6 is the same place; a move of 1e-4 is not."""
 
 MAX_AREA_KM2 = 1_000_000.0
-"""A sane ceiling for one order: larger areas are almost certainly a mistake (wrong units, swapped axes)."""
+"""km2: a sane ceiling for one order; more is almost surely a mistake (units, swapped axes)."""
 
 MIN_BILLED_KM2 = 1.0
 """The service bills at least 1 km2 for every polygon."""
@@ -133,7 +133,9 @@ def normalise(geometry: BaseGeometry) -> MultiPolygon:
     for polygon in polygons:
         for ring in (polygon.exterior, *polygon.interiors):
             if len(ring.coords) < 4:
-                raise GeometryProblem(f"a ring needs at least 4 positions, found {len(ring.coords)}")
+                raise GeometryProblem(
+                    f"a ring needs at least 4 positions, found {len(ring.coords)}"
+                )
     multi = MultiPolygon(polygons)
     _check_range(multi)
     # Members are checked one by one: the service accepts overlapping polygons in one order
@@ -168,7 +170,9 @@ def _check_range(geometry: BaseGeometry) -> None:
         "longitude must be within ±180 and latitude within ±90"
     )
     if min_y >= -180 and max_y <= 180 and min_x >= -90 and max_x <= 90:
-        problem += "; the positions look like lat/lon: write them as lon lat (swapping makes it valid)"
+        problem += (
+            "; the positions look like lat/lon: write them as lon lat (swapping makes it valid)"
+        )
     raise GeometryProblem(problem)
 
 

@@ -63,9 +63,17 @@ class OrderSpec:
     @cached_property
     def _scalars(self) -> tuple[object, ...]:
         return (
-            self.constellations, self.model, self.image_frequency, self.reference_date,
-            self.start, self.end, self.storage_months, self.api_requests,
-            self.tiles, self.mini_tiles, self.geometry is None,
+            self.constellations,
+            self.model,
+            self.image_frequency,
+            self.reference_date,
+            self.start,
+            self.end,
+            self.storage_months,
+            self.api_requests,
+            self.tiles,
+            self.mini_tiles,
+            self.geometry is None,
         )
 
     def __eq__(self, other: object) -> bool:

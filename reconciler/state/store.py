@@ -64,7 +64,8 @@ class StateFile:
             raise StateError(
                 f"cannot read the state file {self.path}: {exc}. The previous version is kept "
                 f"in {self.backup.name} if it exists; copy it back, or remove the file (the next "
-                "plan adopts the orders that match the manifests)") from None
+                "plan adopts the orders that match the manifests)"
+            ) from None
         return _parse(raw, self.path)
 
     def save(self, state: State) -> State:
@@ -76,8 +77,11 @@ class StateFile:
             "lineage": written.lineage,
             "updatedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "orders": {
-                name: {"orderGuid": e.guid, "fingerprint": e.fingerprint,
-                       "preventCancel": e.prevent_cancel}
+                name: {
+                    "orderGuid": e.guid,
+                    "fingerprint": e.fingerprint,
+                    "preventCancel": e.prevent_cancel,
+                }
                 for name, e in sorted(written.orders.items())
             },
         }
@@ -100,11 +104,13 @@ class StateFile:
                 holder = handle.read().strip() or "another process"
                 raise StateLockedError(
                     f"the state {self.path} is locked by {holder}; another apply is running. "
-                    "Wait for it to finish and try again") from None
+                    "Wait for it to finish and try again"
+                ) from None
             handle.seek(0)
             handle.truncate()
-            handle.write(f"pid {os.getpid()} since "
-                         f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+            handle.write(
+                f"pid {os.getpid()} since {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            )
             handle.flush()
             yield
         finally:
@@ -118,14 +124,19 @@ def _parse(raw: Any, path: Path) -> State:
         raise StateError(f"{path} is not a clearsky-orders state file")
     version = raw.get("version")
     if version != STATE_VERSION:
-        raise StateError(f"{path} has state version {version!r}; this clearsky-orders reads "
-                         f"version {STATE_VERSION}: upgrade clearsky-orders")
+        raise StateError(
+            f"{path} has state version {version!r}; this clearsky-orders reads "
+            f"version {STATE_VERSION}: upgrade clearsky-orders"
+        )
     orders: dict[str, StateEntry] = {}
     for name, item in raw.get("orders", {}).items():
         if not isinstance(item, dict) or not isinstance(item.get("orderGuid"), str):
             raise StateError(f"{path}: the entry {name!r} has no orderGuid")
-        orders[name] = StateEntry(item["orderGuid"], str(item.get("fingerprint", "")),
-                                  bool(item.get("preventCancel", False)))
+        orders[name] = StateEntry(
+            item["orderGuid"],
+            str(item.get("fingerprint", "")),
+            bool(item.get("preventCancel", False)),
+        )
     return State(orders, int(raw.get("serial", 0)), str(raw.get("lineage") or uuid.uuid4()))
 
 

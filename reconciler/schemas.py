@@ -1,4 +1,7 @@
-"""JSON Schemas generated from the models; `make schemas` writes them to schemas/."""
+"""JSON Schemas generated from the models; `make schemas` writes them to schemas/.
+
+Run as `python -m reconciler.schemas [FOLDER]`.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from reconciler.manifest.models import Config, TaskingOrderManifest
+from reconciler.planning.document import PlanDoc
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "tasking-order.schema.json": TaskingOrderManifest,
     "config.schema.json": Config,
+    "plan.schema.json": PlanDoc,
 }
 
 
@@ -34,10 +39,10 @@ def rendered_schemas() -> dict[str, str]:
     return {name: render_schema(schema_for(model, name)) for name, model in SCHEMAS.items()}
 
 
-def write_schemas(folder: Path, extra: dict[str, str] | None = None) -> list[Path]:
+def write_schemas(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in {**rendered_schemas(), **(extra or {})}.items():
+    for name, text in rendered_schemas().items():
         path = folder / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
@@ -45,5 +50,7 @@ def write_schemas(folder: Path, extra: dict[str, str] | None = None) -> list[Pat
 
 
 if __name__ == "__main__":  # pragma: no cover - `make schemas`
-    for path in write_schemas(Path("schemas")):
+    import sys
+
+    for path in write_schemas(Path(sys.argv[1] if len(sys.argv) > 1 else "schemas")):
         print(f"wrote {path}")

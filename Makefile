@@ -1,0 +1,47 @@
+# Every target installs what it needs into .venv first, so a fresh clone needs only python3.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DIR ?= build/demo
+CLI := $(abspath $(BIN))/clearsky-orders
+
+.PHONY: install demo test test-fast lint schemas bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: validate, plan, apply and plan again over a scratch copy of examples/orders,
+## against the embedded sandbox; ends on "No changes".
+demo: install
+	rm -rf $(DEMO_DIR) && mkdir -p $(dir $(DEMO_DIR)) && cp -r examples/orders $(DEMO_DIR)
+	cd $(DEMO_DIR) && $(CLI) validate .
+	cd $(DEMO_DIR) && $(CLI) plan --sandbox .
+	cd $(DEMO_DIR) && $(CLI) apply --sandbox --auto-approve .
+	cd $(DEMO_DIR) && $(CLI) plan --sandbox --detailed-exitcode .
+
+## test: lint, then the whole suite (slow end-to-end tests included) on 2 workers.
+test: install lint
+	$(BIN)/pytest -n 2 -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
+
+lint: install
+	$(BIN)/ruff check reconciler tests bench
+	$(BIN)/mypy
+
+schemas: install
+	$(BIN)/python -m reconciler.schemas schemas
+
+bench: install
+	$(BIN)/python -m bench.manifests
+	$(BIN)/python -m bench.plan
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

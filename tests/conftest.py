@@ -1,0 +1,133 @@
+"""Shared fixtures: a sandbox on a free loopback port, an orders repository, the CLI."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import main
+from reconciler.sandbox import Sandbox, serve_in_thread
+from reconciler.spec.calendar import next_month_start
+
+AARHUS = "POLYGON((9.87 56.47, 10.19 56.47, 10.19 56.28, 9.87 56.28, 9.87 56.47))"
+PAGE_WKT = (
+    "GEOMETRYCOLLECTION (POLYGON ((8.675127 55.962046, 8.675127 55.963407, 8.679411 55.963407, "
+    "8.679411 55.962046, 8.675127 55.962046)), POLYGON ((8.472053 56.105382, 8.472053 56.337398, "
+    "8.948552 56.337398, 8.948552 56.105382, 8.472053 56.105382)), POLYGON ((8.678 55.948533, "
+    "8.678 56.068376, 8.878589 56.068376, 8.878589 55.948533, 8.678 55.948533)))"
+)
+SKAGEN = "POLYGON((10.52 57.70, 10.66 57.70, 10.66 57.76, 10.52 57.76, 10.52 57.70))"
+KEY_A = "test-key-account-a"
+KEY_B = "test-key-account-b"
+
+
+def next_month() -> date:
+    """The first day of next month (real time): an order start that is always valid."""
+    return next_month_start(datetime.now(UTC).date())
+
+
+@dataclass
+class Service:
+    sandbox: Sandbox
+    url: str
+
+
+@pytest.fixture
+def service() -> Iterator[Service]:
+    """The sandbox served over real HTTP on a free loopback port, with two accounts."""
+    sandbox = Sandbox()
+    sandbox.add_account(KEY_A, "a")
+    sandbox.add_account(KEY_B, "b")
+    with serve_in_thread(sandbox.app()) as url:
+        yield Service(sandbox, url)
+
+
+@pytest.fixture
+def api_env(service: Service, monkeypatch: pytest.MonkeyPatch) -> Service:
+    monkeypatch.setenv("CLEARSKY_API_URL", service.url)
+    monkeypatch.setenv("CLEARSKY_API_KEY", KEY_A)
+    return service
+
+
+def manifest(name: str, wkt: str = AARHUS, *, frequency: int = 3, start: date | None = None,
+             end: date | None = None, model: str = "Stratus2",
+             constellations: str = "[Sentinel1, Sentinel2, Landsat89]", extra: str = "") -> str:
+    start = start or next_month()
+    return textwrap.dedent(f"""\
+        apiVersion: clearsky-orders/v1
+        kind: TaskingOrder
+        metadata:
+          name: {name}
+        spec:
+          aoi:
+            wkt: "{wkt}"
+          constellations: {constellations}
+          model: {model}
+          imageFrequency: {frequency}
+          referenceDate: 2025-01-01
+          from: {start.isoformat()}
+          to: {end.isoformat() if end else "null"}
+        """) + extra
+
+
+CONFIG = """\
+apiVersion: clearsky-orders/v1
+kind: Config
+defaults:
+  storageMonths: 1
+"""
+
+
+@dataclass
+class Repo:
+    root: Path
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def remove(self, relative: str) -> None:
+        (self.root / relative).unlink()
+
+    @property
+    def state(self) -> Path:
+        return self.root / ".clearsky" / "state.json"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """An orders repository with clearsky.yaml and two manifests; the working folder."""
+    root = tmp_path / "orders"
+    root.mkdir()
+    monkeypatch.chdir(root)
+    r = Repo(root)
+    r.write("clearsky.yaml", CONFIG)
+    r.write("aarhus-bay.yaml", manifest("aarhus-bay"))
+    r.write("coast/skagen.yaml", manifest("skagen", SKAGEN, frequency=2, model="Stratus2Fast",
+                                          constellations="[Sentinel1, Sentinel2]"))
+    return r
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> object:
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
