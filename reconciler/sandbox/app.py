@@ -152,7 +152,7 @@ class Sandbox:
         order = parse_order(await _json(request), self.clock.now().date())
         today = self.clock.now().date()
         q = quote(
-            billed_km2=order.billed_km2,
+            billed_km2=round(order.billed_km2, 2),
             raw_km2=order.raw_km2,
             factor=order.price_factor,
             reference=order.reference_date,

@@ -35,11 +35,10 @@ class Faults:
     def update(self, **settings: Any) -> None:
         with self._lock:
             for name, value in settings.items():
-                if name.startswith("_") or not hasattr(self, name):
-                    raise ValueError(f"unknown fault setting {name!r}")
-                setattr(
-                    self, name, type(getattr(self, name) or 0)(value) if value is not None else None
-                )
+                kind = _KINDS.get(name)
+                if kind is None:
+                    raise ValueError(f"unknown fault setting {name!r}; known: {', '.join(_KINDS)}")
+                setattr(self, name, None if value is None else kind(value))
             if "seed" in settings:
                 self._random.seed(self.seed)
 
@@ -66,6 +65,17 @@ class Faults:
                 self.drop_next_creates -= 1
                 return True
             return self._random.random() < self.drop_create_rate
+
+
+_KINDS: dict[str, type] = {
+    "latency_ms": float,
+    "error_rate": float,
+    "rate_limit_rate": float,
+    "retry_after_s": float,
+    "drop_create_rate": float,
+    "drop_next_creates": int,
+    "seed": int,
+}
 
 
 class DroppedResponse(Response):

@@ -13,7 +13,6 @@ from functools import lru_cache
 import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Polygon, box
-from shapely.ops import transform
 
 from reconciler.spec.geometry import area_km2
 
@@ -61,7 +60,7 @@ class TileRef:
     def lonlat(self) -> Polygon:
         """The tile in lon/lat, its sides densified so that it stays close to the UTM square."""
         square = shapely.segmentize(self.utm_box(), MINI_M)
-        result: Polygon = transform(_to_lonlat(self.epsg), square)
+        result: Polygon = shapely.transform(square, _to_lonlat(self.epsg), interleaved=False)
         return result
 
     def area_km2(self) -> float:
@@ -123,7 +122,7 @@ def tiles_for(geometry: MultiPolygon) -> Iterator[TileRef]:
             clipped = part.intersection(band)
             if clipped.is_empty:
                 continue
-            projected = transform(_to_utm(epsg), clipped)
+            projected = shapely.transform(clipped, _to_utm(epsg), interleaved=False)
             x0, y0, x1, y1 = projected.bounds
             for col in range(math.floor(x0 / TILE_M), math.floor(x1 / TILE_M) + 1):
                 for row in range(math.floor(y0 / TILE_M), math.floor(y1 / TILE_M) + 1):
