@@ -54,11 +54,20 @@ def api_env(service: Service, monkeypatch: pytest.MonkeyPatch) -> Service:
     return service
 
 
-def manifest(name: str, wkt: str = AARHUS, *, frequency: int = 3, start: date | None = None,
-             end: date | None = None, model: str = "Stratus2",
-             constellations: str = "[Sentinel1, Sentinel2, Landsat89]", extra: str = "") -> str:
+def manifest(
+    name: str,
+    wkt: str = AARHUS,
+    *,
+    frequency: int = 3,
+    start: date | None = None,
+    end: date | None = None,
+    model: str = "Stratus2",
+    constellations: str = "[Sentinel1, Sentinel2, Landsat89]",
+    extra: str = "",
+) -> str:
     start = start or next_month()
-    return textwrap.dedent(f"""\
+    return (
+        textwrap.dedent(f"""\
         apiVersion: clearsky-orders/v1
         kind: TaskingOrder
         metadata:
@@ -72,7 +81,9 @@ def manifest(name: str, wkt: str = AARHUS, *, frequency: int = 3, start: date | 
           referenceDate: 2025-01-01
           from: {start.isoformat()}
           to: {end.isoformat() if end else "null"}
-        """) + extra
+        """)
+        + extra
+    )
 
 
 CONFIG = """\
@@ -110,8 +121,16 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     r = Repo(root)
     r.write("clearsky.yaml", CONFIG)
     r.write("aarhus-bay.yaml", manifest("aarhus-bay"))
-    r.write("coast/skagen.yaml", manifest("skagen", SKAGEN, frequency=2, model="Stratus2Fast",
-                                          constellations="[Sentinel1, Sentinel2]"))
+    r.write(
+        "coast/skagen.yaml",
+        manifest(
+            "skagen",
+            SKAGEN,
+            frequency=2,
+            model="Stratus2Fast",
+            constellations="[Sentinel1, Sentinel2]",
+        ),
+    )
     return r
 
 

@@ -29,9 +29,16 @@ DATA = Path(__file__).parent / "data"
 
 
 def order(**changes: Any) -> OrderRequest:
-    body = {"Wkt": PAGE_WKT, "SatelliteConstellations": ["Sentinel1", "Sentinel2", "landsat89"],
-            "Model": "Stratus2", "ImageFrequency": 3, "ReferenceDate": "2025-01-01",
-            "From": next_month().isoformat(), "To": None, **changes}
+    body = {
+        "Wkt": PAGE_WKT,
+        "SatelliteConstellations": ["Sentinel1", "Sentinel2", "landsat89"],
+        "Model": "Stratus2",
+        "ImageFrequency": 3,
+        "ReferenceDate": "2025-01-01",
+        "From": next_month().isoformat(),
+        "To": None,
+        **changes,
+    }
     return OrderRequest.model_validate(body)
 
 
@@ -53,6 +60,7 @@ def run(coro: Any) -> Any:
 
 # -- the endpoint page's own example responses -------------------------------------------------
 
+
 def mocked(body: dict[str, Any]) -> ClearskyClient:
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
     return ClearskyClient(api_key="k", base_url="https://api.clearsky.vision", transport=transport)
@@ -60,48 +68,63 @@ def mocked(body: dict[str, Any]) -> ClearskyClient:
 
 def test_page_example_responses_parse() -> None:
     async def go() -> None:
-        listed = await mocked(json.loads((DATA / "page-list-orders.json").read_text())).list_orders()
+        listed = await mocked(
+            json.loads((DATA / "page-list-orders.json").read_text())
+        ).list_orders()
         assert listed[0].task_order_guid == "c3528462-02fc-4301-bb37-8d226b45f149"
         assert listed[0].to is None and listed[0].task_order_area_km2 == 525.3
-        estimate = await mocked(json.loads((DATA / "page-estimate.json").read_text())) \
-            .estimate_order(order())
-        assert (estimate.this_month, estimate.next_month, estimate.currency) == \
-            (1009.98, 609.98, "EUR")
+        estimate = await mocked(
+            json.loads((DATA / "page-estimate.json").read_text())
+        ).estimate_order(order())
+        assert (estimate.this_month, estimate.next_month, estimate.currency) == (
+            1009.98,
+            609.98,
+            "EUR",
+        )
         assert estimate.area_km2_before_minimum1_km2_per_aoi == 930.65
-        tiles = await mocked(json.loads((DATA / "page-search-tiles.json").read_text())) \
-            .search_tiles(wkt=PAGE_WKT)
-        assert tiles.tiles[0].epsg == 32633 and tiles.mini_tiles == ["minitile-guid-1",
-                                                                     "minitile-guid-2"]
-        dates = await mocked(json.loads((DATA / "page-available-dates.json").read_text())) \
-            .available_dates(wkt=PAGE_WKT, start="2024-05-01", until="2024-06-01")
+        tiles = await mocked(
+            json.loads((DATA / "page-search-tiles.json").read_text())
+        ).search_tiles(wkt=PAGE_WKT)
+        assert tiles.tiles[0].epsg == 32633 and tiles.mini_tiles == [
+            "minitile-guid-1",
+            "minitile-guid-2",
+        ]
+        dates = await mocked(
+            json.loads((DATA / "page-available-dates.json").read_text())
+        ).available_dates(wkt=PAGE_WKT, start="2024-05-01", until="2024-06-01")
         assert len(dates.model_image_dates[0].dates_by_geog[0].dates) == 3
-        check = await mocked(json.loads((DATA / "page-availability.json").read_text())) \
-            .check_availability(wkt=PAGE_WKT, day="2024-08-24", constellations=["Sentinel1"],
-                                model="Stratus2")
+        check = await mocked(
+            json.loads((DATA / "page-availability.json").read_text())
+        ).check_availability(
+            wkt=PAGE_WKT, day="2024-08-24", constellations=["Sentinel1"], model="Stratus2"
+        )
         assert check.fully_available and not check.orders_cover_polygon
 
     run(go())
 
 
 def test_newer_estimate_shape_is_tolerated() -> None:
-    estimate = run(mocked(json.loads((DATA / "newer-estimate.json").read_text()))
-                   .estimate_order(order()))
+    estimate = run(
+        mocked(json.loads((DATA / "newer-estimate.json").read_text())).estimate_order(order())
+    )
     assert (estimate.this_month, estimate.next_month) == (42.5, 80.25)
 
 
 # -- the sandbox over loopback -----------------------------------------------------------------
 
+
 def test_create_list_estimate_cancel_round_trip(service: Service) -> None:
     async def go() -> None:
         async with client(service) as api:
             estimate = await api.estimate_order(order())
-            assert (estimate.area_km2, estimate.area_km2_before_minimum1_km2_per_aoi) == \
-                (931.61, 930.65)
+            assert (estimate.area_km2, estimate.area_km2_before_minimum1_km2_per_aoi) == (
+                931.61,
+                930.65,
+            )
             created = await api.create_order(order())
             assert created.ordering_process_status == "Review"
             assert created.wkt is not None and created.wkt.startswith("GEOMETRYCOLLECTION")
-            assert [o.task_order_guid for o in await api.list_orders()] == \
-                [created.task_order_guid]
+            assert [o.task_order_guid for o in await api.list_orders()] == [created.task_order_guid]
             await api.cancel_order(created.task_order_guid)
             await api.cancel_order(created.task_order_guid)  # already canceled: still success
             assert await api.list_orders() == []
@@ -215,13 +238,18 @@ def test_a_dropped_create_is_a_transport_error_but_the_order_exists(service: Ser
 def test_plain_http_only_to_loopback() -> None:
     with pytest.raises(ConfigurationError, match="unencrypted"):
         check_base_url("http://api.clearsky.vision")
-    for ok in ("https://api.clearsky.vision/", "http://127.0.0.1:8080", "http://localhost:1",
-               "http://[::1]:8080"):
+    for ok in (
+        "https://api.clearsky.vision/",
+        "http://127.0.0.1:8080",
+        "http://localhost:1",
+        "http://[::1]:8080",
+    ):
         assert check_base_url(ok) == ok.rstrip("/")
 
 
 def test_the_key_never_appears_in_errors_reprs_or_logs(
-        service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = KEY_A
     caplog.set_level(logging.DEBUG)
     service.sandbox.faults.update(error_rate=1.0)
@@ -232,7 +260,7 @@ def test_the_key_never_appears_in_errors_reprs_or_logs(
         for call in (api.list_orders, lambda: api.create_order(order())):
             try:
                 await call()
-            except Exception as exc:  # noqa: BLE001 - every error counts here
+            except Exception as exc:
                 errors.append(f"{exc!s} {exc!r}")
 
     run(calls())

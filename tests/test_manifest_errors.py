@@ -1,4 +1,4 @@
-"""Every broken manifest in tests/broken/ produces exactly the messages its `# expect:` lines say."""
+"""Each broken manifest in tests/broken/ gives exactly the messages of its `# expect:` lines."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ CASES = sorted(p.name for p in BROKEN.glob("*.yaml") if p.name != "clearsky.yaml
 
 def expected(name: str) -> list[str]:
     lines = (BROKEN / name).read_text(encoding="utf-8").splitlines()
-    return sorted(line.removeprefix("# expect: ") for line in lines if line.startswith("# expect: "))
+    return sorted(
+        line.removeprefix("# expect: ") for line in lines if line.startswith("# expect: ")
+    )
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -24,13 +26,16 @@ def test_broken_manifest_gives_exact_messages(name: str, monkeypatch: pytest.Mon
     monkeypatch.chdir(BROKEN)
     with pytest.raises(ManifestError) as caught:
         load([name])
-    got = sorted(str(p).split(" (/", 1)[0] if "outside the repository root" in str(p) else str(p)
-                 for p in caught.value.problems)
+    got = sorted(
+        str(p).split(" (/", 1)[0] if "outside the repository root" in str(p) else str(p)
+        for p in caught.value.problems
+    )
     assert got == expected(name)
 
 
 def test_one_run_reports_every_problem_of_every_file(
-        monkeypatch: pytest.MonkeyPatch, cli: object) -> None:
+    monkeypatch: pytest.MonkeyPatch, cli: object
+) -> None:
     monkeypatch.chdir(BROKEN)
     result = cli("validate", "--format", "json", ".")  # type: ignore[operator]
     assert result.code == 1
@@ -50,11 +55,14 @@ def test_examples_validate(cli: object) -> None:
 def test_defaults_merge_and_the_manifest_wins(tmp_path: Path) -> None:
     (tmp_path / "clearsky.yaml").write_text(
         "apiVersion: clearsky-orders/v1\nkind: Config\n"
-        "defaults: {model: Stratus2Fast, constellations: [Sentinel1, Sentinel2], imageFrequency: 5}\n")
+        "defaults: {model: Stratus2Fast, constellations: [Sentinel1, Sentinel2],"
+        " imageFrequency: 5}\n"
+    )
     (tmp_path / "a.yaml").write_text(
         "apiVersion: clearsky-orders/v1\nkind: TaskingOrder\nmetadata: {name: a}\n"
         "spec:\n  aoi: {wkt: 'POLYGON((9 56, 9.1 56, 9.1 56.1, 9 56))'}\n"
-        "  imageFrequency: 2\n  from: 2025-04-01\n")
+        "  imageFrequency: 2\n  from: 2025-04-01\n"
+    )
     order = load([tmp_path]).orders[0]
     assert (order.spec.model, order.spec.image_frequency) == ("Stratus2Fast", 2)
     assert order.spec.constellations == {"Sentinel1", "Sentinel2"}
@@ -66,7 +74,8 @@ def test_a_file_bigger_than_10_mb_is_refused(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(
         "apiVersion: clearsky-orders/v1\nkind: TaskingOrder\nmetadata: {name: a}\n"
         "spec:\n  aoi: {file: big.geojson}\n  constellations: [Sentinel1, Sentinel2]\n"
-        "  model: Stratus2Fast\n  imageFrequency: 2\n  from: 2025-04-01\n")
+        "  model: Stratus2Fast\n  imageFrequency: 2\n  from: 2025-04-01\n"
+    )
     with pytest.raises(ManifestError) as caught:
         load([tmp_path])
     assert "the file is 10.5 MB; the limit is 10 MB" in str(caught.value.problems[0])

@@ -20,9 +20,16 @@ START = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
 
 
 def request(**changes: Any) -> OrderRequest:
-    body = {"Wkt": PAGE_WKT, "SatelliteConstellations": ["Sentinel1", "Sentinel2", "Landsat89"],
-            "Model": "Stratus2", "ImageFrequency": 3, "ReferenceDate": "2025-01-01",
-            "From": "2025-04-01", "To": None, **changes}
+    body = {
+        "Wkt": PAGE_WKT,
+        "SatelliteConstellations": ["Sentinel1", "Sentinel2", "Landsat89"],
+        "Model": "Stratus2",
+        "ImageFrequency": 3,
+        "ReferenceDate": "2025-01-01",
+        "From": "2025-04-01",
+        "To": None,
+        **changes,
+    }
     return OrderRequest.model_validate(body)
 
 
@@ -34,8 +41,11 @@ def sandbox() -> Sandbox:
 
 
 def api(sandbox: Sandbox) -> ClearskyClient:
-    return ClearskyClient(api_key="k", base_url="http://sandbox.localhost",
-                          transport=InProcessTransport(app=sandbox.app()))
+    return ClearskyClient(
+        api_key="k",
+        base_url="http://sandbox.localhost",
+        transport=InProcessTransport(app=sandbox.app()),
+    )
 
 
 def statuses(sandbox: Sandbox) -> list[str]:
@@ -47,8 +57,9 @@ def test_page_example_is_priced_from_the_public_list(sandbox: Sandbox) -> None:
     estimate = asyncio.run(api(sandbox).estimate_order(request()))
     assert (estimate.area_km2, estimate.area_km2_before_minimum1_km2_per_aoi) == (931.61, 930.65)
     # 10 image dates from 1 April: 9,316.1 km2-images; 5,000 at 0.20, the rest at 0.05.
-    assert estimate.image_dates == image_dates(date(2025, 1, 1), 3, date(2025, 4, 1),
-                                               date(2025, 4, 30))
+    assert estimate.image_dates == image_dates(
+        date(2025, 1, 1), 3, date(2025, 4, 1), date(2025, 4, 30)
+    )
     assert estimate.this_month == pytest.approx(1000 + (9316.1 - 5000) * 0.05, abs=0.006)
     assert estimate.cancellation_date == date(2025, 4, 30)
     assert estimate.currency == "EUR"
@@ -58,8 +69,14 @@ def test_price_tiers_minimum_area_and_tile_discount() -> None:
     assert tiered_cost(5_000) == pytest.approx(1_000)
     assert tiered_cost(45_000) == pytest.approx(3_000)
     assert tiered_cost(495_000) == pytest.approx(12_000)
-    common = dict(reference=date(2025, 1, 1), every_days=7, start=date(2025, 4, 1), end=None,
-                  storage_months=1, today=date(2025, 4, 1))
+    common = {
+        "reference": date(2025, 1, 1),
+        "every_days": 7,
+        "start": date(2025, 4, 1),
+        "end": None,
+        "storage_months": 1,
+        "today": date(2025, 4, 1),
+    }
     polygon = quote(billed_km2=100, raw_km2=100, factor=1.0, **common)  # type: ignore[arg-type]
     tile = quote(billed_km2=100, raw_km2=100, factor=0.2, **common)  # type: ignore[arg-type]
     assert tile.current_month_cost == pytest.approx(polygon.current_month_cost * 0.2, abs=0.01)
@@ -68,8 +85,7 @@ def test_price_tiers_minimum_area_and_tile_discount() -> None:
 def test_lifecycle_follows_the_clock(sandbox: Sandbox) -> None:
     asyncio.run(api(sandbox).create_order(request()))
     seen = [statuses(sandbox)[0]]
-    for step in (timedelta(minutes=31), timedelta(hours=1), timedelta(hours=1),
-                 timedelta(hours=2)):
+    for step in (timedelta(minutes=31), timedelta(hours=1), timedelta(hours=1), timedelta(hours=2)):
         sandbox.clock.advance(step)
         seen.append(statuses(sandbox)[0])
     assert seen == ["Review", "Preparing", "AwaitingSatelliteProducts", "Processing", "UpToDate"]
@@ -113,11 +129,15 @@ def test_accepted_bounded_order_cannot_be_canceled(sandbox: Sandbox) -> None:
 
 
 def test_orders_are_stored_rewritten_as_the_page_shows(sandbox: Sandbox) -> None:
-    sent = "POLYGON((9.8778932067 56.4785666824, 10.1964967224 56.4785666824, " \
-           "10.1964967224 56.2778208778, 9.8778932067 56.4785666824))"
+    sent = (
+        "POLYGON((9.8778932067 56.4785666824, 10.1964967224 56.4785666824, "
+        "10.1964967224 56.2778208778, 9.8778932067 56.4785666824))"
+    )
     created = asyncio.run(api(sandbox).create_order(request(Wkt=sent)))
-    assert created.wkt == ("GEOMETRYCOLLECTION (POLYGON ((9.877893 56.478567, 10.196497 "
-                           "56.478567, 10.196497 56.277821, 9.877893 56.478567)))")
+    assert created.wkt == (
+        "GEOMETRYCOLLECTION (POLYGON ((9.877893 56.478567, 10.196497 "
+        "56.478567, 10.196497 56.277821, 9.877893 56.478567)))"
+    )
 
 
 def test_tile_orders_and_unknown_tiles(sandbox: Sandbox) -> None:
@@ -142,8 +162,9 @@ def test_unknown_and_missing_keys_get_401(service: Service) -> None:
 def test_envelopes_are_pascal_for_orders_and_camel_for_tiles(service: Service) -> None:
     headers = {"x-api-key": "test-key-account-a"}
     orders = httpx.get(f"{service.url}/api/tasking/orders", headers=headers).json()
-    tiles = httpx.post(f"{service.url}/api/tasking/search/tiles", headers=headers,
-                       json={"wkt": PAGE_WKT}).json()
+    tiles = httpx.post(
+        f"{service.url}/api/tasking/search/tiles", headers=headers, json={"wkt": PAGE_WKT}
+    ).json()
     assert set(orders) == {"Data", "Succeeded", "Error"}
     assert set(tiles) == {"data", "succeeded", "error"}
 
@@ -152,7 +173,8 @@ def test_available_dates_are_cadence_dates_of_accepted_orders(sandbox: Sandbox) 
     client = api(sandbox)
     asyncio.run(client.create_order(request()))
     sandbox.clock.set(datetime(2025, 4, 10, 12, tzinfo=UTC))
-    found = asyncio.run(client.available_dates(wkt=PAGE_WKT, start="2025-04-01",
-                                               until="2025-05-01"))
+    found = asyncio.run(
+        client.available_dates(wkt=PAGE_WKT, start="2025-04-01", until="2025-05-01")
+    )
     dates = found.model_image_dates[0].dates_by_geog[0].dates
     assert dates == [date(2025, 4, d) for d in (1, 4, 7, 10)]

@@ -39,8 +39,13 @@ def test_overlapping_member_polygons_are_accepted_like_the_service_does() -> Non
 def _ring(n: int, seed: float) -> list[tuple[float, float]]:
     import math
 
-    return [(9.5 + 0.2 * math.cos(2 * math.pi * i / n + seed),
-             56.2 + 0.1 * math.sin(2 * math.pi * i / n + seed)) for i in range(n)]
+    return [
+        (
+            9.5 + 0.2 * math.cos(2 * math.pi * i / n + seed),
+            56.2 + 0.1 * math.sin(2 * math.pi * i / n + seed),
+        )
+        for i in range(n)
+    ]
 
 
 polygons = st.builds(lambda n, s: Polygon(_ring(n, s)), st.integers(4, 24), st.floats(0, 6.2))
@@ -79,8 +84,9 @@ def test_noise_below_a_micro_degree_does_not_matter(poly: Polygon, noise: list[f
 
 @settings(max_examples=60, deadline=None)
 @given(polygons, st.integers(0, 23), st.sampled_from([(1e-4, 0), (0, 1e-4), (-1e-4, 1e-4)]))
-def test_a_vertex_moved_by_1e4_degrees_differs(poly: Polygon, which: int,
-                                               delta: tuple[float, float]) -> None:
+def test_a_vertex_moved_by_1e4_degrees_differs(
+    poly: Polygon, which: int, delta: tuple[float, float]
+) -> None:
     coords = list(poly.exterior.coords)[:-1]
     which %= len(coords)
     x, y = coords[which]
@@ -96,19 +102,26 @@ def test_the_services_rewritten_wkt_equals_what_was_sent() -> None:
 
 def test_fingerprint_is_pinned_across_runs_and_machines() -> None:
     assert _spec(parse_wkt(AARHUS)).fingerprint == (
-        "20949bb81ad6ba33ca3f9ce896f3c2ff6fe7cd1e89849b9499714b5221534304")
+        "20949bb81ad6ba33ca3f9ce896f3c2ff6fe7cd1e89849b9499714b5221534304"
+    )
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("POLYGON((0 0, 1 0, 1 1, 0 0.5))", "ring not closed"),
-    ("POLYGON((0 0, 1 0, 0 0))", "a ring needs at least 4 positions, found 3"),
-    ("POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))", "crosses itself (self-intersection) at lon 0.5, lat 0.5"),
-    ("POLYGON EMPTY", "the geometry is empty"),
-    ("LINESTRING(0 0, 1 1)", "must be a Polygon or MultiPolygon, not a LineString"),
-    ("POLYGON((9 100, 10 100, 10 101, 9 100))", "swapping makes it valid"),
-    ("POLYGON((200 10, 201 10, 201 11, 200 10))", "longitude must be within ±180"),
-    ("POLYGON((0 0,1 0", "unparsable WKT"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("POLYGON((0 0, 1 0, 1 1, 0 0.5))", "ring not closed"),
+        ("POLYGON((0 0, 1 0, 0 0))", "a ring needs at least 4 positions, found 3"),
+        (
+            "POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))",
+            "crosses itself (self-intersection) at lon 0.5, lat 0.5",
+        ),
+        ("POLYGON EMPTY", "the geometry is empty"),
+        ("LINESTRING(0 0, 1 1)", "must be a Polygon or MultiPolygon, not a LineString"),
+        ("POLYGON((9 100, 10 100, 10 101, 9 100))", "swapping makes it valid"),
+        ("POLYGON((200 10, 201 10, 201 11, 200 10))", "longitude must be within ±180"),
+        ("POLYGON((0 0,1 0", "unparsable WKT"),
+    ],
+)
 def test_bad_wkt_is_explained(text: str, message: str) -> None:
     with pytest.raises(GeometryProblem, match=None) as caught:
         parse_wkt(text)
@@ -121,13 +134,19 @@ def test_geojson_feature_collection_and_open_rings() -> None:
     collection = {"type": "FeatureCollection", "features": [feature]}
     assert same_geometry(parse_geojson(collection), parse_geojson(feature["geometry"]))
     with pytest.raises(GeometryProblem, match="ring not closed"):
-        parse_geojson({"type": "Polygon", "coordinates": [ring[:-1] + [[9.05, 56.05]]]})
+        parse_geojson({"type": "Polygon", "coordinates": [[*ring[:-1], [9.05, 56.05]]]})
 
 
 def _spec(geometry: MultiPolygon) -> OrderSpec:
-    return OrderSpec(constellations=frozenset({"Sentinel1"}), model="Stratus2Fast",
-                     image_frequency=3, reference_date=date(2025, 1, 1), start=date(2025, 4, 1),
-                     end=None, geometry=geometry)
+    return OrderSpec(
+        constellations=frozenset({"Sentinel1"}),
+        model="Stratus2Fast",
+        image_frequency=3,
+        reference_date=date(2025, 1, 1),
+        start=date(2025, 4, 1),
+        end=None,
+        geometry=geometry,
+    )
 
 
 def test_shapely_is_new_enough() -> None:

@@ -1,0 +1,210 @@
+"""plan and apply end to end: the real CLI against the sandbox served on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.api import ClearskyClient, TaskOrder
+from reconciler.state import StateFile
+from tests.conftest import KEY_A, SKAGEN, Repo, Result, Service, manifest
+
+Cli = Callable[..., Result]
+
+
+def live_orders(service: Service, *, expired: bool = False) -> list[TaskOrder]:
+    async def fetch() -> list[TaskOrder]:
+        async with ClearskyClient(api_key=KEY_A, base_url=service.url) as api:
+            return await api.list_orders(get_expired=expired)
+
+    return asyncio.run(fetch())
+
+
+def cancel_out_of_band(service: Service, guid: str) -> None:
+    async def go() -> None:
+        async with ClearskyClient(api_key=KEY_A, base_url=service.url) as api:
+            await api.cancel_order(guid)
+
+    asyncio.run(go())
+
+
+def state_of(repo: Repo) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(repo.state.read_text())
+    return data
+
+
+def converge(cli: Cli) -> None:
+    applied = cli("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    again = cli("plan", "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
+    assert "No changes" in again.out
+
+
+def test_plan_apply_plan_is_empty(api_env: Service, repo: Repo, cli: Cli) -> None:
+    first = cli("plan", "--detailed-exitcode")
+    assert first.code == 2, first.err
+    assert "+ create    aarhus-bay" in first.out and "2 to create" in first.out
+    assert "Cost: this month" in first.out
+    converge(cli)
+    assert sorted(state_of(repo)["orders"]) == ["aarhus-bay", "skagen"]
+    assert len(live_orders(api_env)) == 2
+
+
+def test_edited_manifest_is_replaced(api_env: Service, repo: Repo, cli: Cli) -> None:
+    converge(cli)
+    old = state_of(repo)["orders"]["aarhus-bay"]["orderGuid"]
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay", frequency=5))
+    planned = cli("plan", "--detailed-exitcode")
+    assert planned.code == 2
+    assert f"-/+ replace   aarhus-bay ({old})" in planned.out
+    assert "~ imageFrequency: 3 -> 5" in planned.out
+    converge(cli)
+    assert state_of(repo)["orders"]["aarhus-bay"]["orderGuid"] != old
+    assert len(live_orders(api_env)) == 2
+
+
+def test_deleted_manifest_is_cancelled(api_env: Service, repo: Repo, cli: Cli) -> None:
+    converge(cli)
+    guid = state_of(repo)["orders"]["skagen"]["orderGuid"]
+    repo.remove("coast/skagen.yaml")
+    planned = cli("plan", "--detailed-exitcode")
+    assert planned.code == 2 and f"  - cancel    skagen ({guid})" in planned.out
+    converge(cli)
+    assert [o.task_order_guid for o in live_orders(api_env)] != [guid]
+    assert "skagen" not in state_of(repo)["orders"]
+
+
+def test_cancelled_out_of_band_is_drift_and_recreated(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    guid = state_of(repo)["orders"]["skagen"]["orderGuid"]
+    cancel_out_of_band(api_env, guid)
+    planned = cli("plan", "--detailed-exitcode")
+    assert planned.code == 2
+    assert f"drift: order {guid} was canceled outside clearsky-orders" in planned.out
+    converge(cli)
+    assert len(live_orders(api_env)) == 2
+
+
+def test_lost_state_adopts_and_never_duplicates(api_env: Service, repo: Repo, cli: Cli) -> None:
+    converge(cli)
+    repo.state.unlink()
+    planned = cli("plan", "--detailed-exitcode")
+    assert planned.code == 2 and "2 to adopt" in planned.out and "0 to create" in planned.out
+    converge(cli)
+    assert len(live_orders(api_env)) == 2
+
+
+def test_stale_saved_plan_is_refused(
+    api_env: Service, repo: Repo, cli: Cli, tmp_path: Path
+) -> None:
+    saved = tmp_path / "plan.json"
+    assert cli("plan", "-o", str(saved)).code == 0
+    repo.write("extra.yaml", manifest("extra", SKAGEN, frequency=7))
+    refused = cli("apply", str(saved))
+    assert refused.code == 1
+    assert "the saved plan is stale: the manifests changed" in refused.err
+    assert live_orders(api_env) == []
+    repo.remove("extra.yaml")
+    converge(cli)
+    assert cli("plan", "-o", str(saved)).code == 0
+    cancel_out_of_band(api_env, live_orders(api_env)[0].task_order_guid)
+    refused = cli("apply", str(saved))
+    assert refused.code == 1 and "the live orders changed" in refused.err
+
+
+def test_saved_plan_applies_exactly(api_env: Service, repo: Repo, cli: Cli, tmp_path: Path) -> None:
+    saved = tmp_path / "plan.json"
+    assert cli("plan", "-o", str(saved), "--format", "json").code == 0
+    doc = json.loads(saved.read_text())
+    assert [c["action"] for c in doc["changes"]] == ["create", "create"]
+    shown = cli("show", str(saved))
+    assert shown.code == 0 and "2 to create" in shown.out
+    applied = cli("apply", str(saved))
+    assert applied.code == 0, applied.err
+    assert "[2/2] created skagen" in applied.out
+    assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_second_concurrent_apply_is_refused_by_the_lock(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    with StateFile(repo.state).lock():
+        refused = cli("apply", "--auto-approve")
+    assert refused.code == 1
+    assert "is locked by pid" in refused.err and "another apply is running" in refused.err
+    assert live_orders(api_env) == []
+
+
+def test_dropped_create_response_is_adopted_not_repeated(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    api_env.sandbox.faults.update(drop_next_creates=1)
+    applied = cli("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    assert "found after the answer was lost" in applied.out
+    assert len(live_orders(api_env)) == 2
+    assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_failed_cancel_reports_partial_apply_and_next_run_converges(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    repo.remove("coast/skagen.yaml")
+    repo.write("new.yaml", manifest("new", SKAGEN, frequency=6))
+    api_env.sandbox.faults.update(error_rate=1.0)
+    failed = cli("apply", "--auto-approve")
+    api_env.sandbox.faults.update(error_rate=0.0)
+    assert failed.code == 1
+    converge(cli)
+    assert sorted(state_of(repo)["orders"]) == ["aarhus-bay", "new"]
+
+
+def test_apply_without_a_terminal_refuses_to_guess(api_env: Service, repo: Repo, cli: Cli) -> None:
+    refused = cli("apply")
+    assert refused.code == 1 and "--auto-approve" in refused.err
+    assert live_orders(api_env) == []
+
+
+def test_missing_or_rejected_key_is_one_clear_line(
+    api_env: Service, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLEARSKY_API_KEY", "not-a-real-key")
+    rejected = cli("plan")
+    assert rejected.code == 1
+    assert rejected.err.strip().count("\n") == 0 and "not-a-real-key" not in rejected.err
+    monkeypatch.delenv("CLEARSKY_API_KEY")
+    missing = cli("plan")
+    assert missing.code == 1 and "set CLEARSKY_API_KEY" in missing.err
+
+
+def test_embedded_sandbox_says_so_first(
+    repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLEARSKY_API_KEY", raising=False)
+    planned = cli("plan", "--sandbox")
+    assert planned.code == 0
+    assert planned.out.splitlines()[0].startswith("Using the embedded sandbox")
+    assert (repo.root / ".clearsky" / "sandbox.db").exists()
+
+
+def test_state_commands_and_import(api_env: Service, repo: Repo, cli: Cli) -> None:
+    converge(cli)
+    guid = state_of(repo)["orders"]["skagen"]["orderGuid"]
+    listed = cli("state", "list")
+    assert f"skagen\t{guid}" in listed.out
+    assert json.loads(cli("state", "show", "skagen").out)["orderGuid"] == guid
+    assert cli("state", "rm", "skagen").code == 0
+    assert "skagen" not in cli("state", "list").out
+    imported = cli("import", "skagen", guid)
+    assert imported.code == 0 and f"Imported {guid} as skagen" in imported.out
+    assert cli("plan", "--detailed-exitcode").code == 0
+    assert cli("state", "show", "nobody").code == 1
