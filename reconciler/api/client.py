@@ -253,6 +253,11 @@ class ClearskyClient:
             data = _ci(data, "models") or []
         return [ModelInfo.model_validate(item) for item in data or []]
 
+    async def limited(self, job: Callable[[], Awaitable[T]]) -> T:
+        """Run one job within the `parallelism` bound."""
+        async with self._limit:
+            return await job()
+
     async def bounded(self, jobs: Iterable[Callable[[], Awaitable[T]]]) -> list[T | BaseException]:
         """Run jobs with at most `parallelism` in flight; results (or errors) in order."""
 

@@ -19,9 +19,9 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.output import colour_on, say
 from reconciler.cli.plan import read_plan
-from reconciler.engine import ApplyReport, apply_plan, make_plan, snapshot
+from reconciler.engine import ApplyReport, apply_plan, make_plan, plan_paths, snapshot
 from reconciler.errors import ClearskyOrdersError, StalePlanError
-from reconciler.manifest import load
+from reconciler.manifest import Manifests, load
 from reconciler.planning import Options, Plan
 from reconciler.planning.document import PlanDoc, to_document
 from reconciler.render.text import plan_text
@@ -72,9 +72,8 @@ def apply(
 async def _plan_and_apply(s: Setup, *, prune: bool, auto_approve: bool) -> int:
     async with s.target.client() as client:
         state = s.state_file.load()
-        snap = await snapshot(s.manifests, state, client)
-        plan = await make_plan(
-            snap, client, options=Options(prune=prune), source=s.target.describe()
+        _, plan = await plan_paths(
+            s.paths, state, client, options=Options(prune=prune), source=s.target.describe()
         )
         doc = to_document(plan)
         say(plan_text(doc, colour=colour_on()))
@@ -116,20 +115,25 @@ def _apply_saved(
         parallelism,
         manifests.config.api.parallelism,
     )
-    states = state_file(manifests, paths, state_path or (context.state_path if context else None))
+    states = state_file(
+        manifests.config, paths, state_path or (context.state_path if context else None)
+    )
     announce(target)
     with states.lock():
         return run(
             _apply_checked(
-                doc, Setup(manifests, target, states), prune=bool(context and context.prune)
+                doc,
+                manifests,
+                Setup(paths, manifests.config, target, states),
+                prune=bool(context and context.prune),
             )
         )
 
 
-async def _apply_checked(doc: PlanDoc, s: Setup, *, prune: bool) -> int:
+async def _apply_checked(doc: PlanDoc, manifests: Manifests, s: Setup, *, prune: bool) -> int:
     async with s.target.client() as client:
         state = s.state_file.load()
-        snap = await snapshot(s.manifests, state, client)
+        snap = await snapshot(manifests, state, client)
         plan = await make_plan(snap, None, options=Options(prune=prune), source=doc.source)
         _refuse_if_stale(doc, plan)
         say(f"Applying the saved plan ({doc.checksum[:12]}): {_count(plan)} change(s).")

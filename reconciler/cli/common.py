@@ -16,7 +16,7 @@ from reconciler.api import DEFAULT_URL
 from reconciler.cli.output import fail, say
 from reconciler.engine import Target
 from reconciler.errors import ApplyError, AuthError, ClearskyOrdersError, ManifestError
-from reconciler.manifest import Manifests, find_config, load
+from reconciler.manifest import Config, find_config, load_config
 from reconciler.render.problems import problems_text
 from reconciler.state import StateFile
 
@@ -56,7 +56,8 @@ def target_options(func: F) -> F:
 
 @dataclass(frozen=True)
 class Setup:
-    manifests: Manifests
+    paths: tuple[str, ...]
+    config: Config
     target: Target
     state_file: StateFile
 
@@ -83,13 +84,11 @@ def make_target(
     )
 
 
-def state_file(
-    manifests: Manifests | None, paths: tuple[str, ...], state_path: str | None
-) -> StateFile:
+def state_file(config: Config | None, paths: tuple[str, ...], state_path: str | None) -> StateFile:
     if state_path:
         return StateFile(Path(state_path))
     base = project_dir(paths)
-    relative = manifests.config.state.path if manifests else ".clearsky/state.json"
+    relative = config.state.path if config else ".clearsky/state.json"
     return StateFile(_relative(base / relative))
 
 
@@ -100,9 +99,10 @@ def setup(
     state_path: str | None,
     parallelism: int | None,
 ) -> Setup:
-    manifests = load(paths or (".",))
-    target = make_target(paths, sandbox, api_url, parallelism, manifests.config.api.parallelism)
-    return Setup(manifests, target, state_file(manifests, paths, state_path))
+    paths = paths or (".",)
+    config = load_config(paths)
+    target = make_target(paths, sandbox, api_url, parallelism, config.api.parallelism)
+    return Setup(paths, config, target, state_file(config, paths, state_path))
 
 
 def announce(target: Target, *, err: bool = False) -> None:

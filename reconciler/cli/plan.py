@@ -8,7 +8,7 @@ import click
 
 from reconciler.cli.common import Setup, announce, handles_errors, run, setup, target_options
 from reconciler.cli.output import colour_on, say
-from reconciler.engine import make_plan, snapshot
+from reconciler.engine import plan_paths
 from reconciler.errors import PlanError
 from reconciler.planning import Options
 from reconciler.planning.document import ContextDoc, PlanDoc, dump, load_document, to_document
@@ -19,9 +19,12 @@ FORMATS = click.Choice(["text", "json"])
 
 async def build_plan(s: Setup, *, prune: bool, paths: tuple[str, ...]) -> PlanDoc:
     async with s.target.client() as client:
-        snap = await snapshot(s.manifests, s.state_file.load(), client)
-        plan = await make_plan(
-            snap, client, options=Options(prune=prune), source=s.target.describe()
+        _, plan = await plan_paths(
+            s.paths,
+            s.state_file.load(),
+            client,
+            options=Options(prune=prune),
+            source=s.target.describe(),
         )
     context = ContextDoc(
         manifest_paths=list(paths or (".",)),

@@ -18,6 +18,7 @@ from reconciler.cli.common import (
 from reconciler.cli.output import say
 from reconciler.engine.live import refresh
 from reconciler.errors import ClearskyOrdersError, StateError
+from reconciler.manifest import load
 from reconciler.planning import StateEntry
 from reconciler.planning.rules import field_diff
 
@@ -135,7 +136,7 @@ def import_(
     """
     s = setup(paths, sandbox, api_url, state_path, parallelism)
     announce(s.target)
-    desired = {o.name: o for o in s.manifests.orders}.get(name)
+    desired = {o.name: o for o in load(s.paths).orders}.get(name)
     if desired is None:
         raise ClearskyOrdersError(f"no manifest is named {name!r}")
 

@@ -2,6 +2,7 @@
 
 from reconciler.engine.apply import ApplyReport, apply_plan
 from reconciler.engine.planning import Snapshot, make_plan, snapshot, today_utc
+from reconciler.engine.prefetch import plan_paths
 from reconciler.engine.target import SANDBOX_KEY, Target
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Target",
     "apply_plan",
     "make_plan",
+    "plan_paths",
     "snapshot",
     "today_utc",
 ]

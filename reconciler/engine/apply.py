@@ -206,4 +206,4 @@ async def _recover(run: _Run, change: Change, spec: OrderSpec) -> None:
 
 def _entry(change: Change, guid: str) -> StateEntry:
     fingerprint = change.desired.fingerprint if change.desired else ""
-    return StateEntry(guid, fingerprint, change.prevent_cancel)
+    return StateEntry(guid, fingerprint, change.prevent_cancel, change.new_cost)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from reconciler.api import ClearskyClient
 from reconciler.engine.live import live_digest, refresh
-from reconciler.engine.pricing import price
+from reconciler.engine.pricing import Prefetched, price
 from reconciler.manifest import Manifests
 from reconciler.planning import Inputs, LiveOrder, Options, Plan, decide
 from reconciler.state import State
@@ -40,10 +40,11 @@ async def make_plan(
     options: Options | None = None,
     today: date | None = None,
     source: str = "",
+    prefetched: Prefetched | None = None,
 ) -> Plan:
     """Decide the changes (pure) and, given a client, price them."""
     day = today or today_utc()
     changes = decide(snap.manifests.orders, snap.live, snap.state.orders, day, options or Options())
     if client is not None:
-        changes = await price(changes, client)
+        changes = await price(changes, client, prefetched)
     return Plan(tuple(changes), day, snap.inputs(), datetime.now(UTC), source)

@@ -1,14 +1,31 @@
 """Manifests: the order-as-code format, its loader and validation."""
 
-from reconciler.manifest.loader import Manifests, discover, find_config, load
+from reconciler.manifest.loader import (
+    Chunk,
+    Job,
+    Manifests,
+    discover,
+    find_config,
+    finish,
+    load,
+    load_chunk,
+    load_config,
+    prepare,
+)
 from reconciler.manifest.models import Config, Policy, TaskingOrderManifest
 
 __all__ = [
+    "Chunk",
     "Config",
+    "Job",
     "Manifests",
     "Policy",
     "TaskingOrderManifest",
     "discover",
     "find_config",
+    "finish",
     "load",
+    "load_chunk",
+    "load_config",
+    "prepare",
 ]

@@ -6,13 +6,13 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.errors import Problems
+from reconciler.errors import Problem, Problems
 from reconciler.manifest.messages import explain
 from reconciler.manifest.models import (
     API_VERSION,
@@ -62,8 +62,37 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load(paths: Sequence[str | Path] = (".",)) -> Manifests:
-    """Load every manifest under `paths`; raises ManifestError listing every problem."""
+def load_config(paths: Sequence[str | Path] = (".",)) -> Config:
+    """Only the clearsky.yaml that applies to `paths` (defaults when there is none)."""
+    problems = Problems()
+    config_file = find_config(Path((paths or (".",))[0]))
+    config = _load_config(config_file, problems) if config_file else default_config()
+    problems.raise_if_any()
+    return config
+
+
+@dataclass(frozen=True)
+class Job:
+    """What loading the manifests under some paths involves: files, config, root, defaults."""
+
+    root: Path
+    config: Config
+    config_file: Path | None
+    files: tuple[Path, ...]
+    defaults: dict[str, Any]
+
+
+@dataclass
+class Chunk:
+    """What a group of files holds: its orders, its problems and every name it uses."""
+
+    orders: list[DesiredOrder] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    names: list[tuple[str, Source]] = field(default_factory=list)
+
+
+def prepare(paths: Sequence[str | Path] = (".",)) -> Job:
+    """Find the files and read clearsky.yaml; raises ManifestError when that already fails."""
     problems = Problems()
     given = [Path(p) for p in (paths or (".",))]
     for path in given:
@@ -72,16 +101,36 @@ def load(paths: Sequence[str | Path] = (".",)) -> Manifests:
     problems.raise_if_any()
     config_file = find_config(given[0])
     config = _load_config(config_file, problems) if config_file else default_config()
-    root = config_file.parent.resolve() if config_file else _root_of(given[0])
-    files = sorted(set(discover(given)))
-    defaults = config.defaults.model_dump(by_alias=True, exclude_none=True, mode="python")
-    orders: list[DesiredOrder] = []
-    names: list[tuple[str, Source]] = []
-    for file in files:
-        orders.extend(_load_file(file, root, defaults, problems, names))
-    _check_unique_names(names, problems)
     problems.raise_if_any()
-    return Manifests(root, config, config_file, tuple(orders), tuple(files))
+    root = config_file.parent.resolve() if config_file else _root_of(given[0])
+    files = tuple(sorted(set(discover(given))))
+    defaults = config.defaults.model_dump(by_alias=True, exclude_none=True, mode="python")
+    return Job(root, config, config_file, files, defaults)
+
+
+def load_chunk(files: Sequence[Path], root: Path, defaults: dict[str, Any]) -> Chunk:
+    """Read and check some of the files (a unit of work that may run in another process)."""
+    problems = Problems()
+    chunk = Chunk()
+    for file in files:
+        chunk.orders.extend(_load_file(file, root, defaults, problems, chunk.names))
+    chunk.problems = problems.items
+    return chunk
+
+
+def finish(job: Job, chunks: Sequence[Chunk]) -> Manifests:
+    """Merge the chunks (in file order); raises ManifestError listing every problem."""
+    problems = Problems([p for c in chunks for p in c.problems])
+    _check_unique_names([n for c in chunks for n in c.names], problems)
+    problems.raise_if_any()
+    orders = tuple(o for c in chunks for o in c.orders)
+    return Manifests(job.root, job.config, job.config_file, orders, job.files)
+
+
+def load(paths: Sequence[str | Path] = (".",)) -> Manifests:
+    """Load every manifest under `paths`; raises ManifestError listing every problem."""
+    job = prepare(paths)
+    return finish(job, [load_chunk(job.files, job.root, job.defaults)])
 
 
 def _root_of(path: Path) -> Path:
@@ -105,10 +154,10 @@ def discover(paths: Sequence[Path]) -> Iterator[Path]:
 
 def display(path: Path) -> str:
     """A path as the user would write it: relative to the working folder where possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    absolute, cwd = os.path.abspath(path), os.getcwd()
+    if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return absolute[len(cwd.rstrip(os.sep)) + 1 :]
+    return str(path)
 
 
 def _read(file: Path, problems: Problems) -> list[Document] | None:
@@ -141,7 +190,7 @@ def _load_config(file: Path, problems: Problems) -> Config:
             )
         return default_config()
     document = documents[0]
-    _report_duplicate_keys(document, file, "", problems)
+    _report_duplicate_keys(document, display(file), "", problems)
     value = document.value
     if value.get("kind") != "Config":
         problems.add(
@@ -167,21 +216,27 @@ def _load_file(
     problems: Problems,
     names: list[tuple[str, Source]],
 ) -> Iterator[DesiredOrder]:
+    shown = display(file)
+    folder = file.resolve().parent
     for document in _read(file, problems) or []:
         if document.value is None:
             continue
         name = _name_of(document.value)
         if name:
-            names.append((name, Source(display(file), document.line)))
-        order = _load_document(document, file, root, defaults, problems)
+            names.append((name, Source(shown, document.line)))
+        order = _load_document(document, shown, folder, root, defaults, problems)
         if order is not None:
             yield order
 
 
 def _load_document(
-    document: Document, file: Path, root: Path, defaults: dict[str, Any], problems: Problems
+    document: Document,
+    shown: str,
+    folder: Path,
+    root: Path,
+    defaults: dict[str, Any],
+    problems: Problems,
 ) -> DesiredOrder | None:
-    shown = display(file)
     value = document.value
     if not isinstance(value, dict):
         problems.add(
@@ -189,7 +244,7 @@ def _load_document(
         )
         return None
     name = _name_of(value)
-    _report_duplicate_keys(document, file, name, problems)
+    _report_duplicate_keys(document, shown, name, problems)
     kind = value.get("kind")
     if kind != "TaskingOrder":
         message = (
@@ -230,9 +285,9 @@ def _load_document(
         # Check what is left of the spec too, so that one run shows every problem.
         salvaged = _salvage_spec(value.get("spec"), bad_keys)
         if salvaged is not None:
-            resolve_spec(salvaged, manifest_dir=file.resolve().parent, root=root, report=report)
+            resolve_spec(salvaged, manifest_dir=folder, root=root, report=report)
         return None
-    spec = resolve_spec(manifest.spec, manifest_dir=file.resolve().parent, root=root, report=report)
+    spec = resolve_spec(manifest.spec, manifest_dir=folder, root=root, report=report)
     if spec is None:
         return None
     lifecycle = manifest.spec.lifecycle
@@ -261,10 +316,10 @@ def _salvage_spec(spec: object, bad_keys: set[str | int]) -> Spec | None:
         return None
 
 
-def _report_duplicate_keys(document: Document, file: Path, name: str, problems: Problems) -> None:
+def _report_duplicate_keys(document: Document, shown: str, name: str, problems: Problems) -> None:
     for line, key in document.duplicate_keys:
         problems.add(
-            display(file),
+            shown,
             line,
             name,
             key,

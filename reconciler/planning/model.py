@@ -84,15 +84,6 @@ class LiveOrder:
 
 
 @dataclass(frozen=True)
-class StateEntry:
-    """What the state remembers of one managed order."""
-
-    guid: str
-    fingerprint: str = ""
-    prevent_cancel: bool = False
-
-
-@dataclass(frozen=True)
 class Cost:
     """Money a change adds (positive) or saves (negative), this month and per month after."""
 
@@ -100,6 +91,16 @@ class Cost:
     next_month: float
     currency: str = "EUR"
     approximate: bool = False
+
+
+@dataclass(frozen=True)
+class StateEntry:
+    """What the state remembers of one managed order; `cost` is its estimate when it was made."""
+
+    guid: str
+    fingerprint: str = ""
+    prevent_cancel: bool = False
+    cost: Cost | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,8 @@ class Change:
     drift: str | None = None
     cancellation: Cancellation | None = None
     estimate: Cost | None = None
+    new_cost: Cost | None = None
+    known_cost: Cost | None = None
     prevent_cancel: bool = False
     create_before_cancel: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)

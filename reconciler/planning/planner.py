@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from reconciler.planning.model import Action, Cancellation, Change, LiveOrder, StateEntry
@@ -137,7 +137,17 @@ def decide(
                     warnings=note + _status_warnings(listed),
                 )
             )
-    return sorted(changes, key=lambda c: c.sort_key)
+    return sorted((_with_known_cost(c, state) for c in changes), key=lambda c: c.sort_key)
+
+
+def _with_known_cost(change: Change, state: Mapping[str, StateEntry]) -> Change:
+    """A cancel or replace of an owned order carries the estimate recorded when it was made."""
+    entry = state.get(change.name)
+    if change.action not in (Action.CANCEL, Action.REPLACE) or entry is None:
+        return change
+    if (change.order_guid or "").lower() != entry.guid.lower() or entry.cost is None:
+        return change
+    return replace(change, known_cost=entry.cost)
 
 
 def _compare(order: DesiredOrder, current: LiveOrder, today: date) -> Change:

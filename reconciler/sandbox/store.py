@@ -78,6 +78,7 @@ class Store:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        self._accounts: dict[str, tuple[str, bool]] = {}
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(SCHEMA)
@@ -95,16 +96,23 @@ class Store:
                 "skip_review=excluded.skip_review",
                 (digest, name or digest[:8], int(skip_review)),
             )
+            self._accounts.pop(digest, None)
         return digest
 
     def account(self, api_key: str) -> tuple[str, bool] | None:
         """(account id, skips review) for a key, or None for an unknown key."""
         digest = key_digest(api_key)
         with self._lock:
+            known = self._accounts.get(digest)
+            if known is not None:
+                return known
             row = self._db.execute(
                 "SELECT key_digest, skip_review FROM accounts WHERE key_digest = ?", (digest,)
             ).fetchone()
-        return (row["key_digest"], bool(row["skip_review"])) if row else None
+            if row is None:
+                return None
+            self._accounts[digest] = (row["key_digest"], bool(row["skip_review"]))
+            return self._accounts[digest]
 
     def account_skips_review(self, account: str) -> bool:
         with self._lock:

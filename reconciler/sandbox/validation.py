@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from shapely.geometry import MultiPolygon
@@ -38,13 +39,13 @@ class OrderInput:
     storage_months: int
     api_requests: int
 
-    @property
+    @cached_property
     def billed_km2(self) -> float:
         if self.geometry is not None:
             return billed_area_km2(self.geometry)
         return sum(t.area_km2() for t in self.tiles) + sum(t.area_km2() for t in self.mini_tiles)
 
-    @property
+    @cached_property
     def raw_km2(self) -> float:
         return area_km2(self.geometry) if self.geometry is not None else self.billed_km2
 

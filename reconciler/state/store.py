@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import StateError, StateLockedError
-from reconciler.planning.model import StateEntry
+from reconciler.planning.model import Cost, StateEntry
 
 STATE_VERSION = 1
 
@@ -76,14 +76,7 @@ class StateFile:
             "serial": written.serial,
             "lineage": written.lineage,
             "updatedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "orders": {
-                name: {
-                    "orderGuid": e.guid,
-                    "fingerprint": e.fingerprint,
-                    "preventCancel": e.prevent_cancel,
-                }
-                for name, e in sorted(written.orders.items())
-            },
+            "orders": {name: _entry_json(e) for name, e in sorted(written.orders.items())},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
@@ -136,8 +129,37 @@ def _parse(raw: Any, path: Path) -> State:
             item["orderGuid"],
             str(item.get("fingerprint", "")),
             bool(item.get("preventCancel", False)),
+            _cost(item.get("estimate")),
         )
     return State(orders, int(raw.get("serial", 0)), str(raw.get("lineage") or uuid.uuid4()))
+
+
+def _entry_json(entry: StateEntry) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "orderGuid": entry.guid,
+        "fingerprint": entry.fingerprint,
+        "preventCancel": entry.prevent_cancel,
+    }
+    if entry.cost is not None:
+        body["estimate"] = {
+            "currentMonthCost": entry.cost.current_month,
+            "nextMonthCost": entry.cost.next_month,
+            "currency": entry.cost.currency,
+        }
+    return body
+
+
+def _cost(raw: Any) -> Cost | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Cost(
+            float(raw["currentMonthCost"]),
+            float(raw["nextMonthCost"]),
+            str(raw.get("currency", "EUR")),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

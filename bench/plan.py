@@ -1,0 +1,181 @@
+"""Benchmarks for plan.
+
+1. 2,000 manifests, 200 of them changed, against `clearsky-orders sandbox serve` on loopback
+   with 50 ms latency per request. The round-trip bound is 1 list + 200 estimates at
+   parallelism 8: (1 + ceil(200 / 8)) x 50 ms. Target: plan within 1.5x of it. A sequential
+   run (parallelism 1) is printed next to it.
+2. 10,000 unchanged manifests: the local work of a plan (load, read the live list, decide).
+   Target: under 5 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from bench.fixtures import write_repo
+from reconciler.api import ClearskyClient
+from reconciler.engine import plan_paths
+from reconciler.engine.live import live_order
+from reconciler.manifest import load
+from reconciler.planning import Cost, StateEntry, decide
+from reconciler.sandbox import Sandbox, Store, free_port
+from reconciler.sandbox.store import StoredOrder, new_guid
+from reconciler.spec.geometry import service_wkt
+from reconciler.state import State, StateFile
+
+KEY = "bench-key"
+LATENCY_MS = 50.0
+MANIFESTS, CHANGED, PARALLELISM = 2_000, 200, 8
+UNCHANGED = 10_000
+
+
+@contextlib.contextmanager
+def served(db: Path, latency_ms: float) -> Iterator[str]:
+    """`clearsky-orders sandbox serve` in a child process on a free loopback port."""
+    port = free_port()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            str(db),
+            "--skip-review",
+            "--latency-ms",
+            str(latency_ms),
+        ],
+        env={**os.environ, "CLEARSKY_API_KEY": KEY},
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.05)
+        yield url
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def seed(db: Path, root: Path, state_path: Path) -> None:
+    """Orders equal to every manifest, owned in the state (what an earlier apply leaves)."""
+    manifests = load([root])
+    sandbox = Sandbox(store=Store(db))
+    account = sandbox.add_account(KEY, "bench", skip_review=True)
+    now = datetime.now(UTC)
+    entries = {}
+    for order in manifests.orders:
+        s = order.spec
+        assert s.geometry is not None
+        stored = StoredOrder(
+            guid=new_guid(),
+            account=account,
+            created_at=now,
+            accepted_at=now,
+            canceled_at=None,
+            model=s.model,
+            constellations=sorted(s.constellations),
+            image_frequency=s.image_frequency,
+            reference_date=s.reference_date,
+            from_date=s.start,
+            to_date=s.end,
+            storage_months=s.storage_months,
+            api_requests=s.api_requests,
+            wkt=service_wkt(s.geometry),
+            tiles=[],
+            mini_tiles=[],
+            area_km2=round(s.billed_area_km2 or 0, 2),
+        )
+        sandbox.store.insert(stored)
+        # apply records each order's estimate; a cancel's saving is read from it
+        entries[order.name] = StateEntry(stored.guid, s.fingerprint, cost=Cost(10.0, 42.0))
+    sandbox.store.close()
+    StateFile(state_path).save(State(entries))
+
+
+async def timed_plan(root: Path, state_path: Path, url: str, parallelism: int) -> tuple[float, int]:
+    started = time.perf_counter()
+    async with ClearskyClient(api_key=KEY, base_url=url, parallelism=parallelism) as client:
+        _, plan = await plan_paths([root], StateFile(state_path).load(), client)
+        requests = client.requests_sent
+    elapsed = time.perf_counter() - started
+    assert plan.counts()["replace"] == CHANGED, plan.counts()
+    return elapsed, requests
+
+
+def bench_latency(folder: Path) -> None:
+    root = write_repo(folder / "orders", MANIFESTS)
+    db, state_path = folder / "sandbox.db", folder / "state.json"
+    seed(db, root, state_path)
+    write_repo(root, MANIFESTS, changed=CHANGED)
+    bound = (1 + math.ceil(CHANGED / PARALLELISM)) * LATENCY_MS / 1000
+    with served(db, LATENCY_MS) as url:
+        parallel, requests = asyncio.run(timed_plan(root, state_path, url, PARALLELISM))
+        sequential, _ = asyncio.run(timed_plan(root, state_path, url, 1))
+    ratio = parallel / bound
+    print(
+        f"plan {MANIFESTS:,} manifests, {CHANGED} changed, {LATENCY_MS:.0f} ms latency: "
+        f"{parallel:.2f} s at parallelism {PARALLELISM} ({requests} requests); "
+        f"round-trip bound {bound:.2f} s; ratio {ratio:.2f} (target <= 1.5: "
+        f"{'ok' if ratio <= 1.5 else 'TOO SLOW'}); sequential baseline {sequential:.2f} s"
+    )
+
+
+def bench_local(folder: Path) -> None:
+    root = write_repo(folder / "orders", UNCHANGED)
+    db, state_path = folder / "sandbox.db", folder / "state.json"
+    seed(db, root, state_path)
+    sandbox = Sandbox(store=Store(db))
+    with served(db, 0) as url:
+        listed = asyncio.run(_list(url))
+    started = time.perf_counter()
+    manifests = load([root])
+    loaded = time.perf_counter()
+    live = [live_order(o) for o in listed]
+    parsed = time.perf_counter()
+    changes = decide(
+        manifests.orders, live, StateFile(state_path).load().orders, datetime.now(UTC).date()
+    )
+    decided = time.perf_counter()
+    sandbox.store.close()
+    assert all(c.action.value == "noop" for c in changes), {c.action for c in changes}
+    total = decided - started
+    print(
+        f"plan {UNCHANGED:,} unchanged manifests, local work: {total:.2f} s "
+        f"(load {loaded - started:.2f}, read live list {parsed - loaded:.2f}, "
+        f"decide {decided - parsed:.2f}); target < 5 s: {'ok' if total < 5 else 'TOO SLOW'}"
+    )
+
+
+async def _list(url: str) -> list:  # type: ignore[type-arg]
+    async with ClearskyClient(api_key=KEY, base_url=url, timeout=120) as client:
+        return await client.list_orders(get_expired=True)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        bench_latency(Path(folder) / "latency")
+        bench_local(Path(folder) / "local")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Pricing a plan: one estimate per new order; savings from the state's recorded estimate."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from reconciler.api import ClearskyClient
+from reconciler.engine.pricing import price
+from reconciler.planning import Cost, StateEntry, decide
+from reconciler.sandbox import InProcessTransport, Sandbox
+from tests.test_planner import TODAY, desired, live, spec
+
+
+def client() -> ClearskyClient:
+    sandbox = Sandbox()
+    sandbox.add_account("k")
+    return ClearskyClient(
+        api_key="k",
+        base_url="http://sandbox.localhost",
+        transport=InProcessTransport(app=sandbox.app()),
+    )
+
+
+def test_replace_uses_the_recorded_estimate_of_the_old_order() -> None:
+    recorded = Cost(5.0, 50.0)
+    changes = decide(
+        [desired("a", spec(frequency=2))],
+        [live("g1")],
+        {"a": StateEntry("g1", cost=recorded)},
+        TODAY,
+    )
+    api = client()
+    priced = asyncio.run(price(changes, api))
+    assert api.requests_sent == 1  # only the new order is estimated
+    new = priced[0].new_cost
+    assert new is not None and priced[0].estimate is not None
+    assert priced[0].estimate.next_month == round(new.next_month - recorded.next_month, 2)
+    assert priced[0].estimate.approximate
+
+
+def test_without_a_recorded_estimate_the_old_spec_is_estimated() -> None:
+    changes = decide(
+        [desired("a", spec(frequency=2))], [live("g1")], {"a": StateEntry("g1")}, TODAY
+    )
+    api = client()
+    asyncio.run(price(changes, api))
+    assert api.requests_sent == 2
+
+
+def test_a_spec_the_service_rejects_is_an_error_on_its_change() -> None:
+    ended = spec(end=date(2020, 1, 31))
+    changes = decide(
+        [desired("a", ended)],
+        [live("g1", spec(frequency=7, end=date(2020, 1, 31)), status="Review")],
+        {"a": StateEntry("g1")},
+        TODAY,
+    )
+    priced = asyncio.run(price(changes, client()))
+    assert priced[0].error is not None and "the service rejects this order" in priced[0].error
