@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.api import ClearskyClient
 from reconciler.cli import main
-from reconciler.sandbox import Sandbox, serve_in_thread
+from reconciler.sandbox import InProcessTransport, Sandbox, serve_in_thread
 from reconciler.spec.calendar import next_month_start
 
 AARHUS = "POLYGON((9.87 56.47, 10.19 56.47, 10.19 56.28, 9.87 56.28, 9.87 56.47))"
@@ -24,6 +25,18 @@ PAGE_WKT = (
 SKAGEN = "POLYGON((10.52 57.70, 10.66 57.70, 10.66 57.76, 10.52 57.76, 10.52 57.70))"
 KEY_A = "test-key-account-a"
 KEY_B = "test-key-account-b"
+
+
+def in_process_client(sandbox: Sandbox | None = None, key: str = "k") -> ClearskyClient:
+    """A client for a sandbox running inside the test (a fresh one, with account `key`)."""
+    if sandbox is None:
+        sandbox = Sandbox()
+        sandbox.add_account(key)
+    return ClearskyClient(
+        api_key=key,
+        base_url="http://sandbox.localhost",
+        transport=InProcessTransport(app=sandbox.app()),
+    )
 
 
 def next_month() -> date:

@@ -7,27 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.api import ClearskyClient
 from reconciler.engine import prefetch as prefetching
 from reconciler.engine.prefetch import load_and_refresh
 from reconciler.errors import ManifestError
 from reconciler.manifest import load
 from reconciler.planning import StateEntry
-from reconciler.sandbox import InProcessTransport, Sandbox
 from reconciler.state import State
-from tests.conftest import SKAGEN, Repo, manifest
+from tests.conftest import SKAGEN, Repo, in_process_client, manifest
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "orders"
-
-
-def client() -> ClearskyClient:
-    sandbox = Sandbox()
-    sandbox.add_account("k")
-    return ClearskyClient(
-        api_key="k",
-        base_url="http://sandbox.localhost",
-        transport=InProcessTransport(app=sandbox.app()),
-    )
 
 
 @pytest.fixture(params=["in-process", "worker-processes"])
@@ -40,7 +28,7 @@ def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
 
 def test_parallel_loading_gives_the_same_manifests(mode: str) -> None:
     async def go() -> None:
-        async with client() as api:
+        async with in_process_client() as api:
             snap, fetched = await load_and_refresh([EXAMPLES], State(), api)
             await fetched.close()
         expected = load([EXAMPLES])
@@ -56,7 +44,7 @@ def test_problems_and_duplicate_names_across_chunks_are_all_reported(mode: str, 
     repo.write("z/bad.yaml", manifest("bad", "POINT(9 56)"))
 
     async def go() -> None:
-        async with client() as api:
+        async with in_process_client() as api:
             await load_and_refresh(["."], State(), api)
 
     with pytest.raises(ManifestError) as caught:
@@ -72,7 +60,7 @@ def test_only_specs_that_differ_from_the_state_are_priced_ahead(mode: str, repo:
     repo.write("aarhus-bay.yaml", manifest("aarhus-bay", frequency=6))
 
     async def go() -> int:
-        async with client() as api:
+        async with in_process_client() as api:
             _, fetched = await load_and_refresh(["."], State(applied), api)
             await fetched.close()
             return len(fetched.tasks)

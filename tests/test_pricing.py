@@ -5,21 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from reconciler.api import ClearskyClient
 from reconciler.engine.pricing import price
 from reconciler.planning import Cost, StateEntry, decide
-from reconciler.sandbox import InProcessTransport, Sandbox
+from tests.conftest import in_process_client
 from tests.test_planner import TODAY, desired, live, spec
-
-
-def client() -> ClearskyClient:
-    sandbox = Sandbox()
-    sandbox.add_account("k")
-    return ClearskyClient(
-        api_key="k",
-        base_url="http://sandbox.localhost",
-        transport=InProcessTransport(app=sandbox.app()),
-    )
 
 
 def test_replace_uses_the_recorded_estimate_of_the_old_order() -> None:
@@ -30,7 +19,7 @@ def test_replace_uses_the_recorded_estimate_of_the_old_order() -> None:
         {"a": StateEntry("g1", cost=recorded)},
         TODAY,
     )
-    api = client()
+    api = in_process_client()
     priced = asyncio.run(price(changes, api))
     assert api.requests_sent == 1  # only the new order is estimated
     new = priced[0].new_cost
@@ -43,7 +32,7 @@ def test_without_a_recorded_estimate_the_old_spec_is_estimated() -> None:
     changes = decide(
         [desired("a", spec(frequency=2))], [live("g1")], {"a": StateEntry("g1")}, TODAY
     )
-    api = client()
+    api = in_process_client()
     asyncio.run(price(changes, api))
     assert api.requests_sent == 2
 
@@ -56,5 +45,5 @@ def test_a_spec_the_service_rejects_is_an_error_on_its_change() -> None:
         {"a": StateEntry("g1")},
         TODAY,
     )
-    priced = asyncio.run(price(changes, client()))
+    priced = asyncio.run(price(changes, in_process_client()))
     assert priced[0].error is not None and "the service rejects this order" in priced[0].error

@@ -11,10 +11,10 @@ import pytest
 
 from reconciler.api import ClearskyClient, OrderRequest
 from reconciler.errors import ValidationFailedError
-from reconciler.sandbox import Clock, InProcessTransport, Sandbox
+from reconciler.sandbox import Clock, Sandbox
 from reconciler.sandbox.pricing import quote, tiered_cost
 from reconciler.spec.calendar import image_dates
-from tests.conftest import PAGE_WKT, Service
+from tests.conftest import PAGE_WKT, Service, in_process_client
 
 START = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
 
@@ -41,11 +41,7 @@ def sandbox() -> Sandbox:
 
 
 def api(sandbox: Sandbox) -> ClearskyClient:
-    return ClearskyClient(
-        api_key="k",
-        base_url="http://sandbox.localhost",
-        transport=InProcessTransport(app=sandbox.app()),
-    )
+    return in_process_client(sandbox)
 
 
 def statuses(sandbox: Sandbox) -> list[str]:
