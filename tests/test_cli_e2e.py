@@ -208,3 +208,86 @@ def test_state_commands_and_import(api_env: Service, repo: Repo, cli: Cli) -> No
     assert imported.code == 0 and f"Imported {guid} as skagen" in imported.out
     assert cli("plan", "--detailed-exitcode").code == 0
     assert cli("state", "show", "nobody").code == 1
+
+
+def test_expect_checksum_applies_only_the_reviewed_plan(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    reviewed = json.loads(cli("plan", "--format", "json").out)["checksum"]
+    repo.write("extra.yaml", manifest("extra", SKAGEN, frequency=7))
+    refused = cli("apply", "--expect-checksum", reviewed)
+    assert refused.code == 1 and f"not the reviewed {reviewed}" in refused.err
+    assert live_orders(api_env) == []
+    repo.remove("extra.yaml")
+    applied = cli("apply", "--expect-checksum", reviewed)
+    assert applied.code == 0, applied.err
+    assert len(live_orders(api_env)) == 2
+
+
+def test_checksum_differs_after_the_live_account_changed(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay", frequency=5))
+    before = json.loads(cli("plan", "--format", "json").out)["checksum"]
+    cancel_out_of_band(api_env, state_of(repo)["orders"]["skagen"]["orderGuid"])
+    after = json.loads(cli("plan", "--format", "json").out)["checksum"]
+    assert before != after
+
+
+def test_protected_order_survives_deletion_until_unprotected(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    protected = manifest(
+        "skagen", SKAGEN, frequency=2, model="Stratus2Fast", constellations="[Sentinel1, Sentinel2]"
+    )
+    repo.write("coast/skagen.yaml", protected + "  lifecycle: {preventCancel: true}\n")
+    converge(cli)
+    repo.remove("coast/skagen.yaml")
+    blocked = cli("plan", "--force")
+    assert blocked.code == 1 and "lifecycle.preventCancel: skagen" in blocked.out
+    assert cli("apply", "--auto-approve", "--force").code == 1
+    assert len(live_orders(api_env)) == 2
+    repo.write("coast/skagen.yaml", protected + "  lifecycle: {preventCancel: false}\n")
+    lifting = cli("plan", "--detailed-exitcode")
+    assert lifting.code == 2 and "records lifecycle.preventCancel: false" in lifting.out
+    converge(cli)
+    repo.remove("coast/skagen.yaml")
+    converge(cli)
+    assert len(live_orders(api_env)) == 1
+
+
+def test_targeting_touches_only_the_selected_manifests(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    targeted = cli("plan", "--target", "skagen")
+    assert "skagen" in targeted.out and "aarhus-bay" not in targeted.out
+    assert cli("apply", "--auto-approve", "--exclude", "aarhus-bay").code == 0
+    assert sorted(state_of(repo)["orders"]) == ["skagen"]
+    assert cli("plan", "--target", "skagen", "--detailed-exitcode").code == 0
+    assert cli("plan", "--detailed-exitcode").code == 2
+    assert cli("plan", "--target", "nobody").code == 1
+
+
+def test_create_before_cancel_replaces_in_that_order(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    repo.write(
+        "aarhus-bay.yaml",
+        manifest("aarhus-bay", frequency=4) + "  lifecycle: {createBeforeCancel: true}\n",
+    )
+    applied = cli("apply", "--auto-approve")
+    assert applied.code == 0, applied.err
+    lines = applied.out.splitlines()
+    created = next(i for i, line in enumerate(lines) if "created aarhus-bay" in line)
+    canceled = next(i for i, line in enumerate(lines) if "canceled: aarhus-bay" in line)
+    assert created < canceled
+    assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_markdown_plan_through_the_cli(api_env: Service, repo: Repo, cli: Cli) -> None:
+    result = cli("plan", "--format", "markdown")
+    assert result.code == 0
+    assert result.out.splitlines()[1] == "<!-- clearsky-orders:plan -->"
+    assert "\033[" not in result.out

@@ -17,6 +17,7 @@ from reconciler.cli.output import fail, say
 from reconciler.engine import Target
 from reconciler.errors import ApplyError, AuthError, ClearskyOrdersError, ManifestError
 from reconciler.manifest import Config, find_config, load_config
+from reconciler.planning.select import Selection, parse_selectors
 from reconciler.render.problems import problems_text
 from reconciler.state import StateFile
 
@@ -52,6 +53,43 @@ def target_options(func: F) -> F:
         is_flag=True,
         help="Use the embedded sandbox (.clearsky/sandbox.db): no key, no real orders.",
     )(func)
+
+
+def selection_options(func: F) -> F:
+    """--target, --exclude, --selector and --force."""
+    func = click.option(
+        "--force",
+        is_flag=True,
+        help="Override the safety threshold (policy.maxChangePercent). Budgets "
+        "and protected orders are not overridden.",
+    )(func)
+    func = click.option(
+        "--selector",
+        "selectors",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Only manifests with this label (repeatable: all must match).",
+    )(func)
+    func = click.option(
+        "--exclude",
+        "excludes",
+        multiple=True,
+        metavar="NAME",
+        help="Leave this manifest out (repeatable).",
+    )(func)
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="NAME",
+        help="Only this manifest (repeatable); the rest is not touched.",
+    )(func)
+
+
+def make_selection(
+    targets: tuple[str, ...], excludes: tuple[str, ...], selectors: tuple[str, ...]
+) -> Selection:
+    return Selection(frozenset(targets), frozenset(excludes), parse_selectors(selectors))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from reconciler.api import ClearskyClient
@@ -21,6 +21,7 @@ from reconciler.engine.live import refresh
 from reconciler.engine.pricing import order_request
 from reconciler.errors import ApiError, ApplyError, ServerError, TransportError
 from reconciler.planning import Action, Change, Plan, StateEntry
+from reconciler.policy import PolicyError
 from reconciler.spec.order import OrderSpec
 from reconciler.state import State, StateFile
 
@@ -72,6 +73,8 @@ async def apply_plan(
     plan: Plan, client: ClearskyClient, state_file: StateFile, state: State, progress: Progress
 ) -> ApplyReport:
     """Apply `plan` (the caller holds the state lock); raises ApplyError on partial failure."""
+    if plan.violations:
+        raise PolicyError(plan.violations)
     if plan.errors:
         names = ", ".join(c.name or c.order_guid or "?" for c in plan.errors)
         raise ApplyError(
@@ -101,7 +104,11 @@ async def apply_plan(
     )
     for change in adopts:
         run.step += 1
-        run.record(run.state.with_order(change.name, _entry(change, change.order_guid or "")))
+        entry = _entry(change, change.order_guid or "")
+        before = run.state.orders.get(change.name)
+        if entry.cost is None and before is not None and before.guid == entry.guid:
+            entry = replace(entry, cost=before.cost)
+        run.record(run.state.with_order(change.name, entry))
         run.done(f"adopted {change.name} ({change.order_guid})")
     for change in early:
         run.step += 1
@@ -206,4 +213,4 @@ async def _recover(run: _Run, change: Change, spec: OrderSpec) -> None:
 
 def _entry(change: Change, guid: str) -> StateEntry:
     fingerprint = change.desired.fingerprint if change.desired else ""
-    return StateEntry(guid, fingerprint, change.prevent_cancel, change.new_cost)
+    return StateEntry(guid, fingerprint, change.prevent_cancel, change.new_cost, change.labels)

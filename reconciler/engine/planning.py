@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from reconciler.api import ClearskyClient
@@ -10,6 +10,9 @@ from reconciler.engine.live import live_digest, refresh
 from reconciler.engine.pricing import Prefetched, price
 from reconciler.manifest import Manifests
 from reconciler.planning import Inputs, LiveOrder, Options, Plan, decide
+from reconciler.planning.select import Selection, select
+from reconciler.planning.warnings import annotate
+from reconciler.policy import check
 from reconciler.state import State
 
 
@@ -41,10 +44,20 @@ async def make_plan(
     today: date | None = None,
     source: str = "",
     prefetched: Prefetched | None = None,
+    selection: Selection | None = None,
+    force: bool = False,
 ) -> Plan:
-    """Decide the changes (pure) and, given a client, price them."""
-    day = today or today_utc()
-    changes = decide(snap.manifests.orders, snap.live, snap.state.orders, day, options or Options())
+    """decide -> warn -> select -> price (given a client) -> check the policy."""
+    now = datetime.now(UTC)
+    day = today or now.date()
+    state = snap.state.orders
+    changes = decide(snap.manifests.orders, snap.live, state, day, options or Options())
+    changes = annotate(changes, snap.manifests.orders, snap.live, now)
+    changes = select(changes, selection or Selection(), state)
     if client is not None:
         changes = await price(changes, client, prefetched)
-    return Plan(tuple(changes), day, snap.inputs(), datetime.now(UTC), source)
+    plan = Plan(tuple(changes), day, snap.inputs(), now, source)
+    violations = [
+        v for v in check(plan, snap.manifests.config.policy, state) if not (force and v.forcible)
+    ]
+    return replace(plan, violations=tuple(violations))

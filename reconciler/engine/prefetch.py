@@ -24,6 +24,7 @@ from reconciler.engine.planning import Snapshot, make_plan
 from reconciler.engine.pricing import estimate_cost
 from reconciler.manifest import Chunk, Job, finish, load_chunk, prepare
 from reconciler.planning import Cost, Options, Plan, StateEntry
+from reconciler.planning.select import Selection
 from reconciler.spec.desired import DesiredOrder
 from reconciler.spec.order import OrderSpec
 from reconciler.state import State
@@ -138,11 +139,21 @@ async def plan_paths(
     *,
     options: Options | None = None,
     source: str = "",
+    selection: Selection | None = None,
+    force: bool = False,
 ) -> tuple[Snapshot, Plan]:
-    """load -> refresh -> decide -> price for the manifests under `paths`."""
+    """load -> refresh -> decide -> price -> check for the manifests under `paths`."""
     snap, prefetch = await load_and_refresh(paths, state, client)
     try:
-        plan = await make_plan(snap, client, options=options, source=source, prefetched=prefetch)
+        plan = await make_plan(
+            snap,
+            client,
+            options=options,
+            source=source,
+            prefetched=prefetch,
+            selection=selection,
+            force=force,
+        )
     finally:
         await prefetch.close()
     return snap, plan

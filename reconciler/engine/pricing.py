@@ -33,7 +33,8 @@ async def price(
     slots: list[tuple[int, str]] = []
     ahead: list[tuple[int, str]] = []
     for index, change in enumerate(changes):
-        if change.needs_create and change.desired is not None:
+        # Adoptions are priced too, so that the state knows what every managed order costs.
+        if (change.needs_create or change.action == Action.ADOPT) and change.desired is not None:
             started = prefetched.get(change.desired) if prefetched else None
             if started is not None:
                 waiting.append(started)

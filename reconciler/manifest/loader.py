@@ -139,7 +139,8 @@ def _root_of(path: Path) -> Path:
 
 
 def discover(paths: Sequence[Path]) -> Iterator[Path]:
-    """Manifest files: files given, and *.yaml/*.yml below folders (clearsky.yaml aside)."""
+    """Manifest files: files given, and *.yaml/*.yml below folders (clearsky.yaml, hidden
+    files and hidden folders aside)."""
     for path in paths:
         if path.is_file():
             if path.name not in CONFIG_NAMES:
@@ -148,7 +149,11 @@ def discover(paths: Sequence[Path]) -> Iterator[Path]:
         for folder, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
             for name in sorted(names):
-                if name.endswith((".yaml", ".yml")) and name not in CONFIG_NAMES:
+                if (
+                    name.endswith((".yaml", ".yml"))
+                    and name not in CONFIG_NAMES
+                    and not name.startswith(".")
+                ):
                     yield Path(folder) / name
 
 

@@ -61,9 +61,16 @@ class SummaryDoc(_Doc):
     noop: int = 0
     unmanaged: int = 0
     errors: int = 0
+    violations: int = 0
     current_month_cost: float = 0.0
     next_month_cost: float = 0.0
     currency: str = "EUR"
+
+
+class ViolationDoc(_Doc):
+    rule: str
+    message: str
+    forcible: bool = Field(False, description="Whether --force lifts it.")
 
 
 class InputsDoc(_Doc):
@@ -80,6 +87,10 @@ class ContextDoc(_Doc):
     sandbox: bool = False
     api_url: str = ""
     prune: bool = False
+    force: bool = False
+    targets: list[str] = Field(default_factory=list)
+    excludes: list[str] = Field(default_factory=list)
+    selectors: list[str] = Field(default_factory=list, description="key=value")
 
 
 class PlanDoc(_Doc):
@@ -95,6 +106,9 @@ class PlanDoc(_Doc):
     checksum: str = Field(description="sha256 of the changes and summary (no time stamps).")
     inputs: InputsDoc
     changes: list[ChangeDoc]
+    violations: list[ViolationDoc] = Field(
+        default_factory=list, description="Guardrails the plan breaks; apply refuses it."
+    )
     summary: SummaryDoc
     context: ContextDoc | None = None
 
@@ -103,9 +117,13 @@ def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
     changes = [_change(c, plan.today) for c in plan.changes]
     counts = plan.counts()
     now, monthly = plan.totals()
+    violations = [
+        ViolationDoc(rule=v.rule, message=v.message, forcible=v.forcible) for v in plan.violations
+    ]
     summary = SummaryDoc(
         **counts,
         errors=len(plan.errors),
+        violations=len(violations),
         current_month_cost=now,
         next_month_cost=monthly,
         currency=plan.currency,
@@ -115,23 +133,25 @@ def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
         today=plan.today,
         source=plan.source,
         has_changes=plan.has_changes,
-        checksum=checksum(changes, summary),
+        checksum=checksum(changes, violations, summary),
         inputs=InputsDoc(
             manifests=plan.inputs.manifests,
             live_orders=plan.inputs.live_orders,
             state=plan.inputs.state,
         ),
         changes=changes,
+        violations=violations,
         summary=summary,
         context=context,
     )
 
 
-def checksum(changes: list[ChangeDoc], summary: SummaryDoc) -> str:
-    """sha256 over the canonical JSON of the changes and summary: costs and warnings count,
-    time stamps do not."""
+def checksum(changes: list[ChangeDoc], violations: list[ViolationDoc], summary: SummaryDoc) -> str:
+    """sha256 over the canonical JSON of the changes, violations and summary: costs and
+    warnings count, time stamps do not."""
     body = {
         "changes": [c.model_dump(mode="json", by_alias=True) for c in changes],
+        "violations": [v.model_dump(mode="json", by_alias=True) for v in violations],
         "summary": summary.model_dump(mode="json", by_alias=True),
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

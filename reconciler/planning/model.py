@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -101,6 +101,7 @@ class StateEntry:
     fingerprint: str = ""
     prevent_cancel: bool = False
     cost: Cost | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,13 @@ class Cancellation:
 
     effect: str
     effective: date | None = None
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When stopping renewal must be done by: 00:00 UTC on the 1st of next month."""
+        if self.effect != "stops-renewal" or self.effective is None:
+            return None
+        return datetime.combine(self.effective + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from reconciler.planning.model import Action, Change
 
@@ -26,6 +27,8 @@ class Plan:
     inputs: Inputs
     created_at: datetime
     source: str = ""
+    violations: tuple[Any, ...] = ()
+    """Policy violations (reconciler.policy.Violation) found for this plan."""
 
     @property
     def has_changes(self) -> bool:

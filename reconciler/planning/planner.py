@@ -57,7 +57,7 @@ def decide(
             unmatched.append((order, drift))
         else:
             claimed.add(current.key)
-            changes.append(_compare(order, current, today))
+            changes.append(_rerecord(_compare(order, current, today), entry, order))
 
     candidates = _index(
         [o for o in live if o.key not in owned and not o.canceled and o.spec is not None]
@@ -138,6 +138,20 @@ def decide(
                 )
             )
     return sorted((_with_known_cost(c, state) for c in changes), key=lambda c: c.sort_key)
+
+
+def _rerecord(change: Change, entry: StateEntry, order: DesiredOrder) -> Change:
+    """An unchanged order whose protection or labels changed is recorded again (adopt)."""
+    if change.action != Action.NOOP or change.error or change.live is None:
+        return change
+    notes = []
+    if entry.prevent_cancel != order.prevent_cancel:
+        notes.append(f"records lifecycle.preventCancel: {str(order.prevent_cancel).lower()}")
+    if dict(entry.labels) != dict(order.labels):
+        notes.append("records the new labels")
+    if not notes:
+        return change
+    return replace(change, action=Action.ADOPT, warnings=(*change.warnings, *notes))
 
 
 def _with_known_cost(change: Change, state: Mapping[str, StateEntry]) -> Change:

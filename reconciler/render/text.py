@@ -55,6 +55,10 @@ def plan_text(doc: PlanDoc, *, colour: bool = False, verbose: bool = False) -> s
         lines.append(
             paint("red", f"{doc.summary.errors} change(s) cannot be applied: see the errors above.")
         )
+    if doc.violations:
+        count = len(doc.violations)
+        lines.append(paint("red", f"The plan breaks {count} guardrail(s); apply refuses it:"))
+        lines.extend(paint("red", f"  - {v.rule}: {v.message}") for v in doc.violations)
     lines.append(paint("dim", f"Checksum: {doc.checksum}"))
     return "\n".join(lines)
 

@@ -130,6 +130,7 @@ def _parse(raw: Any, path: Path) -> State:
             str(item.get("fingerprint", "")),
             bool(item.get("preventCancel", False)),
             _cost(item.get("estimate")),
+            {str(k): str(v) for k, v in (item.get("labels") or {}).items()},
         )
     return State(orders, int(raw.get("serial", 0)), str(raw.get("lineage") or uuid.uuid4()))
 
@@ -140,6 +141,8 @@ def _entry_json(entry: StateEntry) -> dict[str, Any]:
         "fingerprint": entry.fingerprint,
         "preventCancel": entry.prevent_cancel,
     }
+    if entry.labels:
+        body["labels"] = dict(sorted(entry.labels.items()))
     if entry.cost is not None:
         body["estimate"] = {
             "currentMonthCost": entry.cost.current_month,

@@ -1,0 +1,213 @@
+"""The plan as a pull-request comment (GitHub or GitLab Markdown).
+
+The first line counts the changes and says what they do to the bill; a table lists them; each
+has a collapsible block with its field diff and warnings; a ```geojson block draws the changed
+areas (created green, cancelled red, a replacement's old area red and new area green) as a map.
+A hidden marker lets a CI step find and update its own comment. The body never exceeds
+MAX_CHARS: past that, the details go first, then rows, and the comment says how many changes
+it left out.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.planning.document import ChangeDoc, PlanDoc
+from reconciler.render.text import money
+from reconciler.spec.geometry import GeometryProblem, parse_wkt, to_geojson
+
+MARKER = "<!-- clearsky-orders:plan -->"
+MAX_CHARS = 65_000
+GREEN, RED = "#2da44e", "#cf222e"
+ICONS = {
+    "create": "🟩",
+    "cancel": "🟥",
+    "replace": "🔁",
+    "adopt": "📌",
+    "unmanaged": "❔",
+    "noop": "",
+}
+
+
+def plan_markdown(doc: PlanDoc, *, limit: int = MAX_CHARS) -> str:
+    shown = [c for c in doc.changes if c.action.value != "noop" or c.warnings or c.error]
+    head = _head(doc)
+    rows = [_row(c) for c in shown]
+    details = [_details(c) for c in shown]
+    map_block = _map(shown)
+    table_head = [
+        "",
+        "| | action | name | area km2 | images/month | this month | next month |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    tail = [
+        "",
+        f"<sub>Checksum `{doc.checksum}` · apply exactly this plan with "
+        f"`clearsky-orders apply --expect-checksum {doc.checksum}`</sub>",
+    ]
+
+    def compose(n_rows: int, n_details: int, with_map: bool) -> str:
+        parts = list(head)
+        if n_rows:
+            parts += table_head + rows[:n_rows]
+        if n_details:
+            parts += [
+                "",
+                "<details><summary>Details</summary>",
+                "",
+                *details[:n_details],
+                "</details>",
+            ]
+        if with_map and map_block:
+            parts += ["", "```geojson", map_block, "```"]
+        left_out = len(shown) - n_rows
+        if left_out or n_details < n_rows:
+            parts += [
+                "",
+                f"> ✂️ This comment is limited to {limit:,} characters: "
+                f"{left_out} change(s) left out of the table"
+                + (f", details of {n_rows - n_details} left out" if n_details < n_rows else "")
+                + ("" if with_map or not map_block else ", map left out")
+                + ". Run `clearsky-orders plan` for the whole plan.",
+            ]
+        return "\n".join(parts + tail) + "\n"
+
+    full = compose(len(rows), len(details), True)
+    if len(full) <= limit:
+        return full
+    # Cut in order: the map, then details from the end, then rows from the end.
+    n_rows, n_details = len(rows), len(details)
+    while n_details and len(compose(n_rows, n_details, False)) > limit:
+        n_details = max(0, n_details - max(1, n_details // 8))
+    while n_rows and len(compose(n_rows, n_details, False)) > limit:
+        n_rows = max(0, n_rows - max(1, n_rows // 8))
+        n_details = min(n_details, n_rows)
+    return compose(n_rows, n_details, False)
+
+
+def first_line(doc: PlanDoc) -> str:
+    s = doc.summary
+    if not doc.has_changes:
+        return f"**clearsky-orders: no changes** ({s.noop} order(s) match the manifests)"
+    counts = ", ".join(
+        f"{n} to {a}"
+        for a, n in (
+            ("create", s.create),
+            ("replace", s.replace),
+            ("cancel", s.cancel),
+            ("adopt", s.adopt),
+        )
+        if n
+    )
+    return (
+        f"**clearsky-orders: {counts}** · this month "
+        f"{money(s.current_month_cost, s.currency)} · from next month "
+        f"{money(s.next_month_cost, s.currency)} per month"
+    )
+
+
+def _head(doc: PlanDoc) -> list[str]:
+    lines = [first_line(doc), MARKER, ""]
+    lines.append(f"Plan against {doc.source or 'the ClearSKY API'} on {doc.today.isoformat()}.")
+    if doc.summary.unmanaged:
+        lines.append(f"{doc.summary.unmanaged} unmanaged order(s) in the account are left alone.")
+    if doc.summary.errors:
+        lines.append(f"\n**⛔ {doc.summary.errors} change(s) cannot be applied** (see details).")
+    if doc.violations:
+        lines.append(
+            f"\n**⛔ The plan breaks {len(doc.violations)} guardrail(s); apply refuses it:**"
+        )
+        lines.extend(f"- `{v.rule}`: {v.message}" for v in doc.violations)
+    return lines
+
+
+def _name(change: ChangeDoc) -> str:
+    return f"`{change.name}`" if change.name else f"(unmanaged `{change.order_guid}`)"
+
+
+def _row(change: ChangeDoc) -> str:
+    e = change.estimate
+    area = f"{change.area_km2:,.2f}" if change.area_km2 is not None else "tiles"
+    images = f"{change.images_per_month:g}" if change.images_per_month is not None else ""
+    now = (("~" if e.approximate else "") + money(e.current_month_cost, e.currency)) if e else ""
+    nxt = (("~" if e.approximate else "") + money(e.next_month_cost, e.currency)) if e else ""
+    flag = " ⚠️" if change.warnings else ""
+    flag += " ⛔" if change.error else ""
+    action = change.action.value
+    cells = [ICONS[action], action, _name(change) + flag, area, images, now, nxt]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _details(change: ChangeDoc) -> str:
+    lines = [f"<details><summary>{change.action.value} {_name(change)}</summary>", ""]
+    if change.order_guid:
+        lines.append(f"Order `{change.order_guid}`.")
+    if change.drift:
+        lines.append(f"Drift: {change.drift}.")
+    if change.cancellation and change.cancellation.effect == "stops-renewal":
+        lines.append(
+            f"Stops renewing: runs until {change.cancellation.effective}; cancel "
+            "before 00:00 UTC on the 1st."
+        )
+    if change.diff:
+        lines += ["", "```diff"]
+        for field, values in change.diff.items():
+            lines.append(f"- {field}: {_short(values.get('old'))}")
+            lines.append(f"+ {field}: {_short(values.get('new'))}")
+        lines.append("```")
+    for warning in change.warnings:
+        lines.append(f"- ⚠️ {warning}")
+    if change.error:
+        lines.append(f"- ⛔ {change.error}")
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _map(changes: list[ChangeDoc]) -> str:
+    features = []
+    for change in changes:
+        action = change.action.value
+        if action in ("create", "replace") and change.desired:
+            features.append(
+                _feature(
+                    change.desired,
+                    f"{action} {change.name}" + (" (new)" if action == "replace" else ""),
+                    GREEN,
+                )
+            )
+        if action in ("cancel", "replace") and change.live:
+            title = f"{action} {change.name or change.order_guid}" + (
+                " (old)" if action == "replace" else ""
+            )
+            features.append(_feature(change.live, title, RED))
+    features = [f for f in features if f is not None]
+    if not features:
+        return ""
+    return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+
+
+def _feature(spec: dict[str, Any], title: str, colour: str) -> dict[str, Any] | None:
+    wkt = (spec.get("aoi") or {}).get("wkt")
+    if not wkt:
+        return None
+    try:
+        geometry = to_geojson(parse_wkt(wkt))
+    except GeometryProblem:
+        return None
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {
+            "title": title,
+            "stroke": colour,
+            "fill": colour,
+            "fill-opacity": 0.3,
+            "stroke-width": 2,
+        },
+    }
