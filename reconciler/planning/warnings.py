@@ -72,6 +72,18 @@ def _dates_overlap(a: OrderSpec, b: OrderSpec) -> bool:
     return a.start <= b_end and b.start <= a_end
 
 
+def _overlap(
+    spec: OrderSpec, geometry: BaseGeometry, other: OrderSpec, other_geometry: BaseGeometry
+) -> tuple[float, float] | None:
+    """(km2, % of `spec`'s area) that two orders with the same model buy twice, if any."""
+    if other.model != spec.model or not _dates_overlap(spec, other):
+        return None
+    shared = _overlap_km2(geometry, other_geometry)
+    if shared < MIN_OVERLAP_KM2:
+        return None
+    return shared, 100 * shared / max(spec.area_km2 or shared, 1e-9)
+
+
 def _overlap_km2(a: BaseGeometry, b: BaseGeometry) -> float:
     try:
         shared = shapely.intersection(a, b)
@@ -96,16 +108,12 @@ def _manifest_overlaps(desired: Sequence[DesiredOrder]) -> list[tuple[str, str]]
     for i, (order, geometry) in enumerate(shapes):
         for j in tree.query(geometry, predicate="intersects"):
             other, other_geometry = shapes[int(j)]
-            if (
-                int(j) == i
-                or other.spec.model != order.spec.model
-                or not _dates_overlap(order.spec, other.spec)
-            ):
+            found = (
+                None if int(j) == i else _overlap(order.spec, geometry, other.spec, other_geometry)
+            )
+            if found is None:
                 continue
-            shared = _overlap_km2(geometry, other_geometry)
-            if shared < MIN_OVERLAP_KM2:
-                continue
-            share = 100 * shared / max(order.spec.area_km2 or shared, 1e-9)
+            shared, share = found
             out.append(
                 (
                     order.name,
@@ -143,14 +151,10 @@ def _live_overlaps(changes: Sequence[Change], live: Sequence[LiveOrder]) -> list
         for j in tree.query(geometry, predicate="intersects"):
             order, order_geometry = others[int(j)]
             assert order.spec is not None
-            if order.spec.model != change.desired.model or not _dates_overlap(
-                order.spec, change.desired
-            ):
+            found = _overlap(change.desired, geometry, order.spec, order_geometry)
+            if found is None:
                 continue
-            shared = _overlap_km2(geometry, order_geometry)
-            if shared < MIN_OVERLAP_KM2:
-                continue
-            share = 100 * shared / max(change.desired.area_km2 or shared, 1e-9)
+            shared, share = found
             out.append(
                 (
                     index,
