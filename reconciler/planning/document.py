@@ -33,7 +33,10 @@ class EstimateDoc(_Doc):
 
 class CancellationDoc(_Doc):
     effect: Literal["full", "stops-renewal", "nothing", "impossible"]
-    effective: date | None = None
+    effective: date | None = Field(None, description="The order's last day.")
+    deadline: datetime | None = Field(
+        None, description="Cancel before this (UTC), or a recurring order renews."
+    )
 
 
 class ChangeDoc(_Doc):
@@ -187,6 +190,7 @@ def _change(change: Change, today: date) -> ChangeDoc:
         cancellation=CancellationDoc(
             effect=change.cancellation.effect,
             effective=change.cancellation.effective,
+            deadline=change.cancellation.deadline,
         )
         if change.cancellation
         else None,

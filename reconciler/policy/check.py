@@ -141,7 +141,8 @@ def _products(changes: Sequence[Change], policy: Policy) -> list[Violation]:
                 Violation(
                     "policy.allowedModels",
                     f"{change.name} uses model {spec.model}; allowed: "
-                    f"{', '.join(sorted(models)) or 'none'}",
+                    f"{', '.join(sorted(models)) or 'none'}. Use an allowed model, or extend "
+                    "policy.allowedModels in clearsky.yaml",
                 )
             )
         extra = spec.constellations - constellations
@@ -150,7 +151,8 @@ def _products(changes: Sequence[Change], policy: Policy) -> list[Violation]:
                 Violation(
                     "policy.allowedConstellations",
                     f"{change.name} uses {', '.join(sorted(extra))}; allowed: "
-                    f"{', '.join(sorted(constellations)) or 'none'}",
+                    f"{', '.join(sorted(constellations)) or 'none'}. Drop it, or extend "
+                    "policy.allowedConstellations in clearsky.yaml",
                 )
             )
     return out

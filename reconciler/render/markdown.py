@@ -146,10 +146,9 @@ def _details(change: ChangeDoc) -> str:
     if change.drift:
         lines.append(f"Drift: {change.drift}.")
     if change.cancellation and change.cancellation.effect == "stops-renewal":
-        lines.append(
-            f"Stops renewing: runs until {change.cancellation.effective}; cancel "
-            "before 00:00 UTC on the 1st."
-        )
+        deadline = change.cancellation.deadline
+        when = f"; cancel before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else ""
+        lines.append(f"Stops renewing: runs until {change.cancellation.effective}{when}.")
     if change.diff:
         lines += ["", "```diff"]
         for field, values in change.diff.items():

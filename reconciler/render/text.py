@@ -113,7 +113,9 @@ def _change(change: ChangeDoc, paint: Any, width: int) -> list[str]:
     if change.drift:
         lines.append(f"      drift: {change.drift}")
     if change.cancellation and change.cancellation.effect == "stops-renewal":
-        lines.append(f"      stops renewing; runs until {change.cancellation.effective}")
+        deadline = change.cancellation.deadline
+        when = f"; cancel before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else ""
+        lines.append(f"      stops renewing; runs until {change.cancellation.effective}{when}")
     for field, values in (change.diff or {}).items():
         lines.append(
             f"      ~ {field}: {_short(values.get('old'))} -> {_short(values.get('new'))}"
