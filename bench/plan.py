@@ -107,7 +107,9 @@ def seed(db: Path, root: Path, state_path: Path) -> None:
         )
         sandbox.store.insert(stored)
         # apply records each order's estimate; a cancel's saving is read from it
-        entries[order.name] = StateEntry(stored.guid, s.fingerprint, cost=Cost(10.0, 42.0))
+        entries[order.name] = StateEntry(
+            stored.guid, s.fingerprint, cost=Cost(10.0, 42.0), labels=dict(order.labels)
+        )
     sandbox.store.close()
     StateFile(state_path).save(State(entries))
 

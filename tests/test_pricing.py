@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date
 
 from reconciler.engine.pricing import price
@@ -47,3 +48,25 @@ def test_a_spec_the_service_rejects_is_an_error_on_its_change() -> None:
     )
     priced = asyncio.run(price(changes, in_process_client()))
     assert priced[0].error is not None and "the service rejects this order" in priced[0].error
+
+
+def test_rerecording_an_order_reuses_its_recorded_estimate() -> None:
+    recorded = Cost(5.0, 50.0)
+    changes = decide(
+        [replace(desired("a"), labels={"team": "agri"})],
+        [live("g1")],
+        {"a": StateEntry("g1", cost=recorded)},
+        TODAY,
+    )
+    api = in_process_client()
+    priced = asyncio.run(price(changes, api))
+    assert [c.action.value for c in priced] == ["adopt"]
+    assert api.requests_sent == 0 and priced[0].known_cost == recorded
+
+
+def test_adopting_an_unknown_order_prices_it_for_the_state() -> None:
+    changes = decide([desired("a")], [live("g1")], {}, TODAY)
+    api = in_process_client()
+    priced = asyncio.run(price(changes, api))
+    assert api.requests_sent == 1 and priced[0].new_cost is not None
+    assert priced[0].estimate is None  # adopting changes no bill

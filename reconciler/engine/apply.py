@@ -105,9 +105,8 @@ async def apply_plan(
     for change in adopts:
         run.step += 1
         entry = _entry(change, change.order_guid or "")
-        before = run.state.orders.get(change.name)
-        if entry.cost is None and before is not None and before.guid == entry.guid:
-            entry = replace(entry, cost=before.cost)
+        if entry.cost is None:
+            entry = replace(entry, cost=change.known_cost)
         run.record(run.state.with_order(change.name, entry))
         run.done(f"adopted {change.name} ({change.order_guid})")
     for change in early:

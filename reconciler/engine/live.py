@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
@@ -53,7 +54,10 @@ def live_spec(order: TaskOrder) -> OrderSpec:
 
 async def refresh(client: ClearskyClient) -> list[LiveOrder]:
     """Every order of the account, expired ones included."""
-    return [live_order(o) for o in await client.list_orders(get_expired=True)]
+    listed = await client.list_orders(get_expired=True)
+    # Reading thousands of geometries takes a while: off the event loop, so that requests
+    # already in flight (prefetched estimates) are answered meanwhile.
+    return await asyncio.to_thread(lambda: [live_order(o) for o in listed])
 
 
 def live_digest(orders: Sequence[LiveOrder]) -> str:

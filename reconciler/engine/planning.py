@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -9,7 +10,7 @@ from reconciler.api import ClearskyClient
 from reconciler.engine.live import live_digest, refresh
 from reconciler.engine.pricing import Prefetched, price
 from reconciler.manifest import Manifests
-from reconciler.planning import Inputs, LiveOrder, Options, Plan, decide
+from reconciler.planning import Change, Inputs, LiveOrder, Options, Plan, decide
 from reconciler.planning.select import Selection, select
 from reconciler.planning.warnings import annotate
 from reconciler.policy import check
@@ -51,12 +52,17 @@ async def make_plan(
     now = datetime.now(UTC)
     day = today or now.date()
     state = snap.state.orders
-    changes = decide(snap.manifests.orders, snap.live, state, day, options or Options())
-    changes = annotate(changes, snap.manifests.orders, snap.live, now)
-    changes = select(changes, selection or Selection(), state)
+
+    def changes_and_inputs() -> tuple[list[Change], Inputs]:
+        found = decide(snap.manifests.orders, snap.live, state, day, options or Options())
+        found = annotate(found, snap.manifests.orders, snap.live, now)
+        return select(found, selection or Selection(), state), snap.inputs()
+
+    # Pure work, off the event loop: prefetched estimates keep flowing meanwhile.
+    changes, inputs = await asyncio.to_thread(changes_and_inputs)
     if client is not None:
         changes = await price(changes, client, prefetched)
-    plan = Plan(tuple(changes), day, snap.inputs(), now, source)
+    plan = Plan(tuple(changes), day, inputs, now, source)
     violations = [
         v for v in check(plan, snap.manifests.config.policy, state) if not (force and v.forcible)
     ]

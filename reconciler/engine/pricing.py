@@ -34,7 +34,8 @@ async def price(
     ahead: list[tuple[int, str]] = []
     for index, change in enumerate(changes):
         # Adoptions are priced too, so that the state knows what every managed order costs.
-        if (change.needs_create or change.action == Action.ADOPT) and change.desired is not None:
+        adopting = change.action == Action.ADOPT and change.known_cost is None
+        if (change.needs_create or adopting) and change.desired is not None:
             started = prefetched.get(change.desired) if prefetched else None
             if started is not None:
                 waiting.append(started)

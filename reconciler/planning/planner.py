@@ -155,9 +155,10 @@ def _rerecord(change: Change, entry: StateEntry, order: DesiredOrder) -> Change:
 
 
 def _with_known_cost(change: Change, state: Mapping[str, StateEntry]) -> Change:
-    """A cancel or replace of an owned order carries the estimate recorded when it was made."""
+    """A cancel, replace or re-recording of an owned order carries the estimate recorded when
+    it was made."""
     entry = state.get(change.name)
-    if change.action not in (Action.CANCEL, Action.REPLACE) or entry is None:
+    if change.action not in (Action.CANCEL, Action.REPLACE, Action.ADOPT) or entry is None:
         return change
     if (change.order_guid or "").lower() != entry.guid.lower() or entry.cost is None:
         return change

@@ -61,6 +61,8 @@ def _deadline(change: Change, now: datetime) -> list[str]:
 def _area(spec: OrderSpec) -> BaseGeometry | None:
     if spec.geometry is None:
         return None
+    if len(spec.geometry.geoms) == 1:
+        return spec.geometry.geoms[0]
     try:  # members of one AOI may overlap each other: merge them before measuring
         return shapely.union_all(list(spec.geometry.geoms))
     except ShapelyError:
