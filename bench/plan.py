@@ -13,16 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import os
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
 
 from bench.fixtures import write_repo
 from reconciler.api import ClearskyClient
@@ -30,7 +24,7 @@ from reconciler.engine import plan_paths
 from reconciler.engine.live import live_order
 from reconciler.manifest import load
 from reconciler.planning import Cost, StateEntry, decide
-from reconciler.sandbox import Sandbox, Store, free_port
+from reconciler.sandbox import Sandbox, Store, serve_in_subprocess
 from reconciler.sandbox.store import StoredOrder, new_guid
 from reconciler.spec.geometry import service_wkt
 from reconciler.state import State, StateFile
@@ -41,39 +35,11 @@ MANIFESTS, CHANGED, PARALLELISM = 2_000, 200, 8
 UNCHANGED = 10_000
 
 
-@contextlib.contextmanager
-def served(db: Path, latency_ms: float) -> Iterator[str]:
+def served(db: Path, latency_ms: float) -> contextlib.AbstractContextManager[str]:
     """`clearsky-orders sandbox serve` in a child process on a free loopback port."""
-    port = free_port()
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "sandbox",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(db),
-            "--skip-review",
-            "--latency-ms",
-            str(latency_ms),
-        ],
-        env={**os.environ, "CLEARSKY_API_KEY": KEY},
-        stderr=subprocess.DEVNULL,
+    return serve_in_subprocess(
+        db, [KEY], options=["--skip-review", "--latency-ms", str(latency_ms)]
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.05)
-        yield url
-    finally:
-        child.terminate()
-        child.wait(timeout=10)
 
 
 def seed(db: Path, root: Path, state_path: Path) -> None:

@@ -32,7 +32,8 @@ def sandbox() -> None:
     "api_keys",
     multiple=True,
     envvar="CLEARSKY_API_KEY",
-    help="An account's key; repeat for several accounts [env CLEARSKY_API_KEY].",
+    help="An account's key; repeat for several accounts [env CLEARSKY_API_KEY: several keys "
+    "separated by spaces, which keeps them out of process lists].",
 )
 @click.option("--skip-review", is_flag=True, help="Accounts skip the Review stage.")
 @click.option("--review-minutes", type=click.FloatRange(0), default=30.0, show_default=True)

@@ -6,7 +6,12 @@ It imports nothing above the spec layer.
 from reconciler.sandbox.app import Sandbox
 from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.server import InProcessTransport, free_port, serve_in_thread
+from reconciler.sandbox.server import (
+    InProcessTransport,
+    free_port,
+    serve_in_subprocess,
+    serve_in_thread,
+)
 from reconciler.sandbox.store import Store
 
 __all__ = [
@@ -16,5 +21,6 @@ __all__ = [
     "Sandbox",
     "Store",
     "free_port",
+    "serve_in_subprocess",
     "serve_in_thread",
 ]

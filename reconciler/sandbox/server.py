@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -62,3 +66,46 @@ def serve_in_thread(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_in_subprocess(
+    db: Path, api_keys: Sequence[str], *, options: Sequence[str] = (), stderr: Path | None = None
+) -> Iterator[str]:
+    """`clearsky-orders sandbox serve` in a child process on a free loopback port; yields the
+    base URL once it answers, and stops the child on exit. Keys travel in the environment."""
+    port = free_port()
+    # Keys go in the environment (space-separated), never on a command line others can see.
+    env = {**os.environ, "CLEARSKY_API_KEY": " ".join(api_keys)}
+    command = [
+        sys.executable,
+        "-m",
+        "reconciler",
+        "sandbox",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        str(db),
+        *options,
+    ]
+    with open(stderr or os.devnull, "wb") as err:
+        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while not _answers(url):
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"sandbox serve did not start on port {port}")
+                time.sleep(0.05)
+            yield url
+        finally:
+            child.terminate()
+            child.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
