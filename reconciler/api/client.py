@@ -58,23 +58,6 @@ log = logging.getLogger("clearsky_orders.api")
 T = TypeVar("T")
 
 
-class ApiKey:
-    """The API key; its repr and str never show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "ApiKey(***)"
-
-    __str__ = __repr__
-
-
 def check_base_url(url: str) -> str:
     """The URL without a trailing slash; plain http only to loopback (no key on the wire)."""
     parts = urlsplit(url)
@@ -115,7 +98,6 @@ class ClearskyClient:
     ) -> None:
         if not api_key:
             raise AuthError("no API key: set CLEARSKY_API_KEY (or use --sandbox)")
-        self._key = ApiKey(api_key)
         self.base_url = check_base_url(base_url)
         self._retries = retries
         self._backoff = backoff

@@ -1,7 +1,7 @@
 """The engine: load -> refresh -> plan -> check -> apply. No parsing, no rendering."""
 
 from reconciler.engine.apply import ApplyReport, apply_plan
-from reconciler.engine.planning import Snapshot, make_plan, snapshot, today_utc
+from reconciler.engine.planning import Snapshot, make_plan, snapshot
 from reconciler.engine.prefetch import plan_paths
 from reconciler.engine.target import SANDBOX_KEY, Target
 
@@ -14,5 +14,4 @@ __all__ = [
     "make_plan",
     "plan_paths",
     "snapshot",
-    "today_utc",
 ]

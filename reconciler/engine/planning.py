@@ -33,10 +33,6 @@ async def snapshot(manifests: Manifests, state: State, client: ClearskyClient) -
     return Snapshot(manifests, state, tuple(await refresh(client)))
 
 
-def today_utc() -> date:
-    return datetime.now(UTC).date()
-
-
 async def make_plan(
     snap: Snapshot,
     client: ClearskyClient | None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +201,3 @@ def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> Any:
     if suffix == ".wkt":
         return parse_wkt(text.strip())
     raise GeometryProblem(f"{name}: use a .geojson, .json or .wkt file")
-
-
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -54,6 +54,3 @@ class Plan:
         now = math.fsum(c.estimate.current_month for c in self.changes if c.estimate)
         monthly = math.fsum(c.estimate.next_month for c in self.changes if c.estimate)
         return round(now, 2), round(monthly, 2)
-
-    def only(self, names: set[str]) -> Plan:
-        return replace(self, changes=tuple(c for c in self.changes if c.name in names))

@@ -32,12 +32,6 @@ class Selection:
             return False
         return all(labels.get(key) == value for key, value in self.selectors)
 
-    def describe(self) -> str:
-        parts = [f"--target {t}" for t in sorted(self.targets)]
-        parts += [f"--exclude {e}" for e in sorted(self.excludes)]
-        parts += [f"--selector {k}={v}" for k, v in self.selectors]
-        return " ".join(parts)
-
 
 def parse_selectors(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
     pairs = []

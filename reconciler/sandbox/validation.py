@@ -11,7 +11,7 @@ from typing import Any
 
 from shapely.geometry import MultiPolygon
 
-from reconciler.sandbox.pricing import month_start
+from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR, month_start
 from reconciler.sandbox.tiles import TileRef, parse_guid
 from reconciler.spec.catalog import MODEL_REQUIRES, canonical_constellation, canonical_model
 from reconciler.spec.geometry import (
@@ -51,8 +51,6 @@ class OrderInput:
 
     @property
     def price_factor(self) -> float:
-        from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR
-
         if self.geometry is not None:
             return 1.0
         return TILE_FACTOR if self.tiles else MINITILE_FACTOR
