@@ -19,14 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.fixtures import write_repo
-from reconciler.api import ClearskyClient
-from reconciler.engine import plan_paths
-from reconciler.engine.live import live_order
+from reconciler.api import ClearskyClient, live_order
+from reconciler.domain.geometry import service_wkt
+from reconciler.engine import Settings, open_workspace, plan_workspace
 from reconciler.manifest import load
 from reconciler.planning import Cost, StateEntry, decide
 from reconciler.sandbox import Sandbox, Store, serve_in_subprocess
 from reconciler.sandbox.store import StoredOrder, new_guid
-from reconciler.spec.geometry import service_wkt
 from reconciler.state import State, StateFile
 
 KEY = "bench-key"
@@ -82,8 +81,10 @@ def seed(db: Path, root: Path, state_path: Path) -> None:
 
 async def timed_plan(root: Path, state_path: Path, url: str, parallelism: int) -> tuple[float, int]:
     started = time.perf_counter()
+    settings = Settings(paths=(str(root),), api_url=url, api_key=KEY, state_path=str(state_path))
+    workspace = open_workspace(settings)
     async with ClearskyClient(api_key=KEY, base_url=url, parallelism=parallelism) as client:
-        _, plan = await plan_paths([root], StateFile(state_path).load(), client)
+        _, plan = await plan_workspace(workspace, StateFile(state_path).load(), client)
         requests = client.requests_sent
     elapsed = time.perf_counter() - started
     assert plan.counts()["replace"] == CHANGED, plan.counts()

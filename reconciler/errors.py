@@ -6,7 +6,11 @@
     ├── StateError                      the state file is unreadable, or from a newer version
     │   └── StateLockedError            another run holds the state lock
     ├── PlanError                       a saved plan is unreadable
-    │   └── StalePlanError              manifests, live orders or state changed since the plan
+    ├── UnsafePlanError                 the plan may not be applied; nothing was applied
+    │   ├── StalePlanError              manifests, live orders or state changed since the plan
+    │   ├── ChecksumMismatchError       the plan is not the one that was reviewed
+    │   ├── PolicyError                 it breaks guardrails of clearsky.yaml's policy
+    │   └── BrokenChangesError          some of its changes carry an error
     ├── ApplyError                      apply stopped part way (carries what was done)
     └── ApiError                        the ClearSKY service said no, or could not be reached
         ├── TransportError              no usable answer: connection, timeout, dropped response
@@ -24,12 +28,15 @@
             └── NotCoveredError         1006
 
 API errors carry the service's message and code, the method and path, never the API key.
+UnsafePlanError is raised by one function, `reconciler.engine.guard.raise_if_unsafe`, which
+plan and apply both call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 class ClearskyOrdersError(Exception):
@@ -84,11 +91,51 @@ class StateLockedError(StateError):
 
 
 class PlanError(ClearskyOrdersError):
-    """A saved plan cannot be read or used."""
+    """A saved plan cannot be read."""
 
 
-class StalePlanError(PlanError):
+class UnsafePlanError(ClearskyOrdersError):
+    """The plan may not be applied; nothing was applied."""
+
+
+class StalePlanError(UnsafePlanError):
     """The saved plan no longer matches the manifests, the live orders or the state."""
+
+
+class ChecksumMismatchError(UnsafePlanError):
+    """The plan made now is not the one that was reviewed (--expect-checksum)."""
+
+
+class Rule(Protocol):
+    """A broken guardrail, as the policy reports it."""
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+class PolicyError(UnsafePlanError):
+    """The plan breaks the policy; `violations` lists every rule it breaks."""
+
+    def __init__(self, violations: Sequence[Rule]) -> None:
+        self.violations = list(violations)
+        lines = "\n".join(f"  - {v.rule}: {v.message}" for v in self.violations)
+        super().__init__(
+            f"the plan breaks {len(self.violations)} guardrail(s); nothing was applied:\n{lines}"
+        )
+
+
+class BrokenChangesError(UnsafePlanError):
+    """Some changes carry an error (the service cannot do them); `names` lists them."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        super().__init__(
+            f"{len(self.names)} change(s) cannot be applied ({', '.join(self.names)}; see the "
+            "errors above); nothing was applied"
+        )
 
 
 class ApplyError(ClearskyOrdersError):

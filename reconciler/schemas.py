@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from reconciler.manifest.models import Config, TaskingOrderManifest
-from reconciler.planning.document import PlanDoc
+from reconciler.render.document import PlanDoc
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "tasking-order.schema.json": TaskingOrderManifest,

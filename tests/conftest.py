@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,8 +13,14 @@ import pytest
 
 from reconciler.api import ClearskyClient
 from reconciler.cli import main
+from reconciler.domain.calendar import next_month_start
+from reconciler.domain.desired import DesiredOrder, Source
+from reconciler.domain.geometry import parse_wkt, service_wkt
+from reconciler.domain.live import LiveOrder
+from reconciler.domain.order import OrderSpec
+from reconciler.planning import Action, Change, Cost, Inputs, Plan, StateEntry, change_cost, decide
+from reconciler.planning.annotate import annotate
 from reconciler.sandbox import InProcessTransport, Sandbox, serve_in_thread
-from reconciler.spec.calendar import next_month_start
 
 AARHUS = "POLYGON((9.87 56.47, 10.19 56.47, 10.19 56.28, 9.87 56.28, 9.87 56.47))"
 PAGE_WKT = (
@@ -23,8 +30,95 @@ PAGE_WKT = (
     "8.678 56.068376, 8.878589 56.068376, 8.878589 55.948533, 8.678 55.948533)))"
 )
 SKAGEN = "POLYGON((10.52 57.70, 10.66 57.70, 10.66 57.76, 10.52 57.76, 10.52 57.70))"
+TESTS = Path(__file__).parent
+GOLDEN = TESTS / "golden"
+DATA = TESTS / "data"
+BROKEN = TESTS / "broken"
+EXAMPLES = TESTS.parent / "examples" / "orders"
 KEY_A = "test-key-account-a"
 KEY_B = "test-key-account-b"
+
+
+# -- values for pure planning tests ----------------------------------------------------
+
+TODAY = date(2026, 11, 23)
+"""The day pure planning tests plan on: fixed, since nothing in them reads the clock."""
+
+
+def spec(wkt: str = AARHUS, *, frequency: int = 3, end: date | None = None) -> OrderSpec:
+    return OrderSpec(
+        constellations=frozenset({"Sentinel1", "Sentinel2", "Landsat89"}),
+        model="Stratus2",
+        image_frequency=frequency,
+        reference_date=date(2025, 1, 1),
+        start=date(2026, 12, 1),
+        end=end,
+        geometry=parse_wkt(wkt),
+    )
+
+
+def desired(name: str, s: OrderSpec | None = None) -> DesiredOrder:
+    return DesiredOrder(name, s or spec(), Source(f"{name}.yaml", 1))
+
+
+def live(
+    guid: str,
+    s: OrderSpec | None = None,
+    status: str = "Review",
+    *,
+    automatic: bool = False,
+    created: int = 1,
+) -> LiveOrder:
+    s = s or spec()
+    # What the service hands back: its own rewrite of the geometry.
+    rewritten = (
+        replace(s, geometry=parse_wkt(service_wkt(s.geometry))) if s.geometry is not None else s
+    )
+    return LiveOrder(guid, status, rewritten, automatic, datetime(2026, 11, created, tzinfo=UTC))
+
+
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+INPUTS = Inputs("m" * 64, "l" * 64, "s" * 64)
+
+
+def priced(changes: list[Change]) -> list[Change]:
+    """Fixed prices, so that renders are stable: new orders 10/40, old orders 5/30."""
+    out = []
+    for c in changes:
+        new = Cost(10.0, 40.0) if c.needs_create else None
+        old = Cost(5.0, 30.0) if c.action in (Action.CANCEL, Action.REPLACE) else None
+        out.append(replace(c, bill_change=change_cost(c, new, old), new_order_cost=new))
+    return out
+
+
+def sample_plan(now: datetime = NOW) -> Plan:
+    """One of every action: replace, create, adopt, cancel, unmanaged, with warnings."""
+    wanted = [
+        desired("aarhus-bay", spec(frequency=2)),
+        desired("skagen", spec(SKAGEN)),
+        desired("west-jutland", spec(PAGE_WKT)),
+    ]
+    account = [
+        live("g-aarhus", status="UpToDate"),
+        live("g-old", spec(SKAGEN, frequency=7)),
+        live("g-west", spec(PAGE_WKT)),
+        live("g-stray", spec(SKAGEN, frequency=5), status="Processing"),
+    ]
+    state = {"aarhus-bay": StateEntry("g-aarhus"), "retired": StateEntry("g-old")}
+    changes = decide(wanted, account, state, TODAY)
+    changes = annotate(changes, wanted, account, now)
+    return Plan(tuple(priced(changes)), TODAY, INPUTS, now, "the sandbox")
+
+
+def golden(name: str, text: str) -> None:
+    """`text` must equal tests/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed; UPDATE_GOLDEN=1 rewrites"
+
+
+# -- services ------------------------------------------------------------------------------
 
 
 def in_process_client(sandbox: Sandbox | None = None, key: str = "k") -> ClearskyClient:

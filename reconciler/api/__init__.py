@@ -1,6 +1,6 @@
-"""The ClearSKY API client: the only package that speaks HTTP."""
+"""The ClearSKY API client: the only package that speaks HTTP and knows the wire format."""
 
-from reconciler.api.client import DEFAULT_URL, ClearskyClient, check_base_url, is_loopback
+from reconciler.api.client import DEFAULT_URL, ClearskyClient, check_base_url
 from reconciler.api.models import (
     Availability,
     AvailableDates,
@@ -11,6 +11,7 @@ from reconciler.api.models import (
     Tile,
     TileSearch,
 )
+from reconciler.api.wire import live_order, live_spec, order_request
 
 __all__ = [
     "DEFAULT_URL",
@@ -24,5 +25,7 @@ __all__ = [
     "Tile",
     "TileSearch",
     "check_base_url",
-    "is_loopback",
+    "live_order",
+    "live_spec",
+    "order_request",
 ]

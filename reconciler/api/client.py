@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import logging
 import random
 import time
@@ -31,7 +30,6 @@ from reconciler.api.models import (
 )
 from reconciler.errors import (
     SERVICE_ERRORS,
-    ApiError,
     AuthError,
     ConfigurationError,
     NotFoundError,
@@ -41,6 +39,7 @@ from reconciler.errors import (
     TransportError,
     ValidationFailedError,
 )
+from reconciler.loopback import is_loopback
 
 DEFAULT_URL = "https://api.clearsky.vision"
 CREATE_PATH = "/api/satelliteimages/process/tasking/orders"
@@ -69,15 +68,6 @@ def check_base_url(url: str) -> str:
             "use https (plain http is allowed only to loopback, e.g. a local sandbox)"
         )
     return url.rstrip("/")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class ClearskyClient:
@@ -243,11 +233,7 @@ class ClearskyClient:
     async def bounded(self, jobs: Iterable[Callable[[], Awaitable[T]]]) -> list[T | BaseException]:
         """Run jobs with at most `parallelism` in flight; results (or errors) in order."""
 
-        async def run(job: Callable[[], Awaitable[T]]) -> T:
-            async with self._limit:
-                return await job()
-
-        return list(await asyncio.gather(*(run(j) for j in jobs), return_exceptions=True))
+        return list(await asyncio.gather(*(self.limited(j) for j in jobs), return_exceptions=True))
 
     # -- transport ---------------------------------------------------------------------------
 
@@ -384,4 +370,4 @@ def _is_field_map(data: Mapping[str, Any]) -> bool:
     )
 
 
-__all__ = ["DEFAULT_URL", "ApiError", "ClearskyClient", "check_base_url", "is_loopback"]
+__all__ = ["DEFAULT_URL", "ClearskyClient", "check_base_url"]

@@ -1,17 +1,42 @@
-"""The engine: load -> refresh -> plan -> check -> apply. No parsing, no rendering."""
+"""The engine: load -> refresh -> plan -> guard -> apply. No argument parsing, no rendering.
+
+workspace = open_workspace(Settings(paths=("orders",), sandbox=True))
+plan = asyncio.run(plan_only(workspace))
+"""
 
 from reconciler.engine.apply import ApplyReport, apply_plan
-from reconciler.engine.planning import Snapshot, make_plan, snapshot
-from reconciler.engine.prefetch import plan_paths
+from reconciler.engine.guard import raise_if_unsafe, refusal
+from reconciler.engine.ownership import Imported, forget_order, import_order
+from reconciler.engine.plan import Snapshot, make_plan, plan_workspace, snapshot
+from reconciler.engine.runs import ApplyResult, apply_manifests, apply_saved, plan_only
+from reconciler.engine.saved import context_of, read_saved_plan, saved_settings, saved_view
 from reconciler.engine.target import SANDBOX_KEY, Target
+from reconciler.engine.workspace import Settings, Workspace, open_workspace, state_file_for
 
 __all__ = [
     "SANDBOX_KEY",
     "ApplyReport",
+    "ApplyResult",
+    "Imported",
+    "Settings",
     "Snapshot",
     "Target",
+    "Workspace",
+    "apply_manifests",
     "apply_plan",
+    "apply_saved",
+    "context_of",
+    "forget_order",
+    "import_order",
     "make_plan",
-    "plan_paths",
+    "open_workspace",
+    "plan_only",
+    "plan_workspace",
+    "raise_if_unsafe",
+    "read_saved_plan",
+    "refusal",
+    "saved_settings",
+    "saved_view",
     "snapshot",
+    "state_file_for",
 ]

@@ -1,5 +1,6 @@
 """apply: make the account match a plan, one recorded operation at a time.
 
+- The guard runs first: a plan it refuses changes nothing.
 - Adoptions are recorded first (no API call), then cancels, then creates, so that a run that
   stops half way never leaves two orders paying for one manifest. A replace with
   lifecycle.createBeforeCancel creates its new order before cancelling the old one.
@@ -12,43 +13,77 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from reconciler.api import ClearskyClient
+from reconciler.api import ClearskyClient, order_request
+from reconciler.domain.live import LiveOrder
+from reconciler.domain.order import OrderSpec
+from reconciler.engine.guard import raise_if_unsafe
 from reconciler.engine.live import refresh
-from reconciler.engine.pricing import order_request
 from reconciler.errors import ApiError, ApplyError, ServerError, TransportError
-from reconciler.planning import Action, Change, Plan, StateEntry
-from reconciler.policy import PolicyError
-from reconciler.spec.order import OrderSpec
+from reconciler.planning import Action, CancelEffect, Change, Plan, StateEntry
+from reconciler.planning.events import ApplyEvent, Listener, Operation, Outcome
 from reconciler.state import State, StateFile
 
-Progress = Callable[[str], None]
+RECENT = timedelta(minutes=5)
+"""A lost create's order was made after the apply started, give or take the clocks' skew."""
 
 
 @dataclass
 class ApplyReport:
-    done: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    events: list[ApplyEvent] = field(default_factory=list)
     state: State | None = None
+
+    @property
+    def done(self) -> list[ApplyEvent]:
+        return [e for e in self.events if e.succeeded]
+
+    @property
+    def failed(self) -> list[ApplyEvent]:
+        return [e for e in self.events if e.failed]
+
+
+@dataclass(frozen=True)
+class Batches:
+    """A plan's changes in the order apply makes them."""
+
+    adopts: list[Change]
+    early_creates: list[Change]
+    """Replaces with createBeforeCancel: create, then cancel the old order."""
+    cancels: list[Change]
+    creates: list[Change]
+
+    @classmethod
+    def of(cls, plan: Plan) -> Batches:
+        changes = [c for c in plan.changes if c.changes_something]
+        early = [c for c in changes if c.action == Action.REPLACE and c.create_before_cancel]
+        late = [c for c in changes if c.action == Action.REPLACE and not c.create_before_cancel]
+        return cls(
+            adopts=[c for c in changes if c.action == Action.ADOPT],
+            early_creates=early,
+            cancels=[c for c in changes if c.action == Action.CANCEL] + late,
+            creates=[c for c in changes if c.action == Action.CREATE] + late,
+        )
+
+    @property
+    def steps(self) -> int:
+        return (
+            len(self.adopts) + 2 * len(self.early_creates) + len(self.cancels) + len(self.creates)
+        )
 
 
 class _Run:
+    """One apply: the client, the state as last written, and what has happened so far."""
+
     def __init__(
-        self,
-        client: ClearskyClient,
-        state_file: StateFile,
-        state: State,
-        progress: Progress,
-        total: int,
+        self, client: ClearskyClient, state_file: StateFile, state: State, listener: Listener
     ) -> None:
         self.client = client
         self.state_file = state_file
         self.state = state
-        self.progress = progress
-        self.total = total
+        self.listener = listener
+        self.total = 0
         self.step = 0
         self.report = ApplyReport()
         self.started = datetime.now(UTC)
@@ -57,137 +92,128 @@ class _Run:
     def record(self, state: State) -> None:
         self.state = self.state_file.save(state)
 
-    def say(self, text: str) -> None:
-        self.progress(f"[{self.step}/{self.total}] {text}")
+    def next_step(self) -> None:
+        self.step += 1
 
-    def done(self, text: str) -> None:
-        self.report.done.append(text)
-        self.say(text)
-
-    def failed(self, text: str) -> None:
-        self.report.failed.append(text)
-        self.say(f"FAILED {text}")
+    def tell(
+        self,
+        outcome: Outcome,
+        operation: Operation,
+        change: Change,
+        guid: str | None,
+        *,
+        effect: CancelEffect | None = None,
+        error: str = "",
+    ) -> None:
+        event = ApplyEvent(
+            outcome, operation, change.name, guid, self.step, self.total, effect, error
+        )
+        self.report.events.append(event)
+        self.listener(event)
 
 
 async def apply_plan(
-    plan: Plan, client: ClearskyClient, state_file: StateFile, state: State, progress: Progress
+    plan: Plan, client: ClearskyClient, state_file: StateFile, state: State, listener: Listener
 ) -> ApplyReport:
     """Apply `plan` (the caller holds the state lock); raises ApplyError on partial failure."""
-    if plan.violations:
-        raise PolicyError(plan.violations)
-    if plan.errors:
-        names = ", ".join(c.name or c.order_guid or "?" for c in plan.errors)
-        raise ApplyError(
-            f"the plan has {len(plan.errors)} error(s) ({names}); nothing was applied",
-            done=[],
-            not_done=[c.name for c in plan.errors],
-        )
-    changes = [c for c in plan.changes if c.changes_something]
-    adopts = [c for c in changes if c.action == Action.ADOPT]
-    early = [c for c in changes if c.action == Action.REPLACE and c.create_before_cancel]
-    cancels = [
-        c
-        for c in changes
-        if c.action == Action.CANCEL or (c.action == Action.REPLACE and not c.create_before_cancel)
-    ]
-    creates = [
-        c
-        for c in changes
-        if c.action == Action.CREATE or (c.action == Action.REPLACE and not c.create_before_cancel)
-    ]
-    run = _Run(
-        client,
-        state_file,
-        state,
-        progress,
-        len(adopts) + 2 * len(early) + len(cancels) + len(creates),
-    )
-    for change in adopts:
-        run.step += 1
-        entry = _entry(change, change.order_guid or "")
-        if entry.cost is None:
-            entry = replace(entry, cost=change.known_cost)
-        run.record(run.state.with_order(change.name, entry))
-        run.done(f"adopted {change.name} ({change.order_guid})")
-    for change in early:
-        run.step += 1
+    raise_if_unsafe(plan)
+    batches = Batches.of(plan)
+    run = _Run(client, state_file, state, listener)
+    run.total = batches.steps
+    for change in batches.adopts:
+        run.next_step()
+        _adopt(run, change)
+    for change in batches.early_creates:
+        run.next_step()
         await _create(run, change)
-    for change in cancels:
-        run.step += 1
+    for change in batches.cancels:
+        run.next_step()
         await _cancel(run, change)
-    for change in creates:
-        run.step += 1
+    for change in batches.creates:
+        run.next_step()
         if change.name in run.blocked:
-            run.failed(f"create {change.name}: skipped because cancelling its old order failed")
+            run.tell(Outcome.SKIPPED, Operation.CREATE, change, None)
             continue
         await _create(run, change)
     run.report.state = run.state
-    if run.report.failed:
+    failed = len(run.report.failed)
+    if failed:
         raise ApplyError(
-            f"{len(run.report.failed)} of {run.total} operation(s) failed; "
-            f"{len(run.report.done)} done and recorded in the state. Run plan again: it shows "
-            "what is left",
-            done=run.report.done,
-            not_done=run.report.failed,
+            f"{failed} of {run.total} operation(s) failed; {len(run.report.done)} done and "
+            "recorded in the state. Run plan again: it shows what is left",
+            done=[e.name or e.guid or "" for e in run.report.done],
+            not_done=[e.name or e.guid or "" for e in run.report.failed],
         )
     return run.report
 
 
+def _adopt(run: _Run, change: Change) -> None:
+    entry = _entry(change, change.order_guid or "")
+    if entry.cost is None:
+        entry = replace(entry, cost=change.recorded_cost)
+    run.record(run.state.with_order(change.name, entry))
+    run.tell(Outcome.DONE, Operation.ADOPT, change, change.order_guid)
+
+
 async def _cancel(run: _Run, change: Change) -> None:
     guid = change.order_guid or ""
-    label = change.name or f"unmanaged order {guid}"
     if change.needs_cancel:
+        run.tell(Outcome.STARTED, Operation.CANCEL, change, guid)
         try:
             await run.client.cancel_order(guid)
         except ApiError as error:
             run.blocked.add(change.name)
-            run.failed(f"cancel {label} ({guid}): {error}")
+            run.tell(Outcome.FAILED, Operation.CANCEL, change, guid, error=str(error))
             return
     owned = run.state.orders.get(change.name)
     # After a create-before-cancel replace the name already owns the new order: keep it.
     if change.name and owned is not None and owned.guid.lower() == guid.lower():
         run.record(run.state.without(change.name))
-    effect = change.cancellation.effect if change.cancellation else "full"
-    what = {
-        "full": "canceled",
-        "stops-renewal": "stopped renewing (runs to month end)",
-        "nothing": "forgotten (it had already ended)",
-    }.get(effect, "canceled")
-    run.done(f"{what}: {label} ({guid})")
+    effect = change.cancellation.effect if change.cancellation else CancelEffect.FULL
+    run.tell(Outcome.DONE, Operation.CANCEL, change, guid, effect=effect)
 
 
 async def _create(run: _Run, change: Change) -> None:
     spec = change.desired
     assert spec is not None
+    run.tell(Outcome.STARTED, Operation.CREATE, change, None)
     try:
         created = await run.client.create_order(order_request(spec))
     except (TransportError, ServerError) as error:
-        run.say(f"create {change.name}: {error}; looking for the order in the account")
-        await _recover(run, change, spec)
-        return
+        run.tell(Outcome.ANSWER_LOST, Operation.CREATE, change, None, error=str(error))
+        guid = await _find_lost_create(run, change, spec)
     except ApiError as error:
-        run.failed(f"create {change.name}: {error}")
+        run.tell(Outcome.FAILED, Operation.CREATE, change, None, error=str(error))
         return
-    guid = created.task_order_guid
-    run.record(run.state.with_order(change.name, _entry(change, guid)))
-    run.done(f"created {change.name} ({guid})")
-    if change.action == Action.REPLACE and change.create_before_cancel:
-        run.step += 1
+    else:
+        guid = created.task_order_guid
+        run.record(run.state.with_order(change.name, _entry(change, guid)))
+        run.tell(Outcome.DONE, Operation.CREATE, change, guid)
+    if guid is not None and change.action == Action.REPLACE and change.create_before_cancel:
+        run.next_step()
         await _cancel(run, change)
 
 
-async def _recover(run: _Run, change: Change, spec: OrderSpec) -> None:
-    """After a lost answer: adopt the order if the service committed it, else report."""
+async def _find_lost_create(run: _Run, change: Change, spec: OrderSpec) -> str | None:
+    """After a lost answer: adopt the order if the service committed it; its guid, or None."""
     try:
         live = await refresh(run.client)
     except ApiError as error:
-        run.failed(
-            f"create {change.name}: no answer, and the orders cannot be listed to check "
-            f"({error}). Run plan again: it adopts the order if it was made"
-        )
-        return
+        run.tell(Outcome.UNCHECKED, Operation.CREATE, change, None, error=str(error))
+        return None
+    found = _made_by_this_run(run, live, spec)
+    if found is None:
+        run.tell(Outcome.NOT_MADE, Operation.CREATE, change, None)
+        return None
+    run.record(run.state.with_order(change.name, _entry(change, found.guid)))
+    run.tell(Outcome.RECOVERED, Operation.CREATE, change, found.guid)
+    return found.guid
+
+
+def _made_by_this_run(run: _Run, live: list[LiveOrder], spec: OrderSpec) -> LiveOrder | None:
+    """The newest active, unowned order equal to `spec` made since this run began."""
     owned = {e.guid.lower() for e in run.state.orders.values()}
-    since = run.started - timedelta(minutes=5)
+    since = run.started - RECENT
     matches = [
         o
         for o in live
@@ -197,19 +223,12 @@ async def _recover(run: _Run, change: Change, spec: OrderSpec) -> None:
         and (o.created is None or o.created >= since)
     ]
     if not matches:
-        run.failed(
-            f"create {change.name}: no answer and no such order in the account; "
-            "it was not created. Run apply again"
-        )
-        return
-    found = max(matches, key=lambda o: (o.created or run.started, o.key))
-    run.record(run.state.with_order(change.name, _entry(change, found.guid)))
-    run.done(f"created {change.name} ({found.guid}; found after the answer was lost)")
-    if change.action == Action.REPLACE and change.create_before_cancel:
-        run.step += 1
-        await _cancel(run, change)
+        return None
+    return max(matches, key=lambda o: (o.created or run.started, o.key))
 
 
 def _entry(change: Change, guid: str) -> StateEntry:
     fingerprint = change.desired.fingerprint if change.desired else ""
-    return StateEntry(guid, fingerprint, change.prevent_cancel, change.new_cost, change.labels)
+    return StateEntry(
+        guid, fingerprint, change.prevent_cancel, change.new_order_cost, change.labels
+    )

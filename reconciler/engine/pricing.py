@@ -7,18 +7,22 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from reconciler.api import ClearskyClient, OrderRequest
+from reconciler.api import ClearskyClient, order_request
+from reconciler.domain.order import OrderSpec
 from reconciler.errors import ValidationFailedError
 from reconciler.planning import Action, Change, Cost, change_cost
-from reconciler.spec.order import OrderSpec
 
-
-def order_request(spec: OrderSpec) -> OrderRequest:
-    return OrderRequest.model_validate(spec.request_body())
+Outcome = Cost | BaseException | None
 
 
 class Prefetched(Protocol):
     def get(self, spec: OrderSpec) -> Awaitable[Cost] | None: ...
+
+
+async def estimate_cost(client: ClearskyClient, spec: OrderSpec) -> Cost:
+    """What the service would charge for `spec`, ordered today on its own."""
+    answer = await client.estimate_order(order_request(spec))
+    return Cost(answer.this_month, answer.next_month, answer.currency)
 
 
 async def price(
@@ -28,63 +32,75 @@ async def price(
     state recorded, or else an estimate of the live spec (approximate). A spec the service
     rejects becomes an error on its change. Estimates already started (`prefetched`) are
     awaited outside the concurrency bound, which they hold themselves."""
+    new_costs, old_costs = await _estimates(changes, client, prefetched)
+    return [
+        _priced(change, new_costs.get(i), old_costs.get(i, change.recorded_cost))
+        for i, change in enumerate(changes)
+    ]
+
+
+def _needs_new_estimate(change: Change) -> bool:
+    # Adoptions are priced too, so that the state knows what every managed order costs.
+    adopting = change.action == Action.ADOPT and change.recorded_cost is None
+    return (change.needs_create or adopting) and change.desired is not None
+
+
+def _needs_old_estimate(change: Change) -> bool:
+    return (
+        change.action in (Action.CANCEL, Action.REPLACE)
+        and change.live is not None
+        and change.needs_cancel
+        and not change.error
+        and change.recorded_cost is None
+    )
+
+
+async def _estimates(
+    changes: Sequence[Change], client: ClearskyClient, prefetched: Prefetched | None
+) -> tuple[dict[int, Outcome], dict[int, Outcome]]:
+    """(new order estimates, old order estimates) by change index; errors kept as values."""
     waiting: list[Awaitable[Cost]] = []
+    ahead: list[int] = []
     jobs: list[Callable[[], Awaitable[Cost]]] = []
-    slots: list[tuple[int, str]] = []
-    ahead: list[tuple[int, str]] = []
+    slots: list[tuple[str, int]] = []
     for index, change in enumerate(changes):
-        # Adoptions are priced too, so that the state knows what every managed order costs.
-        adopting = change.action == Action.ADOPT and change.known_cost is None
-        if (change.needs_create or adopting) and change.desired is not None:
+        if _needs_new_estimate(change):
+            assert change.desired is not None
             started = prefetched.get(change.desired) if prefetched else None
             if started is not None:
                 waiting.append(started)
-                ahead.append((index, "new"))
+                ahead.append(index)
             else:
                 jobs.append(_estimator(client, change.desired))
-                slots.append((index, "new"))
-        if (
-            change.action in (Action.CANCEL, Action.REPLACE)
-            and change.live is not None
-            and change.needs_cancel
-            and not change.error
-            and change.known_cost is None
-        ):
+                slots.append(("new", index))
+        if _needs_old_estimate(change):
+            assert change.live is not None
             jobs.append(_estimator(client, change.live))
-            slots.append((index, "old"))
+            slots.append(("old", index))
     done_ahead, results = await asyncio.gather(
         asyncio.gather(*waiting, return_exceptions=True), client.bounded(jobs)
     )
-    found: dict[tuple[int, str], Cost | BaseException] = {
-        **dict(zip(ahead, done_ahead, strict=True)),
-        **dict(zip(slots, results, strict=True)),
-    }
-    priced = []
-    for index, change in enumerate(changes):
-        new, old = found.get((index, "new")), found.get((index, "old"), change.known_cost)
-        for part, result in (("new", new), ("old", old)):
-            if isinstance(result, ValidationFailedError):
-                if part == "new":
-                    change = replace(
-                        change, error=f"the service rejects this order: {result.message}"
-                    )
-                else:
-                    change = change.with_warning(
-                        f"the saving could not be estimated: {result.message}"
-                    )
-            elif isinstance(result, BaseException):
-                raise result
-        new_cost = new if isinstance(new, Cost) else None
-        old_cost = old if isinstance(old, Cost) else None
-        priced.append(
-            replace(change, estimate=change_cost(change, new_cost, old_cost), new_cost=new_cost)
-        )
-    return priced
+    new: dict[int, Outcome] = dict(zip(ahead, done_ahead, strict=True))
+    old: dict[int, Outcome] = {}
+    for (part, index), result in zip(slots, results, strict=True):
+        (new if part == "new" else old)[index] = result
+    return new, old
 
 
-async def estimate_cost(client: ClearskyClient, spec: OrderSpec) -> Cost:
-    answer = await client.estimate_order(order_request(spec))
-    return Cost(answer.this_month, answer.next_month, answer.currency)
+def _priced(change: Change, new: Outcome, old: Outcome) -> Change:
+    if isinstance(new, ValidationFailedError):
+        change = replace(change, error=f"the service rejects this order: {new.message}")
+    elif isinstance(new, BaseException):
+        raise new
+    if isinstance(old, ValidationFailedError):
+        change = change.with_warning(f"the saving could not be estimated: {old.message}")
+    elif isinstance(old, BaseException):
+        raise old
+    new_cost = new if isinstance(new, Cost) else None
+    old_cost = old if isinstance(old, Cost) else None
+    return replace(
+        change, bill_change=change_cost(change, new_cost, old_cost), new_order_cost=new_cost
+    )
 
 
 def _estimator(client: ClearskyClient, spec: OrderSpec) -> Callable[[], Awaitable[Cost]]:

@@ -1,14 +1,13 @@
 """Which service a run talks to: the embedded sandbox, or a ClearSKY API (real or a sandbox
-served on loopback)."""
+served on loopback). The sandbox is imported only when it is the target."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.api import DEFAULT_URL, ClearskyClient
 from reconciler.errors import AuthError
-from reconciler.sandbox import InProcessTransport, Sandbox, Store
 
 SANDBOX_KEY = "sandbox-local-key"
 """The embedded sandbox's built-in key: it only ever opens the local SQLite file."""
@@ -18,7 +17,7 @@ SANDBOX_KEY = "sandbox-local-key"
 class Target:
     sandbox: bool = False
     api_url: str = DEFAULT_URL
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
     sandbox_db: Path | None = None
     parallelism: int = 8
 
@@ -30,18 +29,23 @@ class Target:
     def client(self) -> ClearskyClient:
         """A client for this target; the caller closes it."""
         if self.sandbox:
-            sandbox = Sandbox(store=Store(self.sandbox_db or ":memory:"))
-            sandbox.add_account(SANDBOX_KEY, "sandbox")
-            return ClearskyClient(
-                api_key=SANDBOX_KEY,
-                base_url="http://sandbox.localhost",
-                transport=InProcessTransport(app=sandbox.app()),
-                parallelism=self.parallelism,
-            )
+            return self._sandbox_client()
         if not self.api_key:
             raise AuthError(
                 "no API key: set CLEARSKY_API_KEY, or add --sandbox to use the embedded sandbox"
             )
         return ClearskyClient(
             api_key=self.api_key, base_url=self.api_url, parallelism=self.parallelism
+        )
+
+    def _sandbox_client(self) -> ClearskyClient:
+        from reconciler.sandbox import InProcessTransport, Sandbox, Store
+
+        sandbox = Sandbox(store=Store(self.sandbox_db or ":memory:"))
+        sandbox.add_account(SANDBOX_KEY, "sandbox")
+        return ClearskyClient(
+            api_key=SANDBOX_KEY,
+            base_url="http://sandbox.localhost",
+            transport=InProcessTransport(app=sandbox.app()),
+            parallelism=self.parallelism,
         )

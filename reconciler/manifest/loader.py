@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from reconciler.domain.desired import DesiredOrder, Source
 from reconciler.errors import Problem, Problems
 from reconciler.manifest.messages import explain
 from reconciler.manifest.models import (
@@ -23,7 +24,6 @@ from reconciler.manifest.models import (
 )
 from reconciler.manifest.resolve import merge_defaults, resolve_spec
 from reconciler.manifest.yamlfile import Document, YamlSyntaxError, read_documents
-from reconciler.spec.desired import DesiredOrder, Source
 
 CONFIG_NAMES = ("clearsky.yaml", "clearsky.yml")
 _SKIPPED_DIRS = {".git", ".clearsky", "node_modules", ".venv", "__pycache__"}
@@ -250,27 +250,10 @@ def _load_document(
         return None
     name = _name_of(value)
     _report_duplicate_keys(document, shown, name, problems)
-    kind = value.get("kind")
-    if kind != "TaskingOrder":
-        message = (
-            "missing kind; expected TaskingOrder"
-            if kind is None
-            else "kind Config belongs in clearsky.yaml"
-            if kind == "Config"
-            else f"unknown kind {kind!r}; expected TaskingOrder"
-        )
-        problems.add(shown, document.line_of(["kind"]), name, "kind", message)
-        return None
-    if value.get("apiVersion") != API_VERSION:
-        found = value.get("apiVersion")
-        message = "missing apiVersion" if found is None else f"unknown apiVersion {found!r}"
-        problems.add(
-            shown,
-            document.line_of(["apiVersion"]),
-            name,
-            "apiVersion",
-            f"{message}; expected {API_VERSION}",
-        )
+    header = _header_problem(value)
+    if header is not None:
+        field_, message = header
+        problems.add(shown, document.line_of([field_]), name, field_, message)
         return None
     if isinstance(value.get("spec"), dict):
         value = {**value, "spec": merge_defaults(value["spec"], defaults)}
@@ -304,6 +287,22 @@ def _load_document(
         prevent_cancel=bool(lifecycle and lifecycle.prevent_cancel),
         create_before_cancel=bool(lifecycle and lifecycle.create_before_cancel),
     )
+
+
+def _header_problem(value: dict[str, Any]) -> tuple[str, str] | None:
+    """(field, message) when the document is not a TaskingOrder of this apiVersion."""
+    kind = value.get("kind")
+    if kind != "TaskingOrder":
+        if kind is None:
+            return "kind", "missing kind; expected TaskingOrder"
+        if kind == "Config":
+            return "kind", "kind Config belongs in clearsky.yaml"
+        return "kind", f"unknown kind {kind!r}; expected TaskingOrder"
+    found = value.get("apiVersion")
+    if found != API_VERSION:
+        message = "missing apiVersion" if found is None else f"unknown apiVersion {found!r}"
+        return "apiVersion", f"{message}; expected {API_VERSION}"
+    return None
 
 
 def _name_of(value: object) -> str:

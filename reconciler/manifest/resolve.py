@@ -6,22 +6,22 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from reconciler.manifest.models import Aoi, Spec
-from reconciler.spec.catalog import (
+from reconciler.domain.catalog import (
     CONSTELLATIONS,
     MODEL_REQUIRES,
     MODELS,
     canonical_constellation,
     canonical_model,
 )
-from reconciler.spec.geometry import (
+from reconciler.domain.geometry import (
     MAX_AREA_KM2,
     GeometryProblem,
     area_km2,
     parse_geojson,
     parse_wkt,
 )
-from reconciler.spec.order import OrderSpec
+from reconciler.domain.order import OrderSpec
+from reconciler.manifest.models import Aoi, Spec
 
 MAX_AOI_FILE_BYTES = 10 * 1024 * 1024
 AOI_VARIANTS = ("wkt", "geojson", "file", "tiles", "miniTiles")

@@ -1,19 +1,21 @@
 """Planning: pure functions from desired orders, live orders and state to a plan."""
 
+from reconciler.domain.live import LiveOrder
 from reconciler.planning.costs import change_cost
+from reconciler.planning.decide import Options, decide
 from reconciler.planning.model import (
     Action,
+    CancelEffect,
     Cancellation,
     Change,
     Cost,
-    LiveOrder,
     StateEntry,
 )
-from reconciler.planning.plan import Inputs, Plan
-from reconciler.planning.planner import Options, decide
+from reconciler.planning.plan import Inputs, Plan, Violation
 
 __all__ = [
     "Action",
+    "CancelEffect",
     "Cancellation",
     "Change",
     "Cost",
@@ -22,6 +24,7 @@ __all__ = [
     "Options",
     "Plan",
     "StateEntry",
+    "Violation",
     "change_cost",
     "decide",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from reconciler.planning.model import Action, Change, Cost
+from reconciler.planning.model import Action, CancelEffect, Change, Cost
+
+_SAVES = (CancelEffect.FULL, CancelEffect.STOPS_RENEWAL)
 
 
 def change_cost(change: Change, new: Cost | None, old: Cost | None) -> Cost | None:
@@ -15,20 +17,22 @@ def change_cost(change: Change, new: Cost | None, old: Cost | None) -> Cost | No
     if change.action not in (Action.CANCEL, Action.REPLACE):
         return None
     saved_now = saved_monthly = 0.0
-    effect = change.cancellation.effect if change.cancellation else "nothing"
-    if old is not None and effect in ("full", "stops-renewal"):
+    effect = change.cancellation.effect if change.cancellation else CancelEffect.NOTHING
+    if old is not None and effect in _SAVES:
         saved_monthly = old.next_month
-        saved_now = old.current_month if effect == "full" else 0.0
+        saved_now = old.current_month if effect == CancelEffect.FULL else 0.0
     if change.action == Action.CANCEL:
-        if old is None and effect in ("full", "stops-renewal"):
+        if old is None and effect in _SAVES:
             return None
         currency = old.currency if old else "EUR"
-        return Cost(-saved_now, -saved_monthly, currency, approximate=effect != "nothing")
+        return Cost(
+            -saved_now, -saved_monthly, currency, approximate=effect != CancelEffect.NOTHING
+        )
     if new is None:
         return None
     return Cost(
         round(new.current_month - saved_now, 2),
         round(new.next_month - saved_monthly, 2),
         new.currency,
-        approximate=old is not None and effect != "nothing",
+        approximate=old is not None and effect != CancelEffect.NOTHING,
     )

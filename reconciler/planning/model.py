@@ -1,4 +1,4 @@
-"""The values a plan is made of: live orders, state entries, changes and costs."""
+"""The values a plan is made of: state entries, changes, cancellations and costs."""
 
 from __future__ import annotations
 
@@ -8,19 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from reconciler.spec.order import OrderSpec
-
-REVIEW_STATUSES = frozenset({"review", "initialize"})
-KNOWN_ACTIVE = frozenset(
-    {
-        "preparing",
-        "awaitingsatelliteproducts",
-        "processing",
-        "predicting",
-        "processingpredicting",
-        "uptodate",
-    }
-)
+from reconciler.domain.order import OrderSpec
 
 
 class Action(StrEnum):
@@ -45,42 +33,17 @@ ORDER = {
 }
 
 
-@dataclass(frozen=True)
-class LiveOrder:
-    """An order as the service lists it, with its spec normalised (None when unreadable)."""
+class CancelEffect(StrEnum):
+    """What cancelling a live order does, by the service's rules."""
 
-    guid: str
-    status: str
-    spec: OrderSpec | None
-    is_automatic: bool = False
-    created: datetime | None = None
-    area_km2: float | None = None
-    problem: str | None = None
-
-    @property
-    def key(self) -> str:
-        return self.guid.lower()
-
-    @property
-    def canceled(self) -> bool:
-        return self.status.lower() in ("canceled", "cancelled")
-
-    @property
-    def completed(self) -> bool:
-        return self.status.lower() == "completed"
-
-    @property
-    def in_review(self) -> bool:
-        return self.status.lower() in REVIEW_STATUSES
-
-    @property
-    def active(self) -> bool:
-        return not (self.canceled or self.completed)
-
-    @property
-    def status_known(self) -> bool:
-        s = self.status.lower()
-        return s in REVIEW_STATUSES or s in KNOWN_ACTIVE or self.canceled or self.completed
+    FULL = "full"
+    """Still in review: cancelled whole, nothing is billed."""
+    STOPS_RENEWAL = "stops-renewal"
+    """Accepted and recurring: runs to the end of the month, then stops."""
+    NOTHING = "nothing"
+    """Already ended or gone: only the state forgets it."""
+    IMPOSSIBLE = "impossible"
+    """Accepted with an end date: the service cannot cancel it."""
 
 
 @dataclass(frozen=True)
@@ -106,21 +69,28 @@ class StateEntry:
 
 @dataclass(frozen=True)
 class Cancellation:
-    """What cancelling a live order does: `full`, `stops-renewal`, or `nothing` (it has ended)."""
+    """What cancelling a live order does, and from when."""
 
-    effect: str
+    effect: CancelEffect
     effective: date | None = None
 
     @property
     def deadline(self) -> datetime | None:
         """When stopping renewal must be done by: 00:00 UTC on the 1st of next month."""
-        if self.effect != "stops-renewal" or self.effective is None:
+        if self.effect != CancelEffect.STOPS_RENEWAL or self.effective is None:
             return None
         return datetime.combine(self.effective + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Change:
+    """One thing apply would do (or, for noop and unmanaged, report).
+
+    Money: `new_order_cost` is the estimate of the desired spec (what the new order costs);
+    `recorded_cost` is what the state recorded for the live order when it was made;
+    `bill_change` is the difference the change makes to the bill (negative saves).
+    """
+
     action: Action
     name: str
     order_guid: str | None = None
@@ -131,9 +101,9 @@ class Change:
     error: str | None = None
     drift: str | None = None
     cancellation: Cancellation | None = None
-    estimate: Cost | None = None
-    new_cost: Cost | None = None
-    known_cost: Cost | None = None
+    bill_change: Cost | None = None
+    new_order_cost: Cost | None = None
+    recorded_cost: Cost | None = None
     prevent_cancel: bool = False
     create_before_cancel: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -151,7 +121,12 @@ class Change:
         """True when apply must call the cancel endpoint."""
         if self.action not in (Action.CANCEL, Action.REPLACE):
             return False
-        return self.cancellation is None or self.cancellation.effect != "nothing"
+        return self.cancellation is None or self.cancellation.effect != CancelEffect.NOTHING
+
+    @property
+    def label(self) -> str:
+        """The manifest name, or what identifies an unmanaged order."""
+        return self.name or f"unmanaged order {self.order_guid}"
 
     def with_warning(self, text: str) -> Change:
         return replace(self, warnings=(*self.warnings, text))

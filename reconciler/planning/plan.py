@@ -6,9 +6,21 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from reconciler.planning.model import Action, Change
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A guardrail the plan breaks: the rule, the figures and what to do."""
+
+    rule: str
+    message: str
+    forcible: bool = False
+    """True when --force lifts it (only the change threshold)."""
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -27,8 +39,8 @@ class Plan:
     inputs: Inputs
     created_at: datetime
     source: str = ""
-    violations: tuple[Any, ...] = ()
-    """Policy violations (reconciler.policy.Violation) found for this plan."""
+    violations: tuple[Violation, ...] = ()
+    """The guardrails this plan breaks (those --force lifted are left out)."""
 
     @property
     def has_changes(self) -> bool:
@@ -45,12 +57,12 @@ class Plan:
     @property
     def currency(self) -> str:
         for change in self.changes:
-            if change.estimate is not None:
-                return change.estimate.currency
+            if change.bill_change is not None:
+                return change.bill_change.currency
         return "EUR"
 
     def totals(self) -> tuple[float, float]:
         """(this month, per month from next month): the net change of the bill."""
-        now = math.fsum(c.estimate.current_month for c in self.changes if c.estimate)
-        monthly = math.fsum(c.estimate.next_month for c in self.changes if c.estimate)
+        now = math.fsum(c.bill_change.current_month for c in self.changes if c.bill_change)
+        monthly = math.fsum(c.bill_change.next_month for c in self.changes if c.bill_change)
         return round(now, 2), round(monthly, 2)

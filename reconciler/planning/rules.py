@@ -7,22 +7,23 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.planning.model import Cancellation, LiveOrder
-from reconciler.spec.calendar import month_end
-from reconciler.spec.geometry import same_geometry
-from reconciler.spec.order import OrderSpec
+from reconciler.domain.calendar import month_end
+from reconciler.domain.geometry import same_geometry
+from reconciler.domain.live import LiveOrder
+from reconciler.domain.order import OrderSpec
+from reconciler.planning.model import CancelEffect, Cancellation
 
 
 def cancellation(live: LiveOrder, today: date) -> tuple[Cancellation, str | None]:
     """What cancelling `live` would do today, and an error when the service cannot do it."""
     if live.canceled or live.completed:
-        return Cancellation("nothing"), None
+        return Cancellation(CancelEffect.NOTHING), None
     if live.in_review:
-        return Cancellation("full", today), None
+        return Cancellation(CancelEffect.FULL, today), None
     if live.spec is None or live.spec.recurring:
-        return Cancellation("stops-renewal", month_end(today)), None
+        return Cancellation(CancelEffect.STOPS_RENEWAL, month_end(today)), None
     end = live.spec.end.isoformat() if live.spec.end else "its end date"
-    return Cancellation("impossible"), (
+    return Cancellation(CancelEffect.IMPOSSIBLE), (
         f"order {live.guid} was accepted and has an end date ({end}): the service cannot "
         "cancel it, so replacing or removing it would pay twice. Restore the manifest, or run "
         f"'clearsky-orders state rm NAME' to stop managing it (it runs until {end})."

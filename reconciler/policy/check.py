@@ -9,41 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from reconciler.errors import ClearskyOrdersError
+from reconciler.domain.catalog import canonical_constellation, canonical_model
 from reconciler.manifest.models import Policy
 from reconciler.planning.model import Action, Change, StateEntry
-from reconciler.planning.plan import Plan
-from reconciler.spec.catalog import canonical_constellation, canonical_model
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    message: str
-    forcible: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.rule}: {self.message}"
-
-
-class PolicyError(ClearskyOrdersError):
-    """The plan breaks the policy; `violations` lists every rule it breaks."""
-
-    def __init__(self, violations: Sequence[Violation]) -> None:
-        self.violations = list(violations)
-        lines = "\n".join(f"  - {v}" for v in self.violations)
-        super().__init__(
-            f"the plan breaks {len(self.violations)} guardrail(s); nothing was applied:\n{lines}"
-        )
-
-
-def enforce(plan: Plan, policy: Policy, state: Mapping[str, StateEntry], *, force: bool) -> None:
-    """Raise PolicyError when the plan breaks a rule that --force (if given) does not lift."""
-    violations = [v for v in check(plan, policy, state) if not (force and v.forcible)]
-    if violations:
-        raise PolicyError(violations)
+from reconciler.planning.plan import Plan, Violation
 
 
 def check(plan: Plan, policy: Policy, state: Mapping[str, StateEntry]) -> list[Violation]:
@@ -179,10 +149,10 @@ def _ceiling(
     for change in changes:  # orders this plan makes or records
         if change.action not in (Action.CREATE, Action.REPLACE, Action.ADOPT):
             continue
-        if change.new_cost is None:
+        if change.new_order_cost is None:
             unknown.append(change.name)
         else:
-            costs.append(change.new_cost.next_month)
+            costs.append(change.new_order_cost.next_month)
     total = math.fsum(costs)
     if total <= limit:
         return []

@@ -4,8 +4,8 @@ The first line counts the changes and says what they do to the bill; a table lis
 has a collapsible block with its field diff and warnings; a ```geojson block draws the changed
 areas (created green, cancelled red, a replacement's old area red and new area green) as a map.
 A hidden marker lets a CI step find and update its own comment. The body never exceeds
-MAX_CHARS: past that, the details go first, then rows, and the comment says how many changes
-it left out.
+`RenderOptions.max_chars`: past that, the details go first, then rows, and the comment says how
+many changes it left out.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.planning.document import ChangeDoc, PlanDoc
+from shapely.geometry import MultiPolygon
+
+from reconciler.domain.geometry import to_geojson
+from reconciler.planning.model import CancelEffect
+from reconciler.render.document import ChangeDoc, PlanDoc
 from reconciler.render.text import money
-from reconciler.spec.geometry import GeometryProblem, parse_wkt, to_geojson
+from reconciler.render.view import Areas, PlanView, RenderOptions
 
 MARKER = "<!-- clearsky-orders:plan -->"
-MAX_CHARS = 65_000
 GREEN, RED = "#2da44e", "#cf222e"
 ICONS = {
     "create": "🟩",
@@ -30,11 +33,16 @@ ICONS = {
 }
 
 
-def plan_markdown(doc: PlanDoc, *, limit: int = MAX_CHARS) -> str:
-    shown = [c for c in doc.changes if c.action.value != "noop" or c.warnings or c.error]
+def plan_markdown(view: PlanView, options: RenderOptions) -> str:
+    doc, limit = view.doc, options.max_chars
+    shown = [
+        (c, view.areas_of(i))
+        for i, c in enumerate(doc.changes)
+        if c.action.value != "noop" or c.warnings or c.error
+    ]
     head = _head(doc)
-    rows = [_row(c) for c in shown]
-    details = [_details(c) for c in shown]
+    rows = [_row(c) for c, _ in shown]
+    details = [_details(c) for c, _ in shown]
     map_block = _map(shown)
     table_head = [
         "",
@@ -145,7 +153,7 @@ def _details(change: ChangeDoc) -> str:
         lines.append(f"Order `{change.order_guid}`.")
     if change.drift:
         lines.append(f"Drift: {change.drift}.")
-    if change.cancellation and change.cancellation.effect == "stops-renewal":
+    if change.cancellation and change.cancellation.effect == CancelEffect.STOPS_RENEWAL:
         deadline = change.cancellation.deadline
         when = f"; cancel before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else ""
         lines.append(f"Stops renewing: runs until {change.cancellation.effective}{when}.")
@@ -168,40 +176,26 @@ def _short(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _map(changes: list[ChangeDoc]) -> str:
+def _map(changes: list[tuple[ChangeDoc, Areas]]) -> str:
     features = []
-    for change in changes:
+    for change, areas in changes:
         action = change.action.value
-        if action in ("create", "replace") and change.desired:
-            features.append(
-                _feature(
-                    change.desired,
-                    f"{action} {change.name}" + (" (new)" if action == "replace" else ""),
-                    GREEN,
-                )
-            )
-        if action in ("cancel", "replace") and change.live:
-            title = f"{action} {change.name or change.order_guid}" + (
-                " (old)" if action == "replace" else ""
-            )
-            features.append(_feature(change.live, title, RED))
-    features = [f for f in features if f is not None]
+        if action in ("create", "replace") and areas.desired is not None:
+            new = " (new)" if action == "replace" else ""
+            features.append(_feature(areas.desired, f"{action} {change.name}{new}", GREEN))
+        if action in ("cancel", "replace") and areas.live is not None:
+            old = " (old)" if action == "replace" else ""
+            title = f"{action} {change.name or change.order_guid}{old}"
+            features.append(_feature(areas.live, title, RED))
     if not features:
         return ""
     return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
 
 
-def _feature(spec: dict[str, Any], title: str, colour: str) -> dict[str, Any] | None:
-    wkt = (spec.get("aoi") or {}).get("wkt")
-    if not wkt:
-        return None
-    try:
-        geometry = to_geojson(parse_wkt(wkt))
-    except GeometryProblem:
-        return None
+def _feature(geometry: MultiPolygon, title: str, colour: str) -> dict[str, Any]:
     return {
         "type": "Feature",
-        "geometry": geometry,
+        "geometry": to_geojson(geometry),
         "properties": {
             "title": title,
             "stroke": colour,

@@ -17,3 +17,10 @@ def problems_text(problems: Sequence[Problem]) -> str:
 
 def problems_json(problems: Sequence[Problem]) -> str:
     return json.dumps([p.as_dict() for p in problems], indent=2)
+
+
+def valid_text(manifests: int, files: int) -> str:
+    return (
+        f"{manifests} manifest{'s' if manifests != 1 else ''} valid in {files} "
+        f"file{'s' if files != 1 else ''}."
+    )

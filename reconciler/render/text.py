@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.planning.document import ChangeDoc, PlanDoc
+from reconciler.planning.model import CancelEffect
+from reconciler.render.document import ChangeDoc, PlanDoc
+from reconciler.render.view import PlanView, RenderOptions
 
 SYMBOLS = {
     "create": "+",
@@ -39,9 +41,10 @@ def money(amount: float, currency: str, *, sign: bool = True) -> str:
     return f"-{text}" if amount < 0 else f"+{text}"
 
 
-def plan_text(doc: PlanDoc, *, colour: bool = False, verbose: bool = False) -> str:
+def plan_text(view: PlanView, options: RenderOptions) -> str:
     """The whole plan; unchanged orders are counted, and listed only when `verbose`."""
-    paint = _painter(colour)
+    doc, verbose = view.doc, options.verbose
+    paint = _painter(options.colour)
     lines: list[str] = []
     shown = [c for c in doc.changes if c.action.value != "noop" or verbose or c.warnings or c.error]
     width = max((len(_who(c)) for c in shown), default=0)
@@ -112,7 +115,7 @@ def _change(change: ChangeDoc, paint: Any, width: int) -> list[str]:
     lines = [paint(COLOURS.get(action, ""), head) + (f"  {', '.join(facts)}" if facts else "")]
     if change.drift:
         lines.append(f"      drift: {change.drift}")
-    if change.cancellation and change.cancellation.effect == "stops-renewal":
+    if change.cancellation and change.cancellation.effect == CancelEffect.STOPS_RENEWAL:
         deadline = change.cancellation.deadline
         when = f"; cancel before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else ""
         lines.append(f"      stops renewing; runs until {change.cancellation.effective}{when}")

@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from reconciler.domain.catalog import MODEL_REQUIRES, MODELS
+from reconciler.domain.geometry import GeometryProblem, parse_geojson, parse_wkt, service_wkt
 from reconciler.sandbox import lifecycle
 from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import DroppedResponse, Faults
@@ -25,8 +27,6 @@ from reconciler.sandbox.pricing import CURRENCY, image_dates, quote
 from reconciler.sandbox.store import Store, StoredOrder, new_guid
 from reconciler.sandbox.tiles import TileRef, parse_guid, tiles_for
 from reconciler.sandbox.validation import Invalid, OrderInput, lowered, parse_order
-from reconciler.spec.catalog import MODEL_REQUIRES, MODELS
-from reconciler.spec.geometry import GeometryProblem, parse_geojson, parse_wkt, service_wkt
 
 Handler = Callable[[Request, str], Awaitable[Response]]
 

@@ -13,10 +13,6 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 
-class ResponseDropped(Exception):
-    """The sandbox committed the request and then dropped the connection on purpose."""
-
-
 @dataclass
 class Faults:
     latency_ms: float = 0.0
@@ -79,7 +75,10 @@ _KINDS: dict[str, type] = {
 
 
 class DroppedResponse(Response):
-    """Starts a response, sends part of it, then fails: the client sees the connection die."""
+    """The request was committed, then the connection is dropped on purpose: the response
+    starts, sends part of its body and fails with ConnectionResetError, so a client sees the
+    connection die (uvicorn closes it; the in-process transport turns it into httpx's
+    RemoteProtocolError)."""
 
     def __init__(self) -> None:
         super().__init__(status_code=200)
@@ -93,4 +92,4 @@ class DroppedResponse(Response):
             }
         )
         await send({"type": "http.response.body", "body": b'{"Data": {', "more_body": True})
-        raise ResponseDropped("sandbox fault: response dropped after the order was committed")
+        raise ConnectionResetError("sandbox fault: response dropped after the order was committed")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from reconciler.domain.calendar import month_end
 from reconciler.sandbox.store import StoredOrder
-from reconciler.spec.calendar import month_end
 
 REVIEW = timedelta(minutes=30)
 STAGE = timedelta(hours=1)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from reconciler.spec.calendar import image_dates, month_end, month_start, next_month_start
+from reconciler.domain.calendar import image_dates, month_end, month_start, next_month_start
 
 __all__ = ["image_dates", "month_end", "month_start", "next_month_start", "quote", "tiered_cost"]
 

@@ -1,7 +1,13 @@
-"""Running the sandbox: in process (through httpx's ASGI transport) or on loopback (uvicorn)."""
+"""Running the sandbox: in process (through httpx's ASGI transport) or on loopback (uvicorn).
+
+Runnable on its own, without the command line of clearsky-orders:
+
+    CLEARSKY_API_KEY=dev-key python -m reconciler.sandbox --port 8787 --db .clearsky/sandbox.db
+"""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import socket
@@ -9,14 +15,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
-from reconciler.sandbox.faults import ResponseDropped
+from reconciler.loopback import is_loopback
+from reconciler.sandbox.app import Sandbox
+from reconciler.sandbox.clock import Clock
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.store import Store
 
 
 class InProcessTransport(httpx.ASGITransport):
@@ -25,7 +36,7 @@ class InProcessTransport(httpx.ASGITransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
             return await super().handle_async_request(request)
-        except ResponseDropped:
+        except ConnectionResetError:
             raise httpx.RemoteProtocolError(
                 "peer closed connection without sending complete message body", request=request
             ) from None
@@ -72,17 +83,16 @@ def serve_in_thread(
 def serve_in_subprocess(
     db: Path, api_keys: Sequence[str], *, options: Sequence[str] = (), stderr: Path | None = None
 ) -> Iterator[str]:
-    """`clearsky-orders sandbox serve` in a child process on a free loopback port; yields the
-    base URL once it answers, and stops the child on exit. Keys travel in the environment."""
+    """The sandbox server (`python -m reconciler.sandbox`) in a child process on a free loopback
+    port; yields the base URL once it answers, and stops the child on exit. Keys travel in the
+    environment."""
     port = free_port()
     # Keys go in the environment (space-separated), never on a command line others can see.
     env = {**os.environ, "CLEARSKY_API_KEY": " ".join(api_keys)}
     command = [
         sys.executable,
         "-m",
-        "reconciler",
-        "sandbox",
-        "serve",
+        "reconciler.sandbox",
         "--port",
         str(port),
         "--db",
@@ -109,3 +119,116 @@ def _answers(url: str) -> bool:
         return httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+EPILOG = """\
+example:
+  CLEARSKY_API_KEY=dev-key clearsky-orders sandbox serve --port 8787 &
+  CLEARSKY_API_KEY=dev-key clearsky-orders plan --api-url http://127.0.0.1:8787 orders/
+"""
+
+
+def parser(prog: str) -> argparse.ArgumentParser:
+    """The server's options (the one place they are declared)."""
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Serve the sandbox over HTTP (loopback by default) until interrupted.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = p.add_argument
+    add("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    add("--port", type=_port, default=8787, help="port (default: %(default)s; 0 picks one)")
+    add("--db", default=".clearsky/sandbox.db", help="SQLite file; ':memory:' keeps nothing")
+    add(
+        "--api-key",
+        dest="api_keys",
+        action="append",
+        default=[],
+        help="an account's key; repeat for several accounts. Better: CLEARSKY_API_KEY, several "
+        "keys separated by spaces, which keeps them out of process lists",
+    )
+    add("--skip-review", action="store_true", help="accounts skip the Review stage")
+    add("--review-minutes", type=_at_least(0), default=30.0, help="default: %(default)s")
+    add("--now", metavar="ISO-TIME", help="freeze the sandbox clock at this UTC time")
+    add("--latency-ms", type=_at_least(0), default=0.0, help="added to every request")
+    add("--fault-rate", type=_share, default=0.0, help="share of requests answered 503")
+    add("--rate-limit-rate", type=_share, default=0.0, help="share answered 429 + Retry-After")
+    add("--retry-after", type=_at_least(0), default=1.0, help="seconds (default: %(default)s)")
+    add(
+        "--drop-create-rate",
+        type=_share,
+        default=0.0,
+        help="share of creates committed whose response is then dropped",
+    )
+    add("--seed", type=int, help="seed for the fault dice")
+    add("--allow-remote", action="store_true", help="allow binding a non-loopback address")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m reconciler.sandbox") -> int:
+    """Serve until interrupted; returns the exit status (1 for a usage error)."""
+    try:
+        args = parser(prog).parse_args(argv)
+    except SystemExit as stop:  # --help is 0; a usage error is 1 (2 means "changes" here)
+        return 0 if stop.code in (0, None) else 1
+    keys = args.api_keys or os.environ.get("CLEARSKY_API_KEY", "").split()
+    if not keys:
+        return _usage(prog, "give at least one --api-key (or set CLEARSKY_API_KEY)")
+    if not is_loopback(args.host) and not args.allow_remote:
+        return _usage(prog, f"{args.host} is not a loopback address; add --allow-remote")
+    try:
+        now = datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else None
+    except ValueError:
+        return _usage(prog, f"--now {args.now!r} is not an ISO time, e.g. 2026-12-01T00:00:00Z")
+    service = Sandbox(
+        store=Store(args.db),
+        clock=Clock(now),
+        faults=Faults(
+            latency_ms=args.latency_ms,
+            error_rate=args.fault_rate,
+            rate_limit_rate=args.rate_limit_rate,
+            retry_after_s=args.retry_after,
+            drop_create_rate=args.drop_create_rate,
+            seed=args.seed,
+        ),
+        review=timedelta(minutes=args.review_minutes),
+    )
+    for number, key in enumerate(keys, start=1):
+        service.add_account(key, f"account-{number}", skip_review=args.skip_review)
+    print(
+        f"Sandbox on http://{args.host}:{args.port} with {len(keys)} account(s), data in "
+        f"{args.db}. Ctrl-C stops it.",
+        file=sys.stderr,
+    )
+    make_server(service.app(), args.host, args.port, log_level="warning").run()
+    return 0
+
+
+def _usage(prog: str, message: str) -> int:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0 to 65535)")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{value:g} is not a share between 0 and 1")
+    return value
+
+
+def _at_least(low: float) -> Callable[[str], float]:
+    def check(text: str) -> float:
+        value = float(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value:g} is below {low:g}")
+        return value
+
+    return check

@@ -14,7 +14,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from reconciler.spec.geometry import area_km2
+from reconciler.domain.geometry import area_km2
 
 TILE_M = 51_200.0
 MINI_PER_SIDE = 16

@@ -4,6 +4,7 @@ messages keyed by the request's PascalCase names."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -11,16 +12,16 @@ from typing import Any
 
 from shapely.geometry import MultiPolygon
 
-from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR, month_start
-from reconciler.sandbox.tiles import TileRef, parse_guid
-from reconciler.spec.catalog import MODEL_REQUIRES, canonical_constellation, canonical_model
-from reconciler.spec.geometry import (
+from reconciler.domain.catalog import MODEL_REQUIRES, canonical_constellation, canonical_model
+from reconciler.domain.geometry import (
     GeometryProblem,
     area_km2,
     billed_area_km2,
     parse_geojson,
     parse_wkt,
 )
+from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR, month_start
+from reconciler.sandbox.tiles import TileRef, parse_guid
 
 AREA_LIMIT_KM2 = 100_000.0
 
@@ -68,6 +69,9 @@ def lowered(body: dict[str, Any]) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in body.items()}
 
 
+Report = Callable[[str, str], None]
+
+
 def parse_order(body: Any, today: date) -> OrderInput:
     """The order a create/estimate body describes; raises Invalid like the service would."""
     if not isinstance(body, dict):
@@ -83,41 +87,11 @@ def parse_order(body: Any, today: date) -> OrderInput:
         errors.setdefault(field, []).append(message)
 
     geometry, tiles, minis = _aoi(b, err)
-    constellations = []
-    raw = b.get("satelliteconstellations")
-    if not isinstance(raw, list) or not raw:
-        err("SatelliteConstellations", "At least one satellite constellation is required.")
-    else:
-        for name in raw:
-            canonical = canonical_constellation(str(name))
-            if canonical is None:
-                err("SatelliteConstellations", f"Unknown satellite constellation '{name}'.")
-            elif canonical not in constellations:
-                constellations.append(canonical)
-    model = canonical_model(str(b.get("model") or ""))
-    if model is None:
-        err("Model", f"Unknown model '{b.get('model')}'.")
-    elif constellations and not MODEL_REQUIRES[model] <= set(constellations):
-        missing = ", ".join(sorted(MODEL_REQUIRES[model] - set(constellations)))
-        err("SatelliteConstellations", f"Model {model} requires {missing}.")
-    frequency = _int(b.get("imagefrequency"), "ImageFrequency", err)
-    if frequency is not None and not 1 <= frequency <= 7:
-        err("ImageFrequency", "ImageFrequency must be between 1 and 7.")
-    storage = _int(b.get("storagemonths", 1), "StorageMonths", err)
-    if storage is not None and storage < 1:
-        err("StorageMonths", "StorageMonths must be at least 1.")
-    requests = _int(b.get("apirequests", 1), "ApiRequests", err)
-    if requests is not None and requests < 1:
-        err("ApiRequests", "ApiRequests must be at least 1.")
-    reference = _date(b.get("referencedate"), "ReferenceDate", err, required=True)
-    start = _date(b.get("from"), "From", err, required=True)
-    end = _date(b.get("to"), "To", err, required=False)
-    if start is not None and start.day != 1:
-        err("From", "From must be the first day of a month.")
-    if start and end and end < start:
-        err("To", "To must not be before From.")
-    if end is not None and end < month_start(today):
-        err("To", "The order period has already ended.")
+    constellations, model = _product(b, err)
+    frequency = _bounded(b.get("imagefrequency"), "ImageFrequency", 1, 7, err)
+    storage = _bounded(b.get("storagemonths", 1), "StorageMonths", 1, None, err)
+    requests = _bounded(b.get("apirequests", 1), "ApiRequests", 1, None, err)
+    reference, start, end = _period(b, today, err)
     if errors:
         raise Invalid(errors)
     assert model and frequency and reference and start and storage and requests  # for mypy
@@ -146,7 +120,58 @@ def parse_order(body: Any, today: date) -> OrderInput:
     return order
 
 
-def _aoi(b: dict[str, Any], err: Any) -> tuple[MultiPolygon | None, list[TileRef], list[TileRef]]:
+def _product(b: dict[str, Any], err: Report) -> tuple[list[str], str | None]:
+    """The constellations and the model, each as the service spells it."""
+    constellations: list[str] = []
+    raw = b.get("satelliteconstellations")
+    if not isinstance(raw, list) or not raw:
+        err("SatelliteConstellations", "At least one satellite constellation is required.")
+    else:
+        for name in raw:
+            canonical = canonical_constellation(str(name))
+            if canonical is None:
+                err("SatelliteConstellations", f"Unknown satellite constellation '{name}'.")
+            elif canonical not in constellations:
+                constellations.append(canonical)
+    model = canonical_model(str(b.get("model") or ""))
+    if model is None:
+        err("Model", f"Unknown model '{b.get('model')}'.")
+    elif constellations and not MODEL_REQUIRES[model] <= set(constellations):
+        missing = ", ".join(sorted(MODEL_REQUIRES[model] - set(constellations)))
+        err("SatelliteConstellations", f"Model {model} requires {missing}.")
+    return constellations, model
+
+
+def _bounded(value: Any, field: str, low: int, high: int | None, err: Report) -> int | None:
+    number = _int(value, field, err)
+    if number is None:
+        return None
+    if high is not None and not low <= number <= high:
+        err(field, f"{field} must be between {low} and {high}.")
+    elif number < low:
+        err(field, f"{field} must be at least {low}.")
+    return number
+
+
+def _period(
+    b: dict[str, Any], today: date, err: Report
+) -> tuple[date | None, date | None, date | None]:
+    """(ReferenceDate, From, To), checked against each other and today."""
+    reference = _date(b.get("referencedate"), "ReferenceDate", err, required=True)
+    start = _date(b.get("from"), "From", err, required=True)
+    end = _date(b.get("to"), "To", err, required=False)
+    if start is not None and start.day != 1:
+        err("From", "From must be the first day of a month.")
+    if start and end and end < start:
+        err("To", "To must not be before From.")
+    if end is not None and end < month_start(today):
+        err("To", "The order period has already ended.")
+    return reference, start, end
+
+
+def _aoi(
+    b: dict[str, Any], err: Report
+) -> tuple[MultiPolygon | None, list[TileRef], list[TileRef]]:
     wkt, geojson = b.get("wkt"), b.get("geojson")
     tile_ids, mini_ids = b.get("tileguids") or [], b.get("minitileguids") or []
     given = [
@@ -182,7 +207,7 @@ def _aoi(b: dict[str, Any], err: Any) -> tuple[MultiPolygon | None, list[TileRef
     return None, [t for t in tiles if t], [t for t in minis if t]
 
 
-def _tile(guid: Any, mini: bool, field: str, err: Any) -> TileRef | None:
+def _tile(guid: Any, mini: bool, field: str, err: Report) -> TileRef | None:
     ref = parse_guid(str(guid))
     if ref is None or ref.is_mini != mini:
         err(field, f"Unknown {'minitile' if mini else 'tile'} GUID '{guid}'.")
@@ -190,14 +215,14 @@ def _tile(guid: Any, mini: bool, field: str, err: Any) -> TileRef | None:
     return ref
 
 
-def _int(value: Any, field: str, err: Any) -> int | None:
+def _int(value: Any, field: str, err: Report) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         err(field, f"{field} must be a whole number.")
         return None
     return value
 
 
-def _date(value: Any, field: str, err: Any, *, required: bool) -> date | None:
+def _date(value: Any, field: str, err: Report, *, required: bool) -> date | None:
     if value is None:
         if required:
             err(field, f"{field} is required.")

@@ -1,0 +1,121 @@
+"""clearsky-orders apply"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import announce, run, settings_options
+from reconciler.cli.output import colour_on, say
+from reconciler.engine import (
+    ApplyResult,
+    Settings,
+    apply_manifests,
+    apply_saved,
+    context_of,
+    open_workspace,
+    read_saved_plan,
+    saved_settings,
+)
+from reconciler.errors import ClearskyOrdersError
+from reconciler.planning import Plan
+from reconciler.planning.events import ApplyEvent
+from reconciler.render import RenderOptions, plan_view, render
+from reconciler.render.events import event_text
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@settings_options()
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option(
+    "--expect-checksum",
+    metavar="SHA256",
+    help="Plan again and apply only if the plan has this checksum (the one printed "
+    "by the reviewed plan); implies --auto-approve.",
+)
+def apply(settings: Settings, auto_approve: bool, expect_checksum: str | None) -> int:
+    """Make the account match the manifests.
+
+    With a saved plan (from plan -o FILE) apply exactly that plan, and refuse it if the
+    manifests, the live orders or the state changed since it was made. With PATHS (or nothing)
+    plan, show the plan and ask for 'yes' first; with --expect-checksum apply only the plan
+    that was reviewed. The policy in clearsky.yaml is checked again before anything changes.
+
+    Cancels run before creates; each finished operation is recorded in the state at once; a
+    create whose answer is lost is looked up, never repeated.
+
+    \b
+    Examples:
+      clearsky-orders plan -o plan.json && clearsky-orders apply plan.json
+      clearsky-orders apply --sandbox examples/orders
+      clearsky-orders apply --expect-checksum 3f2a...e1 orders/    # on merge, in CI
+    """
+    if _is_plan_file(settings.paths):
+        return _apply_saved(settings)
+    workspace = open_workspace(settings)
+    announce(workspace.target)
+    context = context_of(workspace)
+
+    def show(plan: Plan) -> None:
+        say(render("text", plan_view(plan, context), RenderOptions(colour=colour_on())))
+
+    confirm = (lambda: True) if auto_approve or expect_checksum else _confirm
+    with workspace.state_file.lock():
+        result = run(
+            apply_manifests(
+                workspace,
+                show=show,
+                confirm=confirm,
+                listener=_tell,
+                reviewed_checksum=expect_checksum,
+            )
+        )
+    if result.declined:
+        say("Apply cancelled; nothing was changed.")
+        return 1
+    return _summary(result)
+
+
+def _apply_saved(settings: Settings) -> int:
+    doc = read_saved_plan(settings.paths[0])
+    workspace = open_workspace(saved_settings(doc, replace(settings, paths=(".",))))
+    announce(workspace.target)
+
+    def show(plan: Plan) -> None:
+        count = sum(1 for c in plan.changes if c.changes_something)
+        say(f"Applying the saved plan ({doc.checksum[:12]}): {count} change(s).")
+
+    with workspace.state_file.lock():
+        return _summary(run(apply_saved(workspace, doc, show=show, listener=_tell)))
+
+
+def _is_plan_file(paths: tuple[str, ...]) -> bool:
+    return len(paths) == 1 and Path(paths[0]).is_file() and not paths[0].endswith((".yaml", ".yml"))
+
+
+def _tell(event: ApplyEvent) -> None:
+    text = event_text(event)
+    if text is not None:
+        say(text)
+
+
+def _confirm() -> bool:
+    if not sys.stdin.isatty():
+        raise ClearskyOrdersError(
+            "there is no terminal to confirm on: add --auto-approve, or save a plan with "
+            "'plan -o FILE' and apply that file"
+        )
+    answer = click.prompt(
+        "Apply these changes? Only 'yes' applies them", default="", show_default=False
+    )
+    return str(answer).strip() == "yes"
+
+
+def _summary(result: ApplyResult) -> int:
+    if result.report is not None:
+        say(f"Apply complete: {len(result.report.done)} change(s) done.")
+    return 0

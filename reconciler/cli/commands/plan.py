@@ -1,0 +1,66 @@
+"""clearsky-orders plan"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import announce, run, settings_options
+from reconciler.cli.output import colour_on, say
+from reconciler.engine import Settings, context_of, open_workspace, plan_only, refusal
+from reconciler.render import RENDERERS, RenderOptions, plan_view, render
+from reconciler.render.document import dump
+
+FORMATS = click.Choice(sorted(RENDERERS))
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@settings_options()
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMATS,
+    default="text",
+    show_default=True,
+    help="markdown: a pull-request comment with a map.",
+)
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan for apply.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List unchanged orders too.")
+def plan(
+    settings: Settings, fmt: str, out: str | None, detailed_exitcode: bool, verbose: bool
+) -> int:
+    """Show what apply would create, cancel, replace or adopt, and what it costs.
+
+    Reads the live orders, compares them with the manifests under PATHS (default: the current
+    folder), prices every change with the estimate endpoint and checks the policy in
+    clearsky.yaml. Changes nothing. Every format prints the plan's checksum, which
+    `apply --expect-checksum` accepts.
+
+    \b
+    Examples:
+      clearsky-orders plan --sandbox examples/orders
+      clearsky-orders plan -o plan.json --detailed-exitcode orders/
+      clearsky-orders plan --format markdown orders/ > comment.md
+      clearsky-orders plan --target aarhus-bay --selector team=agri orders/
+    """
+    workspace = open_workspace(settings)
+    announce(workspace.target, err=fmt != "text")
+    made = run(plan_only(workspace))
+    view = plan_view(made, context_of(workspace))
+    say(render(fmt, view, RenderOptions(colour=colour_on(), verbose=verbose)))
+    if out:
+        Path(out).write_text(dump(view.doc), encoding="utf-8")
+        say(
+            f"Saved the plan to {out}; apply it with: clearsky-orders apply {out}",
+            err=fmt != "text",
+        )
+    if refusal(made) is not None:
+        return 1
+    return 2 if detailed_exitcode and made.has_changes else 0

@@ -1,0 +1,85 @@
+"""clearsky-orders state list|show|rm"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from reconciler.cli.output import say
+from reconciler.engine import forget_order, state_file_for
+from reconciler.errors import StateError
+
+STATE_OPTION = click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="State file (default: beside clearsky.yaml).",
+)
+PATH_OPTION = click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(),
+    help="Where the manifests are (to find clearsky.yaml); repeatable.",
+)
+
+
+@click.group()
+def state() -> None:
+    """Inspect and edit which live order each manifest name owns.
+
+    \b
+    Examples:
+      clearsky-orders state list
+      clearsky-orders state show aarhus-bay
+      clearsky-orders state rm aarhus-bay     # stop managing it; the order keeps running
+    """
+
+
+@state.command("list")
+@STATE_OPTION
+@PATH_OPTION
+def list_(state_path: str | None, paths: tuple[str, ...]) -> int:
+    """List managed names and their order GUIDs."""
+    current = state_file_for(paths, state_path).load()
+    if not current.orders:
+        say("The state is empty: no orders are managed yet.")
+    for name, entry in sorted(current.orders.items()):
+        flag = "  [preventCancel]" if entry.prevent_cancel else ""
+        say(f"{name}\t{entry.guid}{flag}")
+    return 0
+
+
+@state.command("show")
+@click.argument("name")
+@STATE_OPTION
+@PATH_OPTION
+def show(name: str, state_path: str | None, paths: tuple[str, ...]) -> int:
+    """Show one managed name's record."""
+    current = state_file_for(paths, state_path).load()
+    entry = current.orders.get(name)
+    if entry is None:
+        raise StateError(f"{name!r} is not in the state; 'clearsky-orders state list' lists it")
+    record = {
+        "name": name,
+        "orderGuid": entry.guid,
+        "fingerprint": entry.fingerprint,
+        "preventCancel": entry.prevent_cancel,
+        "serial": current.serial,
+        "lineage": current.lineage,
+    }
+    say(json.dumps(record, indent=2))
+    return 0
+
+
+@state.command("rm")
+@click.argument("name")
+@STATE_OPTION
+@PATH_OPTION
+def rm(name: str, state_path: str | None, paths: tuple[str, ...]) -> int:
+    """Forget NAME's order: nothing is cancelled, the order keeps running unmanaged."""
+    guid = forget_order(state_file_for(paths, state_path), name)
+    say(f"Removed {name} ({guid}) from the state; the order itself was not touched.")
+    return 0

@@ -1,0 +1,91 @@
+"""The command group, and the one place where errors become exit codes.
+
+Commands are imported when they run, so that `validate` loads neither the HTTP stack nor the
+sandbox.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+import click
+
+from reconciler.cli.output import fail, say, set_colour
+from reconciler.errors import AuthError, ClearskyOrdersError, ManifestError
+from reconciler.render.problems import problems_text
+
+COMMANDS = {
+    "validate": "validate",
+    "plan": "plan",
+    "show": "show",
+    "apply": "apply",
+    "state": "state",
+    "import": "import_order",
+    "sandbox": "sandbox",
+}
+"""Command name -> module in reconciler.cli.commands (each defines a command of that name)."""
+
+EPILOG = """\b
+Examples:
+  clearsky-orders validate examples/orders
+  clearsky-orders plan --sandbox examples/orders
+  clearsky-orders plan -o plan.json orders/ && clearsky-orders apply plan.json
+
+Exit status: 0 success (no changes with --detailed-exitcode), 2 changes, 1 error.
+"""
+
+
+class Commands(click.Group):
+    """A group whose commands are imported only when they are used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        found = importlib.import_module(f"reconciler.cli.commands.{module}")
+        command: click.Command = getattr(found, module)
+        return command
+
+
+@click.group(cls=Commands, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="clearsky-orders")
+@click.option(
+    "--no-color", is_flag=True, help="No colour, even on a terminal (NO_COLOR works too)."
+)
+def cli(no_color: bool) -> None:
+    """Tasking orders as code for the ClearSKY Vision API."""
+    set_colour(not no_color)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok/no changes, 2 changes, 1 error)."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="clearsky-orders",
+            standalone_mode=False,
+        )
+    except click.exceptions.Abort:
+        fail("aborted")
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return 1  # usage errors are errors; 2 means "changes" for --detailed-exitcode
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except ManifestError as error:
+        say(problems_text(error.problems), err=True)
+        return 1
+    except AuthError as error:
+        fail(
+            f"{error.message}. Check CLEARSKY_API_KEY (the key is never printed), or use --sandbox."
+        )
+        return 1
+    except ClearskyOrdersError as error:
+        fail(str(error))
+        return 1
+    return int(result or 0)

@@ -1,0 +1,29 @@
+"""A desired order: a manifest's spec after defaults are merged and everything is normalised."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from reconciler.domain.order import OrderSpec
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a manifest was written, for messages."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class DesiredOrder:
+    name: str
+    spec: OrderSpec
+    source: Source
+    labels: Mapping[str, str] = field(default_factory=dict)
+    prevent_cancel: bool = False
+    create_before_cancel: bool = False

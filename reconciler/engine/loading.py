@@ -1,0 +1,131 @@
+"""Loading the manifests while the live list is read and likely estimates already run.
+
+An estimate depends only on the desired spec, and the state records the fingerprint of the
+spec each name was last applied with. A manifest whose spec differs from that (or that has no
+state entry) will most likely be created or replaced, so its estimate starts at once, while the
+rest of the manifests load and the live list is read. A spec that turns out not to need one
+costs a wasted read; one that needed one and was not prefetched is estimated as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from reconciler.api import ClearskyClient
+from reconciler.domain.desired import DesiredOrder
+from reconciler.domain.live import LiveOrder
+from reconciler.domain.order import OrderSpec
+from reconciler.engine.live import refresh
+from reconciler.engine.pricing import estimate_cost
+from reconciler.manifest import Chunk, Job, Manifests, finish, load_chunk, prepare
+from reconciler.planning import Cost, StateEntry
+from reconciler.state import State
+
+
+class Prefetch:
+    """Estimate tasks by spec fingerprint."""
+
+    def __init__(self, client: ClearskyClient, state: Mapping[str, StateEntry]) -> None:
+        self.client = client
+        self.state = state
+        self.tasks: dict[str, asyncio.Task[Cost]] = {}
+
+    def consider(self, order: DesiredOrder) -> None:
+        """Start an estimate for `order` unless the state says it is applied as it is."""
+        entry = self.state.get(order.name)
+        if entry is not None and entry.fingerprint == order.spec.fingerprint:
+            return
+        self.start(order.spec)
+
+    def start(self, spec: OrderSpec) -> None:
+        if spec.fingerprint not in self.tasks:
+            self.tasks[spec.fingerprint] = asyncio.create_task(
+                self.client.limited(lambda: estimate_cost(self.client, spec))
+            )
+
+    def get(self, spec: OrderSpec) -> asyncio.Task[Cost] | None:
+        return self.tasks.get(spec.fingerprint)
+
+    async def close(self) -> None:
+        """Cancel what nobody needed, and collect every outcome."""
+        for task in self.tasks.values():
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+
+
+PARALLEL_FROM = 400
+"""Files: from this many on, manifests load in worker processes (on systems that can fork)."""
+CHUNK_FILES = 100
+
+
+async def load_and_refresh(
+    paths: Sequence[str | Path], state: State, client: ClearskyClient
+) -> tuple[Manifests, tuple[LiveOrder, ...], Prefetch]:
+    """Load the manifests while the live list is read and likely estimates already run."""
+    prefetch = Prefetch(client, state.orders)
+    job = prepare(paths)
+    listing = asyncio.create_task(refresh(client))
+    try:
+        manifests = finish(job, await _load_chunks(job, prefetch))
+        live = await listing
+    except BaseException:
+        listing.cancel()
+        with contextlib.suppress(BaseException):
+            await listing
+        await prefetch.close()
+        raise
+    return manifests, tuple(live), prefetch
+
+
+async def _load_chunks(job: Job, prefetch: Prefetch) -> list[Chunk]:
+    groups = [job.files[i : i + CHUNK_FILES] for i in range(0, len(job.files), CHUNK_FILES)]
+    pool = _pool(len(job.files))
+    if pool is None:
+        chunks = []
+        for group in groups:  # in a thread, so the event loop serves requests in between
+            chunk = await asyncio.to_thread(_load_chunk, group, job.root, job.defaults)
+            for order in chunk.orders:
+                prefetch.consider(order)
+            chunks.append(chunk)
+        return chunks
+    loop = asyncio.get_running_loop()
+
+    def started(future: asyncio.Future[Chunk]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            for order in future.result().orders:
+                prefetch.consider(order)
+
+    try:
+        futures = [
+            loop.run_in_executor(pool, _load_chunk, g, job.root, job.defaults) for g in groups
+        ]
+        for future in futures:
+            future.add_done_callback(started)
+        return list(await asyncio.gather(*futures))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _pool(files: int) -> ProcessPoolExecutor | None:
+    """Worker processes for a large repository: the event loop keeps a core for the network."""
+    if files < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if (os.cpu_count() or 1) < 2:
+        return None
+    # One worker: the other core keeps the event loop (and a local service) responsive.
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+
+def _load_chunk(files: Sequence[Path], root: Path, defaults: dict[str, Any]) -> Chunk:
+    chunk = load_chunk(files, root, defaults)
+    for order in chunk.orders:
+        order.spec.fingerprint  # noqa: B018 - computed where the CPU is free
+    return chunk

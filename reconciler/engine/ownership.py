@@ -1,0 +1,54 @@
+"""Changing who owns what without touching the account: import and forget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.engine.live import refresh
+from reconciler.engine.workspace import Workspace
+from reconciler.errors import ClearskyOrdersError, StateError
+from reconciler.manifest import load
+from reconciler.planning import StateEntry
+from reconciler.planning.rules import field_diff
+from reconciler.state import StateFile
+
+
+@dataclass(frozen=True)
+class Imported:
+    guid: str
+    diff: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """How the live order differs from the manifest (the next plan replaces it)."""
+
+
+async def import_order(workspace: Workspace, name: str, guid: str) -> Imported:
+    """Record that manifest `name` owns live order `guid`; nothing is created or cancelled."""
+    desired = {o.name: o for o in load(workspace.paths).orders}.get(name)
+    if desired is None:
+        raise ClearskyOrdersError(f"no manifest is named {name!r}")
+    async with workspace.target.client() as client:
+        live = {o.key: o for o in await refresh(client)}.get(guid.lower())
+    if live is None or live.canceled:
+        raise ClearskyOrdersError(f"the account has no active order {guid}")
+    states = workspace.state_file
+    with states.lock():
+        current = states.load()
+        owner = next((n for n, e in current.orders.items() if e.guid.lower() == guid.lower()), None)
+        if owner and owner != name:
+            raise StateError(f"order {guid} is already owned by {owner!r}")
+        entry = StateEntry(live.guid, desired.spec.fingerprint, desired.prevent_cancel)
+        states.save(current.with_order(name, entry))
+    differs = live.spec is not None and live.spec != desired.spec
+    diff = field_diff(live.spec, desired.spec) if differs and live.spec is not None else {}
+    return Imported(live.guid, diff)
+
+
+def forget_order(states: StateFile, name: str) -> str:
+    """Stop managing `name`: its state entry goes, the order keeps running. Returns its guid."""
+    with states.lock():
+        current = states.load()
+        if name not in current.orders:
+            raise StateError(f"{name!r} is not in the state; nothing to remove")
+        guid = current.orders[name].guid
+        states.save(current.without(name))
+    return guid

@@ -1,0 +1,93 @@
+"""plan: load -> refresh -> decide -> annotate -> select -> price -> guardrails.
+
+Everything `plan` does, and the first half of `apply`, without parsing or rendering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+
+from reconciler.api import ClearskyClient
+from reconciler.domain.live import LiveOrder
+from reconciler.engine.guard import blocking_violations
+from reconciler.engine.live import live_digest, refresh
+from reconciler.engine.loading import load_and_refresh
+from reconciler.engine.pricing import Prefetched, price
+from reconciler.engine.workspace import Settings, Workspace
+from reconciler.manifest import Manifests
+from reconciler.planning import Change, Inputs, Plan, decide
+from reconciler.planning.annotate import annotate
+from reconciler.planning.select import select
+from reconciler.state import State
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a plan is computed from."""
+
+    manifests: Manifests
+    state: State
+    live: tuple[LiveOrder, ...]
+
+    def inputs(self) -> Inputs:
+        return Inputs(self.manifests.digest(), live_digest(self.live), self.state.digest())
+
+
+async def snapshot(manifests: Manifests, state: State, client: ClearskyClient) -> Snapshot:
+    """The manifests and the state as given, with the account read now."""
+    return Snapshot(manifests, state, tuple(await refresh(client)))
+
+
+async def plan_workspace(
+    workspace: Workspace, state: State, client: ClearskyClient
+) -> tuple[Snapshot, Plan]:
+    """The plan for a workspace's manifests: loaded while the account is read and likely
+    estimates already run."""
+    manifests, live, prefetch = await load_and_refresh(workspace.paths, state, client)
+    try:
+        snap = Snapshot(manifests, state, live)
+        plan = await make_plan(
+            snap,
+            client,
+            workspace.settings,
+            source=workspace.target.describe(),
+            prefetched=prefetch,
+        )
+    finally:
+        await prefetch.close()
+    return snap, plan
+
+
+async def make_plan(
+    snap: Snapshot,
+    client: ClearskyClient | None,
+    settings: Settings,
+    *,
+    source: str = "",
+    today: date | None = None,
+    prefetched: Prefetched | None = None,
+) -> Plan:
+    """decide -> annotate -> select -> price (given a client) -> guardrails."""
+    now = datetime.now(UTC)
+    day = today or now.date()
+
+    # Pure work, off the event loop: prefetched estimates keep flowing meanwhile.
+    changes, inputs = await asyncio.to_thread(_changes, snap, settings, day, now)
+    if client is not None:
+        changes = await price(changes, client, prefetched)
+    plan = Plan(tuple(changes), day, inputs, now, source)
+    policy = snap.manifests.config.policy
+    found = blocking_violations(plan, policy, snap.state.orders, force=settings.force)
+    return replace(plan, violations=found)
+
+
+def _changes(
+    snap: Snapshot, settings: Settings, day: date, now: datetime
+) -> tuple[Sequence[Change], Inputs]:
+    state = snap.state.orders
+    found = decide(snap.manifests.orders, snap.live, state, day, settings.options)
+    found = annotate(found, snap.manifests.orders, snap.live, now)
+    return select(found, settings.selection, state), snap.inputs()

@@ -1,0 +1,75 @@
+"""The runs commands ask for: plan, apply the manifests, apply a saved plan.
+
+Each opens the client, reads the state, plans, asks the guard and (for apply) applies. What a
+person sees or answers comes in as callbacks, so the engine formats nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reconciler.engine.apply import ApplyReport, apply_plan
+from reconciler.engine.guard import raise_if_unsafe
+from reconciler.engine.plan import make_plan, plan_workspace, snapshot
+from reconciler.engine.workspace import Workspace
+from reconciler.manifest import load
+from reconciler.planning import Plan
+from reconciler.planning.events import Listener
+from reconciler.render.document import PlanDoc
+
+Show = Callable[[Plan], None]
+Confirm = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    plan: Plan
+    report: ApplyReport | None = None
+    """None when nothing was applied: no changes, or the user said no."""
+    declined: bool = False
+
+
+async def plan_only(workspace: Workspace) -> Plan:
+    """The plan for the workspace's manifests; changes nothing."""
+    async with workspace.target.client() as client:
+        _, plan = await plan_workspace(workspace, workspace.state_file.load(), client)
+    return plan
+
+
+async def apply_manifests(
+    workspace: Workspace,
+    *,
+    show: Show,
+    confirm: Confirm,
+    listener: Listener,
+    reviewed_checksum: str | None = None,
+) -> ApplyResult:
+    """Plan, show the plan, refuse it if unsafe, ask, apply. The caller holds the lock."""
+    async with workspace.target.client() as client:
+        state = workspace.state_file.load()
+        _, plan = await plan_workspace(workspace, state, client)
+        show(plan)
+        raise_if_unsafe(plan, reviewed_checksum=reviewed_checksum)
+        if not plan.has_changes:
+            return ApplyResult(plan)
+        if not confirm():
+            return ApplyResult(plan, declined=True)
+        report = await apply_plan(plan, client, workspace.state_file, state, listener)
+    return ApplyResult(plan, report)
+
+
+async def apply_saved(
+    workspace: Workspace, saved: PlanDoc, *, show: Show, listener: Listener
+) -> ApplyResult:
+    """Plan again with the saved plan's settings and apply it only if nothing moved since it
+    was made. The caller holds the lock."""
+    manifests = load(workspace.paths)
+    async with workspace.target.client() as client:
+        state = workspace.state_file.load()
+        snap = await snapshot(manifests, state, client)
+        plan = await make_plan(snap, client, workspace.settings, source=saved.source)
+        raise_if_unsafe(plan, saved=saved)
+        show(plan)
+        report = await apply_plan(plan, client, workspace.state_file, state, listener)
+    return ApplyResult(plan, report)

@@ -1,0 +1,81 @@
+"""Saved plans: reading one, the settings it was made with, and the areas to draw it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from shapely.geometry import MultiPolygon
+
+from reconciler.domain.geometry import GeometryProblem, parse_wkt
+from reconciler.engine.workspace import Settings, Workspace
+from reconciler.errors import PlanError
+from reconciler.planning.select import Selection, parse_selectors
+from reconciler.render.document import ChangeDoc, ContextDoc, PlanDoc, load_document
+from reconciler.render.view import Areas, PlanView
+
+
+def read_saved_plan(path: str | Path) -> PlanDoc:
+    """A plan saved by `plan -o`; PlanError when it cannot be read."""
+    try:
+        return load_document(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanError(f"cannot read the plan {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        first = str(exc).splitlines()[0]
+        raise PlanError(f"{path} is not a clearsky-orders plan ({first})") from None
+
+
+def context_of(workspace: Workspace) -> ContextDoc:
+    """What a saved plan records of its settings, so that `apply FILE` can plan it again."""
+    s = workspace.settings
+    return ContextDoc(
+        manifest_paths=list(workspace.paths),
+        state_path=str(workspace.state_file.path),
+        sandbox=workspace.target.sandbox,
+        api_url=workspace.target.api_url,
+        prune=s.prune,
+        force=s.force,
+        targets=sorted(s.selection.targets),
+        excludes=sorted(s.selection.excludes),
+        selectors=[f"{k}={v}" for k, v in s.selection.selectors],
+    )
+
+
+def saved_settings(doc: PlanDoc, given: Settings) -> Settings:
+    """The settings a saved plan was made with; flags given now win for the service and state."""
+    ctx = doc.context
+    if ctx is None:
+        return replace(given, paths=(".",))
+    return replace(
+        given,
+        paths=tuple(ctx.manifest_paths) or (".",),
+        sandbox=given.sandbox or ctx.sandbox,
+        api_url=given.api_url or (ctx.api_url if not ctx.sandbox else None),
+        state_path=given.state_path or ctx.state_path or None,
+        selection=Selection(
+            frozenset(ctx.targets), frozenset(ctx.excludes), parse_selectors(ctx.selectors)
+        ),
+        prune=ctx.prune,
+        force=ctx.force,
+    )
+
+
+def saved_view(doc: PlanDoc) -> PlanView:
+    """A saved plan ready to render: its areas read back from the canonical WKT it holds."""
+    return PlanView(doc, tuple(_areas(c) for c in doc.changes))
+
+
+def _areas(change: ChangeDoc) -> Areas:
+    return Areas(_shape(change.desired), _shape(change.live))
+
+
+def _shape(spec: dict[str, object] | None) -> MultiPolygon | None:
+    aoi = spec.get("aoi") if spec else None
+    wkt = aoi.get("wkt") if isinstance(aoi, dict) else None
+    if not isinstance(wkt, str):
+        return None
+    try:
+        return parse_wkt(wkt)
+    except GeometryProblem:
+        return None

@@ -1,0 +1,88 @@
+"""What a command works on: the manifests' folder, clearsky.yaml, the service and the state.
+
+A command gives its settings (paths and flags); `open_workspace` finds clearsky.yaml for them
+and resolves the target and the state file, relative to that folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.api import DEFAULT_URL
+from reconciler.engine.target import Target
+from reconciler.manifest import Config, find_config, load_config
+from reconciler.planning.decide import Options
+from reconciler.planning.select import Selection
+from reconciler.state import StateFile
+
+DEFAULT_STATE = ".clearsky/state.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything plan and apply are told: where, against what, and which changes."""
+
+    paths: tuple[str, ...] = (".",)
+    sandbox: bool = False
+    api_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    state_path: str | None = None
+    parallelism: int | None = None
+    selection: Selection = field(default_factory=Selection)
+    prune: bool = False
+    force: bool = False
+
+    @property
+    def options(self) -> Options:
+        return Options(prune=self.prune)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    settings: Settings
+    config: Config
+    target: Target
+    state_file: StateFile
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return self.settings.paths
+
+
+def open_workspace(settings: Settings) -> Workspace:
+    """Read clearsky.yaml for the settings' paths; raises ManifestError when it is invalid."""
+    paths = settings.paths or (".",)
+    config = load_config(paths)
+    target = Target(
+        sandbox=settings.sandbox,
+        api_url=settings.api_url or DEFAULT_URL,
+        api_key=settings.api_key,
+        sandbox_db=relative(project_dir(paths) / ".clearsky" / "sandbox.db"),
+        parallelism=settings.parallelism or config.api.parallelism,
+    )
+    return Workspace(settings, config, target, state_file_for(paths, settings.state_path, config))
+
+
+def project_dir(paths: tuple[str, ...]) -> Path:
+    """The folder of clearsky.yaml for these paths, or the current folder."""
+    config = find_config(Path(paths[0]) if paths else Path("."))
+    return config.parent if config else Path(".")
+
+
+def state_file_for(
+    paths: tuple[str, ...], state_path: str | None, config: Config | None = None
+) -> StateFile:
+    """The state file: --state if given, else clearsky.yaml's state.path beside it."""
+    if state_path:
+        return StateFile(Path(state_path))
+    relative_path = config.state.path if config else DEFAULT_STATE
+    return StateFile(relative(project_dir(paths) / relative_path))
+
+
+def relative(path: Path) -> Path:
+    """`path` relative to the working folder where it is below it (for messages)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path

@@ -1,0 +1,168 @@
+"""Warnings added to a plan's changes: cancel deadlines and overlapping areas. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+import shapely
+from shapely import STRtree
+from shapely.errors import ShapelyError
+from shapely.geometry.base import BaseGeometry
+
+from reconciler.domain.desired import DesiredOrder
+from reconciler.domain.geometry import area_km2
+from reconciler.domain.live import LiveOrder
+from reconciler.domain.order import OrderSpec
+from reconciler.planning.model import Action, Change
+
+DEADLINE_WARNING = timedelta(hours=48)
+MIN_OVERLAP_KM2 = 0.01
+
+
+def annotate(
+    changes: Sequence[Change],
+    desired: Sequence[DesiredOrder],
+    live: Sequence[LiveOrder],
+    now: datetime,
+) -> list[Change]:
+    """The changes with deadline and overlap warnings added."""
+    notes: dict[int, list[str]] = {}
+    for index, change in enumerate(changes):
+        notes.setdefault(index, []).extend(_deadline(change, now))
+    by_name = {c.name: i for i, c in enumerate(changes) if c.name}
+    for name, text in _manifest_overlaps(desired):
+        if name in by_name:
+            notes[by_name[name]].append(text)
+    for index, text in _live_overlaps(changes, live):
+        notes[index].append(text)
+    return [
+        replace(c, warnings=(*c.warnings, *notes[i])) if notes.get(i) else c
+        for i, c in enumerate(changes)
+    ]
+
+
+def _deadline(change: Change, now: datetime) -> list[str]:
+    if change.action not in (Action.CANCEL, Action.REPLACE) or change.cancellation is None:
+        return []
+    deadline = change.cancellation.deadline
+    if deadline is None:
+        return []
+    left = deadline - now
+    if timedelta(0) <= left <= DEADLINE_WARNING:
+        hours = left.total_seconds() / 3600
+        return [
+            f"the cancel deadline is {deadline:%Y-%m-%d %H:%M} UTC, in {hours:.0f} h: "
+            f"apply before then, or the order renews for {deadline:%B %Y}"
+        ]
+    return []
+
+
+def _area(spec: OrderSpec) -> BaseGeometry | None:
+    if spec.geometry is None:
+        return None
+    if len(spec.geometry.geoms) == 1:
+        return spec.geometry.geoms[0]
+    try:  # members of one AOI may overlap each other: merge them before measuring
+        return shapely.union_all(list(spec.geometry.geoms))
+    except ShapelyError:
+        return None
+
+
+def _dates_overlap(a: OrderSpec, b: OrderSpec) -> bool:
+    a_end, b_end = a.end or date.max, b.end or date.max
+    return a.start <= b_end and b.start <= a_end
+
+
+def _overlap(
+    spec: OrderSpec, geometry: BaseGeometry, other: OrderSpec, other_geometry: BaseGeometry
+) -> tuple[float, float] | None:
+    """(km2, % of `spec`'s area) that two orders with the same model buy twice, if any."""
+    if other.model != spec.model or not _dates_overlap(spec, other):
+        return None
+    shared = _overlap_km2(geometry, other_geometry)
+    if shared < MIN_OVERLAP_KM2:
+        return None
+    return shared, 100 * shared / max(spec.area_km2 or shared, 1e-9)
+
+
+def _overlap_km2(a: BaseGeometry, b: BaseGeometry) -> float:
+    try:
+        shared = shapely.intersection(a, b)
+    except ShapelyError:
+        return 0.0
+    if shared.is_empty:
+        return 0.0
+    polygons = [g for g in getattr(shared, "geoms", [shared]) if g.geom_type == "Polygon"]
+    if not polygons:
+        return 0.0
+    return area_km2(shapely.MultiPolygon(polygons))
+
+
+def _manifest_overlaps(desired: Sequence[DesiredOrder]) -> list[tuple[str, str]]:
+    """Manifests ordering the same ground with the same model in overlapping months."""
+    shapes = [(d, _area(d.spec)) for d in desired]
+    shapes = [(d, g) for d, g in shapes if g is not None]
+    if len(shapes) < 2:
+        return []
+    tree = STRtree([g for _, g in shapes])
+    out: list[tuple[str, str]] = []
+    for i, (order, geometry) in enumerate(shapes):
+        for j in tree.query(geometry, predicate="intersects"):
+            other, other_geometry = shapes[int(j)]
+            found = (
+                None if int(j) == i else _overlap(order.spec, geometry, other.spec, other_geometry)
+            )
+            if found is None:
+                continue
+            shared, share = found
+            out.append(
+                (
+                    order.name,
+                    f"overlaps manifest {other.name} by {shared:,.2f} km2 "
+                    f"({share:.1f}% of this order), same model and months: "
+                    "that area is paid twice",
+                )
+            )
+    return out
+
+
+def _live_overlaps(changes: Sequence[Change], live: Sequence[LiveOrder]) -> list[tuple[int, str]]:
+    """New orders overlapping live ones: the estimate assumes no overlap."""
+    replaced = {
+        c.order_guid.lower()
+        for c in changes
+        if c.order_guid and c.action in (Action.CANCEL, Action.REPLACE)
+    }
+    others = [
+        (o, _area(o.spec))
+        for o in live
+        if o.active and o.spec is not None and o.key not in replaced
+    ]
+    others = [(o, g) for o, g in others if g is not None]
+    if not others:
+        return []
+    tree = STRtree([g for _, g in others])
+    out: list[tuple[int, str]] = []
+    for index, change in enumerate(changes):
+        if not change.needs_create or change.desired is None:
+            continue
+        geometry = _area(change.desired)
+        if geometry is None:
+            continue
+        for j in tree.query(geometry, predicate="intersects"):
+            order, order_geometry = others[int(j)]
+            assert order.spec is not None
+            found = _overlap(change.desired, geometry, order.spec, order_geometry)
+            if found is None:
+                continue
+            shared, share = found
+            out.append(
+                (
+                    index,
+                    f"overlaps live order {order.guid} by {shared:,.2f} km2 "
+                    f"({share:.1f}%); the estimate assumes no overlap",
+                )
+            )
+    return out

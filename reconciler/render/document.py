@@ -1,0 +1,210 @@
+"""The plan's machine form: JSON for `plan --format json`, saved plans and their checksum.
+
+The pydantic models here are the source of schemas/plan.schema.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from reconciler.domain.calendar import image_dates, month_end, next_month_start
+from reconciler.planning.model import Action, CancelEffect, Change
+from reconciler.planning.plan import Plan
+
+FORMAT_VERSION = 1
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class EstimateDoc(_Doc):
+    current_month_cost: float = Field(description="Change of this month's bill (negative saves).")
+    next_month_cost: float = Field(description="Change of each month's bill from next month.")
+    currency: str
+    approximate: bool = Field(False, description="True for savings estimated from a live spec.")
+
+
+class CancellationDoc(_Doc):
+    effect: CancelEffect
+    effective: date | None = Field(None, description="The order's last day.")
+    deadline: datetime | None = Field(
+        None, description="Cancel before this (UTC), or a recurring order renews."
+    )
+
+
+class ChangeDoc(_Doc):
+    action: Action
+    name: str = Field(description="The manifest name; empty for an unmanaged order.")
+    order_guid: str | None = Field(None, description="The live order concerned (TaskOrderGuid).")
+    diff: dict[str, dict[str, Any]] | None = Field(None, description="field -> {old, new}")
+    estimate: EstimateDoc | None = None
+    warnings: list[str] = Field(default_factory=list)
+    error: str | None = Field(None, description="Why this change cannot be applied.")
+    drift: str | None = Field(None, description="What changed outside clearsky-orders.")
+    cancellation: CancellationDoc | None = None
+    area_km2: float | None = None
+    images_per_month: float | None = None
+    desired: dict[str, Any] | None = Field(None, description="The desired spec, canonical.")
+    live: dict[str, Any] | None = Field(None, description="The live spec, canonical.")
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class SummaryDoc(_Doc):
+    create: int = 0
+    cancel: int = 0
+    replace: int = 0
+    adopt: int = 0
+    noop: int = 0
+    unmanaged: int = 0
+    errors: int = 0
+    violations: int = 0
+    current_month_cost: float = 0.0
+    next_month_cost: float = 0.0
+    currency: str = "EUR"
+
+
+class ViolationDoc(_Doc):
+    rule: str
+    message: str
+    forcible: bool = Field(False, description="Whether --force lifts it.")
+
+
+class InputsDoc(_Doc):
+    manifests: str
+    live_orders: str
+    state: str
+
+
+class ContextDoc(_Doc):
+    """Where a saved plan was made from, so that `apply FILE` can check it again."""
+
+    manifest_paths: list[str] = Field(default_factory=list)
+    state_path: str = ""
+    sandbox: bool = False
+    api_url: str = ""
+    prune: bool = False
+    force: bool = False
+    targets: list[str] = Field(default_factory=list)
+    excludes: list[str] = Field(default_factory=list)
+    selectors: list[str] = Field(default_factory=list, description="key=value")
+
+
+class PlanDoc(_Doc):
+    """A plan, as `plan --format json` prints it and `plan -o FILE` saves it."""
+
+    model_config = ConfigDict(title="Plan")
+
+    format_version: int = FORMAT_VERSION
+    created_at: datetime
+    today: date
+    source: str = Field("", description="Where the live orders came from.")
+    has_changes: bool
+    checksum: str = Field(description="sha256 of the changes and summary (no time stamps).")
+    inputs: InputsDoc
+    changes: list[ChangeDoc]
+    violations: list[ViolationDoc] = Field(
+        default_factory=list, description="Guardrails the plan breaks; apply refuses it."
+    )
+    summary: SummaryDoc
+    context: ContextDoc | None = None
+
+
+def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
+    changes = [_change(c, plan.today) for c in plan.changes]
+    counts = plan.counts()
+    now, monthly = plan.totals()
+    violations = [
+        ViolationDoc(rule=v.rule, message=v.message, forcible=v.forcible) for v in plan.violations
+    ]
+    summary = SummaryDoc(
+        **counts,
+        errors=len(plan.errors),
+        violations=len(violations),
+        current_month_cost=now,
+        next_month_cost=monthly,
+        currency=plan.currency,
+    )
+    return PlanDoc(
+        created_at=plan.created_at,
+        today=plan.today,
+        source=plan.source,
+        has_changes=plan.has_changes,
+        checksum=checksum(changes, violations, summary),
+        inputs=InputsDoc(
+            manifests=plan.inputs.manifests,
+            live_orders=plan.inputs.live_orders,
+            state=plan.inputs.state,
+        ),
+        changes=changes,
+        violations=violations,
+        summary=summary,
+        context=context,
+    )
+
+
+def checksum(changes: list[ChangeDoc], violations: list[ViolationDoc], summary: SummaryDoc) -> str:
+    """sha256 over the canonical JSON of the changes, violations and summary: costs and
+    warnings count, time stamps do not."""
+    body = {
+        "changes": [c.model_dump(mode="json", by_alias=True) for c in changes],
+        "violations": [v.model_dump(mode="json", by_alias=True) for v in violations],
+        "summary": summary.model_dump(mode="json", by_alias=True),
+    }
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _change(change: Change, today: date) -> ChangeDoc:
+    spec = change.desired or change.live
+    area = spec.area_km2 if spec is not None else None
+    images = None
+    if spec is not None:
+        first = max(next_month_start(today), spec.start)
+        images = float(
+            len(image_dates(spec.reference_date, spec.image_frequency, first, month_end(first)))
+        )
+    estimate = change.bill_change
+    return ChangeDoc(
+        action=change.action,
+        name=change.name,
+        order_guid=change.order_guid,
+        diff={k: dict(v) for k, v in change.diff.items()} or None,
+        estimate=EstimateDoc(
+            current_month_cost=estimate.current_month,
+            next_month_cost=estimate.next_month,
+            currency=estimate.currency,
+            approximate=estimate.approximate,
+        )
+        if estimate
+        else None,
+        warnings=list(change.warnings),
+        error=change.error,
+        drift=change.drift,
+        cancellation=CancellationDoc(
+            effect=change.cancellation.effect,
+            effective=change.cancellation.effective,
+            deadline=change.cancellation.deadline,
+        )
+        if change.cancellation
+        else None,
+        area_km2=round(area, 2) if area is not None else None,
+        images_per_month=images,
+        desired=change.desired.as_dict() if change.desired else None,
+        live=change.live.as_dict() if change.live else None,
+        labels=dict(change.labels),
+    )
+
+
+def dump(doc: PlanDoc) -> str:
+    return doc.model_dump_json(by_alias=True, indent=2) + "\n"
+
+
+def load_document(text: str) -> PlanDoc:
+    return PlanDoc.model_validate_json(text)

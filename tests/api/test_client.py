@@ -1,0 +1,288 @@
+"""The client against the sandbox over real loopback HTTP: answers, errors, retries, secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.api import ClearskyClient, OrderRequest, check_base_url
+from reconciler.errors import (
+    AreaLimitError,
+    AuthError,
+    ConfigurationError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    ValidationFailedError,
+)
+from tests.conftest import DATA, KEY_A, KEY_B, PAGE_WKT, Service, next_month
+
+
+def order(**changes: Any) -> OrderRequest:
+    body = {
+        "Wkt": PAGE_WKT,
+        "SatelliteConstellations": ["Sentinel1", "Sentinel2", "landsat89"],
+        "Model": "Stratus2",
+        "ImageFrequency": 3,
+        "ReferenceDate": "2025-01-01",
+        "From": next_month().isoformat(),
+        "To": None,
+        **changes,
+    }
+    return OrderRequest.model_validate(body)
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+def client(service: Service, key: str = KEY_A, **options: Any) -> ClearskyClient:
+    return ClearskyClient(api_key=key, base_url=service.url, **options)
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+# -- the endpoint page's own example responses -------------------------------------------------
+
+
+def mocked(body: dict[str, Any]) -> ClearskyClient:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    return ClearskyClient(api_key="k", base_url="https://api.clearsky.vision", transport=transport)
+
+
+def test_page_example_responses_parse() -> None:
+    async def go() -> None:
+        listed = await mocked(
+            json.loads((DATA / "page-list-orders.json").read_text())
+        ).list_orders()
+        assert listed[0].task_order_guid == "c3528462-02fc-4301-bb37-8d226b45f149"
+        assert listed[0].to is None and listed[0].task_order_area_km2 == 525.3
+        estimate = await mocked(
+            json.loads((DATA / "page-estimate.json").read_text())
+        ).estimate_order(order())
+        assert (estimate.this_month, estimate.next_month, estimate.currency) == (
+            1009.98,
+            609.98,
+            "EUR",
+        )
+        assert estimate.area_km2_before_minimum1_km2_per_aoi == 930.65
+        tiles = await mocked(
+            json.loads((DATA / "page-search-tiles.json").read_text())
+        ).search_tiles(wkt=PAGE_WKT)
+        assert tiles.tiles[0].epsg == 32633 and tiles.mini_tiles == [
+            "minitile-guid-1",
+            "minitile-guid-2",
+        ]
+        dates = await mocked(
+            json.loads((DATA / "page-available-dates.json").read_text())
+        ).available_dates(wkt=PAGE_WKT, start="2024-05-01", until="2024-06-01")
+        assert len(dates.model_image_dates[0].dates_by_geog[0].dates) == 3
+        check = await mocked(
+            json.loads((DATA / "page-availability.json").read_text())
+        ).check_availability(
+            wkt=PAGE_WKT, day="2024-08-24", constellations=["Sentinel1"], model="Stratus2"
+        )
+        assert check.fully_available and not check.orders_cover_polygon
+
+    run(go())
+
+
+def test_newer_estimate_shape_is_tolerated() -> None:
+    estimate = run(
+        mocked(json.loads((DATA / "newer-estimate.json").read_text())).estimate_order(order())
+    )
+    assert (estimate.this_month, estimate.next_month) == (42.5, 80.25)
+
+
+# -- the sandbox over loopback -----------------------------------------------------------------
+
+
+def test_create_list_estimate_cancel_round_trip(service: Service) -> None:
+    async def go() -> None:
+        async with client(service) as api:
+            estimate = await api.estimate_order(order())
+            assert (estimate.area_km2, estimate.area_km2_before_minimum1_km2_per_aoi) == (
+                931.61,
+                930.65,
+            )
+            created = await api.create_order(order())
+            assert created.ordering_process_status == "Review"
+            assert created.wkt is not None and created.wkt.startswith("GEOMETRYCOLLECTION")
+            assert [o.task_order_guid for o in await api.list_orders()] == [created.task_order_guid]
+            await api.cancel_order(created.task_order_guid)
+            await api.cancel_order(created.task_order_guid)  # already canceled: still success
+            assert await api.list_orders() == []
+            expired = await api.list_orders(get_expired=True)
+            assert expired[0].ordering_process_status == "Canceled"
+
+    run(go())
+
+
+def test_models_and_tile_flows(service: Service) -> None:
+    async def go() -> None:
+        async with client(service) as api:
+            models = {m.model: m for m in await api.list_models()}
+            assert set(models) >= {"Stratus2", "Stratus2Fast"}
+            found = await api.search_tiles(wkt=PAGE_WKT)
+            assert found.tiles and all(t.epsg == 32632 for t in found.tiles)
+            again = await api.search_tiles(tile_guids=[t.tile_guid for t in found.tiles])
+            assert [t.tile_guid for t in again.tiles] == [t.tile_guid for t in found.tiles]
+            minis = await api.search_tiles(tile_guid_for_mini_tiles=found.tiles[0].tile_guid)
+            assert len(minis.mini_tiles) == 256
+
+    run(go())
+
+
+def test_missing_and_unknown_keys_are_auth_errors(service: Service) -> None:
+    with pytest.raises(AuthError, match="no API key"):
+        ClearskyClient(api_key="", base_url=service.url)
+    with pytest.raises(AuthError) as caught:
+        run(client(service, key="wrong-key").list_orders())
+    assert caught.value.status == 401
+
+
+def test_accounts_never_see_each_others_orders(service: Service) -> None:
+    async def go() -> None:
+        async with client(service, KEY_A) as a, client(service, KEY_B) as b:
+            created = await a.create_order(order())
+            assert await b.list_orders(get_expired=True) == []
+            with pytest.raises(NotFoundError):
+                await b.cancel_order(created.task_order_guid)
+            assert len(await a.list_orders()) == 1
+
+    run(go())
+
+
+def test_invalid_order_gives_per_property_messages(service: Service) -> None:
+    bad = order(Wkt="POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))", ImageFrequency=9, From="2025-04-02")
+    with pytest.raises(ValidationFailedError) as caught:
+        run(client(service).create_order(bad))
+    assert caught.value.code == 993
+    assert set(caught.value.fields) == {"Wkt", "ImageFrequency", "From"}
+    assert "self-intersection" in caught.value.fields["Wkt"][0]
+
+
+def test_area_limit_is_code_1004(service: Service) -> None:
+    huge = order(Wkt="POLYGON((0 50, 6 50, 6 54, 0 54, 0 50))")
+    with pytest.raises(AreaLimitError) as caught:
+        run(client(service).estimate_order(huge))
+    assert caught.value.code == 1004
+
+
+def test_429_is_retried_honouring_retry_after(service: Service) -> None:
+    service.sandbox.faults.update(rate_limit_rate=1.0, retry_after_s=0.25)
+    sleeps = Sleeps()
+    with pytest.raises(RateLimitedError):
+        run(client(service, retries=3, sleep=sleeps).list_orders())
+    assert sleeps.delays == [0.25, 0.25, 0.25]
+
+
+def test_5xx_is_retried_with_backoff_then_succeeds(service: Service) -> None:
+    service.sandbox.faults.update(error_rate=0.5, seed=7)
+    sleeps = Sleeps()
+    api = client(service, retries=8, backoff=0.01, sleep=sleeps)
+
+    async def five() -> None:
+        for _ in range(5):
+            await api.list_orders()
+
+    run(five())
+    assert sleeps.delays, "the seeded dice should have failed some requests"
+    assert api.requests_sent == 5 + len(sleeps.delays)
+
+
+def test_5xx_exhausted_raises_server_error(service: Service) -> None:
+    service.sandbox.faults.update(error_rate=1.0)
+    api = client(service, retries=2, sleep=Sleeps())
+    with pytest.raises(ServerError):
+        run(api.estimate_order(order()))
+    assert api.requests_sent == 3
+
+
+def test_create_is_never_retried(service: Service) -> None:
+    service.sandbox.faults.update(error_rate=1.0)
+    api = client(service, retries=5, sleep=Sleeps())
+    with pytest.raises(ServerError):
+        run(api.create_order(order()))
+    assert api.requests_sent == 1
+
+
+def test_a_dropped_create_is_a_transport_error_but_the_order_exists(service: Service) -> None:
+    service.sandbox.faults.update(drop_next_creates=1)
+
+    async def go() -> None:
+        async with client(service) as api:
+            with pytest.raises(TransportError):
+                await api.create_order(order())
+            assert len(await api.list_orders()) == 1
+
+    run(go())
+
+
+def test_plain_http_only_to_loopback() -> None:
+    with pytest.raises(ConfigurationError, match="unencrypted"):
+        check_base_url("http://api.clearsky.vision")
+    for ok in (
+        "https://api.clearsky.vision/",
+        "http://127.0.0.1:8080",
+        "http://localhost:1",
+        "http://[::1]:8080",
+    ):
+        assert check_base_url(ok) == ok.rstrip("/")
+
+
+def test_the_key_never_appears_in_errors_reprs_or_logs(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = KEY_A
+    caplog.set_level(logging.DEBUG)
+    service.sandbox.faults.update(error_rate=1.0)
+    api = client(service, retries=1, sleep=Sleeps())
+    errors: list[str] = []
+
+    async def calls() -> None:
+        for call in (api.list_orders, lambda: api.create_order(order())):
+            try:
+                await call()
+            except Exception as exc:
+                errors.append(f"{exc!s} {exc!r}")
+
+    run(calls())
+    assert errors
+    texts = [*errors, repr(api), *(r.getMessage() for r in caplog.records)]
+    assert not [t for t in texts if secret in t]
+
+
+def test_batches_are_bounded_by_parallelism(service: Service) -> None:
+    service.sandbox.faults.update(latency_ms=20)
+    api = client(service, parallelism=3)
+    in_flight = peak = 0
+
+    def job() -> Callable[[], Any]:
+        async def estimate() -> Any:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            try:
+                return await api.estimate_order(order())
+            finally:
+                in_flight -= 1
+
+        return estimate
+
+    results = run(api.bounded([job() for _ in range(10)]))
+    assert len(results) == 10 and not [r for r in results if isinstance(r, BaseException)]
+    assert peak == 3

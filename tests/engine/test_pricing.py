@@ -1,0 +1,71 @@
+"""Pricing a plan: one estimate per new order; savings from the state's recorded estimate."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import date
+
+from reconciler.engine.pricing import price
+from reconciler.planning import Cost, StateEntry, decide
+from tests.conftest import TODAY, desired, in_process_client, live, spec
+
+
+def test_replace_uses_the_recorded_estimate_of_the_old_order() -> None:
+    recorded = Cost(5.0, 50.0)
+    changes = decide(
+        [desired("a", spec(frequency=2))],
+        [live("g1")],
+        {"a": StateEntry("g1", cost=recorded)},
+        TODAY,
+    )
+    api = in_process_client()
+    priced = asyncio.run(price(changes, api))
+    assert api.requests_sent == 1  # only the new order is estimated
+    new = priced[0].new_order_cost
+    assert new is not None and priced[0].bill_change is not None
+    assert priced[0].bill_change.next_month == round(new.next_month - recorded.next_month, 2)
+    assert priced[0].bill_change.approximate
+
+
+def test_without_a_recorded_estimate_the_old_spec_is_estimated() -> None:
+    changes = decide(
+        [desired("a", spec(frequency=2))], [live("g1")], {"a": StateEntry("g1")}, TODAY
+    )
+    api = in_process_client()
+    asyncio.run(price(changes, api))
+    assert api.requests_sent == 2
+
+
+def test_a_spec_the_service_rejects_is_an_error_on_its_change() -> None:
+    ended = spec(end=date(2020, 1, 31))
+    changes = decide(
+        [desired("a", ended)],
+        [live("g1", spec(frequency=7, end=date(2020, 1, 31)), status="Review")],
+        {"a": StateEntry("g1")},
+        TODAY,
+    )
+    priced = asyncio.run(price(changes, in_process_client()))
+    assert priced[0].error is not None and "the service rejects this order" in priced[0].error
+
+
+def test_rerecording_an_order_reuses_its_recorded_estimate() -> None:
+    recorded = Cost(5.0, 50.0)
+    changes = decide(
+        [replace(desired("a"), labels={"team": "agri"})],
+        [live("g1")],
+        {"a": StateEntry("g1", cost=recorded)},
+        TODAY,
+    )
+    api = in_process_client()
+    priced = asyncio.run(price(changes, api))
+    assert [c.action.value for c in priced] == ["adopt"]
+    assert api.requests_sent == 0 and priced[0].recorded_cost == recorded
+
+
+def test_adopting_an_unknown_order_prices_it_for_the_state() -> None:
+    changes = decide([desired("a")], [live("g1")], {}, TODAY)
+    api = in_process_client()
+    priced = asyncio.run(price(changes, api))
+    assert api.requests_sent == 1 and priced[0].new_order_cost is not None
+    assert priced[0].bill_change is None  # adopting changes no bill

@@ -1,0 +1,81 @@
+"""Each broken manifest in tests/broken/ gives exactly the messages of its `# expect:` lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reconciler.errors import ManifestError
+from reconciler.manifest import load
+from tests.conftest import BROKEN, EXAMPLES
+
+CASES = sorted(p.name for p in BROKEN.glob("*.yaml") if p.name != "clearsky.yaml")
+
+
+def expected(name: str) -> list[str]:
+    lines = (BROKEN / name).read_text(encoding="utf-8").splitlines()
+    return sorted(
+        line.removeprefix("# expect: ") for line in lines if line.startswith("# expect: ")
+    )
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_broken_manifest_gives_exact_messages(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(BROKEN)
+    with pytest.raises(ManifestError) as caught:
+        load([name])
+    got = sorted(
+        str(p).split(" (/", 1)[0] if "outside the repository root" in str(p) else str(p)
+        for p in caught.value.problems
+    )
+    assert got == expected(name)
+
+
+def test_one_run_reports_every_problem_of_every_file(
+    monkeypatch: pytest.MonkeyPatch, cli: object
+) -> None:
+    monkeypatch.chdir(BROKEN)
+    result = cli("validate", "--format", "json", ".")  # type: ignore[operator]
+    assert result.code == 1
+    problems = json.loads(result.out)
+    assert {p["file"] for p in problems} == set(CASES)
+    assert sum(len(expected(c)) for c in CASES) == len(problems)
+    assert set(problems[0]) == {"file", "line", "name", "field", "message"}
+
+
+def test_examples_validate(cli: object) -> None:
+    examples = EXAMPLES
+    result = cli("validate", str(examples))  # type: ignore[operator]
+    assert result.code == 0, result.err
+    assert "manifests valid" in result.out
+
+
+def test_defaults_merge_and_the_manifest_wins(tmp_path: Path) -> None:
+    (tmp_path / "clearsky.yaml").write_text(
+        "apiVersion: clearsky-orders/v1\nkind: Config\n"
+        "defaults: {model: Stratus2Fast, constellations: [Sentinel1, Sentinel2],"
+        " imageFrequency: 5}\n"
+    )
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: clearsky-orders/v1\nkind: TaskingOrder\nmetadata: {name: a}\n"
+        "spec:\n  aoi: {wkt: 'POLYGON((9 56, 9.1 56, 9.1 56.1, 9 56))'}\n"
+        "  imageFrequency: 2\n  from: 2025-04-01\n"
+    )
+    order = load([tmp_path]).orders[0]
+    assert (order.spec.model, order.spec.image_frequency) == ("Stratus2Fast", 2)
+    assert order.spec.constellations == {"Sentinel1", "Sentinel2"}
+    assert order.spec.reference_date.isoformat() == "2025-04-01"
+
+
+def test_a_file_bigger_than_10_mb_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "big.geojson").write_bytes(b" " * (10 * 1024 * 1024 + 1))
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: clearsky-orders/v1\nkind: TaskingOrder\nmetadata: {name: a}\n"
+        "spec:\n  aoi: {file: big.geojson}\n  constellations: [Sentinel1, Sentinel2]\n"
+        "  model: Stratus2Fast\n  imageFrequency: 2\n  from: 2025-04-01\n"
+    )
+    with pytest.raises(ManifestError) as caught:
+        load([tmp_path])
+    assert "the file is 10.5 MB; the limit is 10 MB" in str(caught.value.problems[0])

@@ -1,0 +1,33 @@
+"""Warnings on changes: the cancel deadline, and areas paid twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from reconciler.planning import StateEntry, decide
+from reconciler.planning.annotate import annotate
+from tests.conftest import NOW, TODAY, desired, live, spec
+
+
+def test_cancel_deadline_is_warned_within_48_hours() -> None:
+    state = {"a": StateEntry("g1")}
+    account = [live("g1", status="UpToDate")]
+    early = annotate(decide([], account, state, TODAY), [], account, NOW)
+    late = annotate(
+        decide([], account, state, date(2026, 11, 30)),
+        [],
+        account,
+        datetime(2026, 11, 30, 1, 0, tzinfo=UTC),
+    )
+    assert not [w for w in early[0].warnings if "deadline" in w]
+    assert [w for w in late[0].warnings if "deadline is 2026-12-01 00:00 UTC, in 23 h" in w]
+
+
+def test_overlapping_manifests_and_live_orders_are_warned() -> None:
+    near = "POLYGON((10.0 56.3, 10.3 56.3, 10.3 56.5, 10.0 56.5, 10.0 56.3))"
+    wanted = [desired("a"), desired("b", spec(near, frequency=7))]
+    account = [live("g-other", spec(near, frequency=2), status="UpToDate")]
+    changes = annotate(decide(wanted, account, {}, TODAY), wanted, account, NOW)
+    a = next(c for c in changes if c.name == "a")
+    assert any(w.startswith("overlaps manifest b by ") and "km2 (" in w for w in a.warnings)
+    assert any(w.startswith("overlaps live order g-other by ") for w in a.warnings)

@@ -1,0 +1,43 @@
+"""The plan's machine form: golden JSON, a checksum over content (never time stamps)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from reconciler.planning import Action, Cost
+from reconciler.render import plan_view, render
+from reconciler.render.document import dump, load_document, to_document
+from tests.conftest import golden, sample_plan
+
+
+def test_json_render_matches_golden() -> None:
+    golden("plan.json", render("json", plan_view(sample_plan())) + "\n")
+
+
+def test_json_render_reads_back_as_the_same_plan() -> None:
+    doc = to_document(sample_plan())
+    assert load_document(dump(doc)) == doc
+
+
+def test_checksum_ignores_time_stamps() -> None:
+    later = replace(sample_plan(), created_at=datetime(2026, 11, 23, 10, tzinfo=UTC))
+    assert to_document(sample_plan()).checksum == to_document(later).checksum
+
+
+def test_checksum_changes_with_a_price() -> None:
+    plan = sample_plan()
+    cheaper = replace(
+        plan,
+        changes=tuple(
+            replace(c, bill_change=Cost(1.0, 1.0)) if c.action == Action.CREATE else c
+            for c in plan.changes
+        ),
+    )
+    assert to_document(cheaper).checksum != to_document(plan).checksum
+
+
+def test_every_format_prints_the_checksum() -> None:
+    view = plan_view(sample_plan())
+    for name in ("text", "json", "markdown"):
+        assert view.doc.checksum in render(name, view), name

@@ -1,0 +1,24 @@
+"""The plan for a terminal: golden render, colour only when asked."""
+
+from __future__ import annotations
+
+from reconciler.planning import Plan, StateEntry, decide
+from reconciler.render import RenderOptions, plan_view, render
+from tests.conftest import INPUTS, NOW, TODAY, desired, golden, live, sample_plan
+
+
+def test_text_render_matches_golden() -> None:
+    golden("plan.txt", render("text", plan_view(sample_plan())) + "\n")
+
+
+def test_colour_codes_appear_only_when_colour_is_on() -> None:
+    view = plan_view(sample_plan())
+    assert "\033[" in render("text", view, RenderOptions(colour=True))
+    assert "\033[" not in render("text", view, RenderOptions(colour=False))
+
+
+def test_unchanged_orders_are_listed_only_when_verbose() -> None:
+    changes = decide([desired("a")], [live("g1")], {"a": StateEntry("g1")}, TODAY)
+    view = plan_view(Plan(tuple(changes), TODAY, INPUTS, NOW))
+    assert "a (g1)" not in render("text", view)
+    assert "a (g1)" in render("text", view, RenderOptions(verbose=True))

@@ -1,0 +1,176 @@
+"""The sandbox behaves like the service: lifecycle, cancel rules, prices, tiles, auth."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.api import ClearskyClient, OrderRequest
+from reconciler.domain.calendar import image_dates
+from reconciler.errors import ValidationFailedError
+from reconciler.sandbox import Clock, Sandbox
+from reconciler.sandbox.pricing import quote, tiered_cost
+from tests.conftest import PAGE_WKT, Service, in_process_client
+
+START = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
+
+
+def request(**changes: Any) -> OrderRequest:
+    body = {
+        "Wkt": PAGE_WKT,
+        "SatelliteConstellations": ["Sentinel1", "Sentinel2", "Landsat89"],
+        "Model": "Stratus2",
+        "ImageFrequency": 3,
+        "ReferenceDate": "2025-01-01",
+        "From": "2025-04-01",
+        "To": None,
+        **changes,
+    }
+    return OrderRequest.model_validate(body)
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    sb = Sandbox(clock=Clock(START))
+    sb.add_account("k")
+    return sb
+
+
+def api(sandbox: Sandbox) -> ClearskyClient:
+    return in_process_client(sandbox)
+
+
+def statuses(sandbox: Sandbox) -> list[str]:
+    orders = asyncio.run(api(sandbox).list_orders(get_expired=True))
+    return [o.ordering_process_status for o in orders]
+
+
+def test_page_example_is_priced_from_the_public_list(sandbox: Sandbox) -> None:
+    estimate = asyncio.run(api(sandbox).estimate_order(request()))
+    assert (estimate.area_km2, estimate.area_km2_before_minimum1_km2_per_aoi) == (931.61, 930.65)
+    # 10 image dates from 1 April: 9,316.1 km2-images; 5,000 at 0.20, the rest at 0.05.
+    assert estimate.image_dates == image_dates(
+        date(2025, 1, 1), 3, date(2025, 4, 1), date(2025, 4, 30)
+    )
+    assert estimate.this_month == pytest.approx(1000 + (9316.1 - 5000) * 0.05, abs=0.006)
+    assert estimate.cancellation_date == date(2025, 4, 30)
+    assert estimate.currency == "EUR"
+
+
+def test_price_tiers_minimum_area_and_tile_discount() -> None:
+    assert tiered_cost(5_000) == pytest.approx(1_000)
+    assert tiered_cost(45_000) == pytest.approx(3_000)
+    assert tiered_cost(495_000) == pytest.approx(12_000)
+    common = {
+        "reference": date(2025, 1, 1),
+        "every_days": 7,
+        "start": date(2025, 4, 1),
+        "end": None,
+        "storage_months": 1,
+        "today": date(2025, 4, 1),
+    }
+    polygon = quote(billed_km2=100, raw_km2=100, factor=1.0, **common)  # type: ignore[arg-type]
+    tile = quote(billed_km2=100, raw_km2=100, factor=0.2, **common)  # type: ignore[arg-type]
+    assert tile.current_month_cost == pytest.approx(polygon.current_month_cost * 0.2, abs=0.01)
+
+
+def test_lifecycle_follows_the_clock(sandbox: Sandbox) -> None:
+    asyncio.run(api(sandbox).create_order(request()))
+    seen = [statuses(sandbox)[0]]
+    for step in (timedelta(minutes=31), timedelta(hours=1), timedelta(hours=1), timedelta(hours=2)):
+        sandbox.clock.advance(step)
+        seen.append(statuses(sandbox)[0])
+    assert seen == ["Review", "Preparing", "AwaitingSatelliteProducts", "Processing", "UpToDate"]
+
+
+def test_bounded_order_completes_and_leaves_the_default_list(sandbox: Sandbox) -> None:
+    asyncio.run(api(sandbox).create_order(request(To="2025-04-30")))
+    sandbox.clock.set(datetime(2025, 5, 1, 0, 1, tzinfo=UTC))
+    assert statuses(sandbox) == ["Completed"]
+    assert asyncio.run(api(sandbox).list_orders()) == []
+
+
+def test_cancel_in_review_is_full(sandbox: Sandbox) -> None:
+    client = api(sandbox)
+
+    async def go() -> None:
+        created = await client.create_order(request())
+        await client.cancel_order(created.task_order_guid)
+
+    asyncio.run(go())
+    assert statuses(sandbox) == ["Canceled"]
+
+
+def test_accepted_recurring_order_stops_at_month_end(sandbox: Sandbox) -> None:
+    client = api(sandbox)
+    created = asyncio.run(client.create_order(request()))
+    sandbox.clock.advance(timedelta(hours=5))
+    asyncio.run(client.cancel_order(created.task_order_guid))
+    order = asyncio.run(client.list_orders())[0]
+    assert (order.ordering_process_status, order.to) == ("Processing", date(2025, 4, 30))
+    sandbox.clock.set(datetime(2025, 5, 1, 0, 1, tzinfo=UTC))
+    assert statuses(sandbox) == ["Completed"]
+
+
+def test_accepted_bounded_order_cannot_be_canceled(sandbox: Sandbox) -> None:
+    client = api(sandbox)
+    created = asyncio.run(client.create_order(request(To="2025-09-30")))
+    sandbox.clock.advance(timedelta(hours=1))
+    with pytest.raises(ValidationFailedError, match="Only recurring orders"):
+        asyncio.run(client.cancel_order(created.task_order_guid))
+
+
+def test_orders_are_stored_rewritten_as_the_page_shows(sandbox: Sandbox) -> None:
+    sent = (
+        "POLYGON((9.8778932067 56.4785666824, 10.1964967224 56.4785666824, "
+        "10.1964967224 56.2778208778, 9.8778932067 56.4785666824))"
+    )
+    created = asyncio.run(api(sandbox).create_order(request(Wkt=sent)))
+    assert created.wkt == (
+        "GEOMETRYCOLLECTION (POLYGON ((9.877893 56.478567, 10.196497 "
+        "56.478567, 10.196497 56.277821, 9.877893 56.478567)))"
+    )
+
+
+def test_tile_orders_and_unknown_tiles(sandbox: Sandbox) -> None:
+    client = api(sandbox)
+    tiles = asyncio.run(client.search_tiles(wkt=PAGE_WKT)).tiles
+    tile_order = request(Wkt=None, TileGuids=[tiles[0].tile_guid])
+    estimate = asyncio.run(client.estimate_order(tile_order))
+    assert estimate.tiles == [tiles[0].tile_guid]
+    assert 2_500 < (estimate.area_km2 or 0) < 2_700
+    with pytest.raises(ValidationFailedError) as caught:
+        asyncio.run(client.estimate_order(request(Wkt=None, TileGuids=["not-a-tile"])))
+    assert "TileGuids" in caught.value.fields
+
+
+def test_unknown_and_missing_keys_get_401(service: Service) -> None:
+    for headers in ({}, {"x-api-key": "nope"}):
+        response = httpx.get(f"{service.url}/api/tasking/orders", headers=headers)
+        assert response.status_code == 401
+        assert response.json()["Succeeded"] is False
+
+
+def test_envelopes_are_pascal_for_orders_and_camel_for_tiles(service: Service) -> None:
+    headers = {"x-api-key": "test-key-account-a"}
+    orders = httpx.get(f"{service.url}/api/tasking/orders", headers=headers).json()
+    tiles = httpx.post(
+        f"{service.url}/api/tasking/search/tiles", headers=headers, json={"wkt": PAGE_WKT}
+    ).json()
+    assert set(orders) == {"Data", "Succeeded", "Error"}
+    assert set(tiles) == {"data", "succeeded", "error"}
+
+
+def test_available_dates_are_cadence_dates_of_accepted_orders(sandbox: Sandbox) -> None:
+    client = api(sandbox)
+    asyncio.run(client.create_order(request()))
+    sandbox.clock.set(datetime(2025, 4, 10, 12, tzinfo=UTC))
+    found = asyncio.run(
+        client.available_dates(wkt=PAGE_WKT, start="2025-04-01", until="2025-05-01")
+    )
+    dates = found.model_image_dates[0].dates_by_geog[0].dates
+    assert dates == [date(2025, 4, d) for d in (1, 4, 7, 10)]
