@@ -111,23 +111,27 @@ class Sandbox:
                 return failure(
                     401, "Missing or invalid API key." if key else "Missing API key.", 401
                 )
-            if faults:
-                trouble = self.faults.failure()
-                if trouble == "error":
-                    return failure(503, "Service temporarily unavailable.", 503)
-                if trouble == "rate-limit":
-                    return failure(
-                        429,
-                        "Too many requests.",
-                        429,
-                        headers={"Retry-After": f"{self.faults.retry_after_s:g}"},
-                    )
+            trouble = self.faults.failure(request.method, request.url.path) if faults else None
+            if trouble is not None:
+                return self._fault(trouble)
             try:
                 return await handler(request, account[0])
             except Invalid as invalid:
                 return failure(400, invalid.message, invalid.code, invalid.fields or None)
 
         return endpoint
+
+    def _fault(self, trouble: str) -> Response:
+        """The answer for an injected fault: 503 (an outage says when to retry) or 429."""
+        retry = {"Retry-After": f"{self.faults.retry_after_s:g}"}
+        if trouble == "rate-limit":
+            return failure(429, "Too many requests.", 429, headers=retry)
+        return failure(
+            503,
+            "Service temporarily unavailable.",
+            503,
+            headers=retry if trouble == "outage" else None,
+        )
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"ok": True, "now": self.clock.now().isoformat()})

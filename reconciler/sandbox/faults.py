@@ -21,6 +21,10 @@ class Faults:
     retry_after_s: float = 1.0
     drop_create_rate: float = 0.0
     drop_next_creates: int = 0
+    fail_path: str = ""
+    """Every request whose path starts with this is answered 503 (with Retry-After)."""
+    fail_method: str = ""
+    """...when its method is this one (any method when empty)."""
     seed: int | None = None
     _random: random.Random = field(default_factory=random.Random, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -45,15 +49,22 @@ class Faults:
         if self.latency_ms > 0:
             await asyncio.sleep(self.latency_ms / 1000)
 
-    def failure(self) -> str | None:
-        """'error', 'rate-limit' or None for the next request."""
+    def failure(self, method: str = "", path: str = "") -> str | None:
+        """'outage', 'error', 'rate-limit' or None for the next request."""
         with self._lock:
+            if self._fails(method, path):
+                return "outage"
             roll = self._random.random()
             if roll < self.error_rate:
                 return "error"
             if roll < self.error_rate + self.rate_limit_rate:
                 return "rate-limit"
             return None
+
+    def _fails(self, method: str, path: str) -> bool:
+        if not self.fail_path or not path.startswith(self.fail_path):
+            return False
+        return not self.fail_method or self.fail_method.upper() == method.upper()
 
     def drop_this_create(self) -> bool:
         with self._lock:
@@ -70,6 +81,8 @@ _KINDS: dict[str, type] = {
     "retry_after_s": float,
     "drop_create_rate": float,
     "drop_next_creates": int,
+    "fail_path": str,
+    "fail_method": str,
     "seed": int,
 }
 

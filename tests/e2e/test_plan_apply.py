@@ -158,14 +158,24 @@ def test_failed_cancel_reports_partial_apply_and_next_run_converges(
     api_env: Service, repo: Repo, cli: Cli
 ) -> None:
     converge(cli)
-    repo.remove("coast/skagen.yaml")
-    repo.write("new.yaml", manifest("new", SKAGEN, frequency=6))
-    api_env.sandbox.faults.update(error_rate=1.0)
+    before = state_of(repo)["orders"]
+    repo.remove("coast/skagen.yaml")  # a cancel
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay", frequency=5))  # a cancel, then a create
+    repo.write("new.yaml", manifest("new", SKAGEN, frequency=6))  # an independent create
+    api_env.sandbox.faults.update(fail_path="/api/tasking/orders/cancel", retry_after_s=0)
     failed = cli("apply", "--auto-approve")
-    api_env.sandbox.faults.update(error_rate=0.0)
+    api_env.sandbox.faults.update(fail_path="")
     assert failed.code == 1
+    assert "FAILED cancel skagen" in failed.out
+    assert "FAILED create aarhus-bay: skipped because cancelling its old order failed" in failed.out
+    assert "created new (" in failed.out
+    assert "3 of 4 operation(s) failed; 1 done and recorded in the state" in failed.err
+    after = state_of(repo)["orders"]
+    assert after["aarhus-bay"] == before["aarhus-bay"] and after["skagen"] == before["skagen"]
+    assert "new" in after
     converge(cli)
     assert sorted(state_of(repo)["orders"]) == ["aarhus-bay", "new"]
+    assert len(live_orders(api_env)) == 2
 
 
 def test_apply_without_a_terminal_refuses_to_guess(api_env: Service, repo: Repo, cli: Cli) -> None:

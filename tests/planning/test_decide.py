@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from reconciler.domain.live import LiveOrder
 from reconciler.planning import Action, Change, Cost, Options, StateEntry, decide
 from reconciler.planning.costs import change_cost
 from tests.conftest import SKAGEN, TODAY, desired, live, spec
@@ -125,3 +126,10 @@ def test_costs_of_create_cancel_and_replace() -> None:
     assert change_cost(cancel_review, None, old) == Cost(-4.0, -20.0, approximate=True)
     assert change_cost(cancel_running, None, old) == Cost(0.0, -20.0, approximate=True)
     assert change_cost(replace, new, old) == Cost(6.0, 10.0, approximate=True)
+
+
+def test_an_owned_order_whose_wkt_cannot_be_read_is_an_error_not_a_replace() -> None:
+    unreadable = LiveOrder("g1", "UpToDate", None, problem="its WKT cannot be read (bad)")
+    changes = decide([desired("a")], [unreadable], {"a": StateEntry("g1")}, TODAY)
+    assert actions(changes) == [("noop", "a", "g1")]
+    assert changes[0].error == "cannot read live order g1: its WKT cannot be read (bad)"

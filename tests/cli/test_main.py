@@ -1,0 +1,53 @@
+"""Exit codes: 0 success, 2 only for changes with --detailed-exitcode, 1 for every error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import main
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--no-such-option"],
+        ["plan", "--format", "yaml"],
+        ["no-such-command"],
+        ["import", "only-a-name"],
+        ["apply", "--parallelism", "0"],
+        ["sandbox", "serve", "--port", "70000"],
+        ["sandbox", "serve", "--fault-rate", "2"],
+    ],
+)
+def test_a_usage_error_exits_1_never_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 1
+    assert capsys.readouterr().err.strip()
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["--help"], "clearsky-orders plan --sandbox examples/orders"),
+        (["plan", "--help"], "--detailed-exitcode"),
+        (["apply", "--help"], "--expect-checksum"),
+        (["sandbox", "serve", "--help"], "--drop-create-rate"),
+    ],
+)
+def test_help_exits_0_with_examples(
+    args: list[str], shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert shown in out and "xample" in out
+
+
+def test_a_malformed_selector_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan", "--sandbox", "--selector", "team"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: --selector 'team': write it as key=value")
+    assert err.count("\n") == 1
