@@ -18,6 +18,7 @@
         ├── NotFoundError               404
         ├── RateLimitedError            429 after the retries ran out
         ├── ServerError                 5xx after the retries ran out
+        ├── NoPriceError                an estimate with no cost the client can read
         └── ServiceError                400 with the service's error code
             ├── ValidationFailedError   992/993 bad request, per-field messages
             ├── NotEnoughUnitsError     994
@@ -200,6 +201,10 @@ class ServerError(ApiError):
     """The service kept failing with 5xx."""
 
 
+class NoPriceError(ApiError):
+    """The estimate answer holds no cost this client recognises: never read as 0.00."""
+
+
 class ServiceError(ApiError):
     """The service answered with one of its error codes."""
 
@@ -256,9 +261,14 @@ class Problems:
     """Collects problems so that one run reports all of them."""
 
     items: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+    """Warnings: worth saying, not a reason to refuse the input."""
 
     def add(self, file: str, line: int, name: str, field_: str, message: str) -> None:
         self.items.append(Problem(file, line, name, field_, message))
+
+    def note(self, file: str, line: int, name: str, field_: str, message: str) -> None:
+        self.notes.append(Problem(file, line, name, field_, message))
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -34,6 +34,7 @@ TESTS = Path(__file__).parent
 GOLDEN = TESTS / "golden"
 DATA = TESTS / "data"
 BROKEN = TESTS / "broken"
+OFFLINE = TESTS / "offline"
 EXAMPLES = TESTS.parent / "examples" / "orders"
 KEY_A = "test-key-account-a"
 KEY_B = "test-key-account-b"

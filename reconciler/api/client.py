@@ -3,6 +3,10 @@
 Reads, estimates and cancels are retried with exponential backoff and jitter on 429, 5xx and
 transport errors, honouring Retry-After. Create is never retried: a create whose answer was
 lost may have been committed, and only the caller can find out (by listing the orders).
+
+Paths are the service's current ones. Where the older endpoint page used other paths (create,
+estimate, account info), those are tried only when the current path answers 404 or 405, and
+the client keeps using whichever answered for the rest of its life.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from reconciler.api.models import (
+    AccountInfo,
     Availability,
     AvailableDates,
     Estimate,
@@ -30,8 +35,10 @@ from reconciler.api.models import (
 )
 from reconciler.errors import (
     SERVICE_ERRORS,
+    ApiError,
     AuthError,
     ConfigurationError,
+    NoPriceError,
     NotFoundError,
     RateLimitedError,
     ServerError,
@@ -42,10 +49,17 @@ from reconciler.errors import (
 from reconciler.loopback import is_loopback
 
 DEFAULT_URL = "https://api.clearsky.vision"
-CREATE_PATH = "/api/satelliteimages/process/tasking/orders"
-ESTIMATE_PATH = "/api/satelliteimages/process/tasking/orders/estimate"
 ORDERS_PATH = "/api/tasking/orders"
+CREATE_PATHS = (ORDERS_PATH, "/api/satelliteimages/process/tasking/orders")
+ESTIMATE_PATHS = (
+    "/api/tasking/orders/estimate",
+    "/api/satelliteimages/process/tasking/orders/estimate",
+)
+ACCOUNT_PATHS = ("/api/account/info", "/api/apikey/info")
+DETAILS_PATH = "/api/tasking/orders/details"
 CANCEL_PATH = "/api/tasking/orders/cancel"
+GONE = (404, 405)
+"""Answers that mean "not here": the only ones that send a request to an older path."""
 MODELS_PATH = "/api/tasking/models"
 TILES_PATH = "/api/tasking/search/tiles"
 AVAILABLE_DATES_PATH = "/api/satelliteimages/search/available"
@@ -96,6 +110,7 @@ class ClearskyClient:
         self._limit = asyncio.Semaphore(parallelism)
         self.parallelism = parallelism
         self.requests_sent = 0
+        self._older: dict[tuple[str, ...], int] = {}
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
@@ -132,13 +147,21 @@ class ClearskyClient:
         return [TaskOrder.model_validate(item) for item in data or []]
 
     async def estimate_order(self, order: OrderRequest) -> Estimate:
-        """POST the estimate endpoint: what the order would cost (assuming no overlap)."""
-        data = await self._call("POST", ESTIMATE_PATH, json=order.body())
-        return Estimate.model_validate(data or {})
+        """POST the estimate: what the order would cost (assuming no overlap).
+
+        Raises NoPriceError when the answer holds no cost this client can read."""
+        path, data = await self._call_any("POST", ESTIMATE_PATHS, json=order.body())
+        estimate = Estimate.model_validate(data or {})
+        if estimate.this_month is None or estimate.next_month is None:
+            raise NoPriceError(
+                "the service returned no price for this order", method="POST", path=path
+            )
+        return estimate
 
     async def create_order(self, order: OrderRequest) -> TaskOrder:
-        """POST create. Never retried: after a TransportError the order may exist."""
-        data = await self._call("POST", CREATE_PATH, json=order.body(), retry=False)
+        """POST create. Never retried: after a TransportError the order may exist. (A 404 or
+        405 made nothing, so the older path is tried then.)"""
+        _, data = await self._call_any("POST", CREATE_PATHS, json=order.body(), retry=False)
         return TaskOrder.model_validate(data)
 
     async def cancel_order(self, guid: str) -> None:
@@ -150,8 +173,26 @@ class ClearskyClient:
                 return
             raise
 
+    async def order_details(self, guids: Iterable[str]) -> list[TaskOrder]:
+        """POST /api/tasking/orders/details {"Guids": [...]}: just these orders."""
+        data = await self._call("POST", DETAILS_PATH, json={"Guids": list(guids)})
+        if isinstance(data, dict):
+            data = _ci(data, "taskorders")
+        return [TaskOrder.model_validate(item) for item in data or []]
+
+    async def account_info(self) -> AccountInfo:
+        """The account the key belongs to and its limits."""
+        _, data = await self._call_any("GET", ACCOUNT_PATHS)
+        return AccountInfo.model_validate(data or {})
+
     async def _is_canceled(self, guid: str) -> bool:
-        for order in await self.list_orders(get_expired=True):
+        try:
+            found = await self.order_details([guid])
+        except ApiError as error:
+            if error.status not in GONE:
+                raise
+            found = await self.list_orders(get_expired=True)
+        for order in found:
             if order.task_order_guid.lower() == guid.lower():
                 return order.ordering_process_status.lower() in ("canceled", "cancelled")
         return False
@@ -222,7 +263,7 @@ class ClearskyClient:
         """GET /api/tasking/models: the models and the constellations each supports."""
         data = await self._call("GET", MODELS_PATH)
         if isinstance(data, dict):
-            data = _ci(data, "models") or []
+            data = _ci(data, "taskingmodels") or _ci(data, "models") or []
         return [ModelInfo.model_validate(item) for item in data or []]
 
     async def limited(self, job: Callable[[], Awaitable[T]]) -> T:
@@ -235,7 +276,38 @@ class ClearskyClient:
 
         return list(await asyncio.gather(*(self.limited(j) for j in jobs), return_exceptions=True))
 
+    def cap_parallelism(self, limit: int) -> None:
+        """At most `limit` requests in flight (the account's MaxConcurrentConnections); call it
+        before any work starts."""
+        if 0 < limit < self.parallelism:
+            self.parallelism = limit
+            self._limit = asyncio.Semaphore(limit)
+
     # -- transport ---------------------------------------------------------------------------
+
+    async def _call_any(
+        self, method: str, paths: tuple[str, ...], **kwargs: Any
+    ) -> tuple[str, Any]:
+        """Call the first of `paths` that exists (the current one, then older ones on 404 or
+        405); remembers which one answered. Returns (path, data)."""
+        first = self._older.get(paths, 0)
+        for index in range(first, len(paths)):
+            try:
+                data = await self._call(method, paths[index], **kwargs)
+            except ApiError as error:
+                if error.status not in GONE or index == len(paths) - 1:
+                    raise
+                log.info(
+                    "%s %s answered %s; trying %s",
+                    method,
+                    paths[index],
+                    error.status,
+                    paths[index + 1],
+                )
+                continue
+            self._older[paths] = index
+            return paths[index], data
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _call(
         self,
@@ -318,6 +390,8 @@ def _unwrap(response: httpx.Response, method: str, path: str) -> Any:
         envelope = None
     data = error = None
     succeeded = response.is_success
+    if isinstance(envelope, dict) and _is_problem(envelope) and not response.is_success:
+        raise _problem(envelope, response, method, path)
     if isinstance(envelope, dict):
         data = _ci(envelope, "data")
         error = _ci(envelope, "error")
@@ -362,6 +436,40 @@ def _error_fields(error: Any, response: httpx.Response) -> tuple[str, int | None
     if isinstance(error, str):
         return error, None
     return (response.reason_phrase or "", None)
+
+
+def _is_problem(envelope: Mapping[str, Any]) -> bool:
+    """The framework's problem details (RFC 7807): title, status, errors, traceId."""
+    return _ci(envelope, "succeeded") is None and (
+        _ci(envelope, "title") is not None or _ci(envelope, "errors") is not None
+    )
+
+
+def _problem(
+    envelope: Mapping[str, Any], response: httpx.Response, method: str, path: str
+) -> ApiError:
+    title = str(_ci(envelope, "title") or _ci(envelope, "detail") or "the request is invalid")
+    errors = _ci(envelope, "errors")
+    fields = (
+        {
+            str(k): [str(m) for m in v] if isinstance(v, list) else [str(v)]
+            for k, v in errors.items()
+        }
+        if isinstance(errors, dict)
+        else {}
+    )
+    status = response.status_code
+    if status in (401, 403):
+        return AuthError(title, method=method, path=path, status=status)
+    if status == 404:
+        return NotFoundError(title, method=method, path=path, status=status)
+    if status >= 500:
+        return ServerError(title, method=method, path=path, status=status)
+    if status == 429:
+        return RateLimitedError(title, method=method, path=path, status=status)
+    return ValidationFailedError(
+        title.rstrip("."), fields=fields, method=method, path=path, status=status
+    )
 
 
 def _is_field_map(data: Mapping[str, Any]) -> bool:

@@ -1,8 +1,9 @@
 """Typed requests and responses of the ClearSKY API.
 
-Requests use the endpoint page's field names exactly (PascalCase for orders and estimates,
-camelCase for tiles). Responses are read with case-insensitive keys, because some endpoints
-answer in PascalCase and others in camelCase, and unknown fields are ignored.
+Requests use the service's field names exactly (PascalCase for orders and estimates, camelCase
+for tiles). Responses are read with case-insensitive keys, because some endpoints answer in
+PascalCase and others in camelCase, and unknown fields are ignored. Where the current docs and
+the older endpoint page differ in shape, both are read (see each model).
 """
 
 from __future__ import annotations
@@ -85,10 +86,16 @@ class EstimateCosts(ServiceModel):
 
 
 class CostTotal(ServiceModel):
-    """The newer estimate shape's cost objects (CurrentMonthCosts, RecurringCostsEstimate)."""
+    """The current estimate shape's cost objects (CurrentMonthCosts, RecurringCostsEstimate);
+    the total is TotalCost or, in other versions, TotalCostEuro."""
 
     total_cost: float | None = None
+    total_cost_euro: float | None = None
     currency_code: str | None = None
+
+    @property
+    def total(self) -> float | None:
+        return self.total_cost if self.total_cost is not None else self.total_cost_euro
 
 
 class Estimate(ServiceModel):
@@ -117,22 +124,18 @@ class Estimate(ServiceModel):
         return _guids(value)
 
     @property
-    def this_month(self) -> float:
-        """This month's cost, whichever shape the service answered in."""
+    def this_month(self) -> float | None:
+        """This month's cost, whichever shape the service answered in; None when absent."""
         if self.current_month_cost is not None:
             return self.current_month_cost
-        if self.current_month_costs and self.current_month_costs.total_cost is not None:
-            return self.current_month_costs.total_cost
-        return 0.0
+        return self.current_month_costs.total if self.current_month_costs else None
 
     @property
-    def next_month(self) -> float:
-        """The cost of each following month (the recurring cost)."""
+    def next_month(self) -> float | None:
+        """The cost of each following month (the recurring cost); None when absent."""
         if self.next_month_cost is not None:
             return self.next_month_cost
-        if self.recurring_costs_estimate and self.recurring_costs_estimate.total_cost is not None:
-            return self.recurring_costs_estimate.total_cost
-        return 0.0
+        return self.recurring_costs_estimate.total if self.recurring_costs_estimate else None
 
     @property
     def currency(self) -> str:
@@ -140,23 +143,52 @@ class Estimate(ServiceModel):
             code = getattr(holder, "currency_code", None)
             if code:
                 return str(code)
-        return "EUR"
+        return "EUR"  # the page's shape and TotalCostEuro are in euro
 
 
 class Tile(ServiceModel):
+    """A tile or minitile. Current: {Guid, MiniTile, Epsg: "32632", DataGeogWkt}; the page:
+    {tileGuid, epsg: 32632, dataGeogWkt}."""
+
     tile_guid: str
     epsg: int | None = None
     data_geog_wkt: str | None = None
+    mini_tile: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _either_shape(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            lowered = {str(k).lower(): v for k, v in data.items()}
+            lowered.setdefault("tileguid", lowered.get("guid") or lowered.get("minitileguid"))
+            epsg = lowered.get("epsg")
+            if isinstance(epsg, str):
+                lowered["epsg"] = int(epsg) if epsg.strip().isdigit() else None
+            return lowered
+        return data
 
 
 class TileSearch(ServiceModel):
+    """Tiles and minitiles: the current answer lists both in Tiles (MiniTile: true for a
+    minitile); the page's answer lists minitile GUIDs apart, in miniTiles."""
+
     tiles: list[Tile] = Field(default_factory=list)
     mini_tiles: list[str] = Field(default_factory=list)
 
-    @field_validator("tiles", "mini_tiles", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _no_null_list(cls, value: Any) -> Any:
-        return value or []
+    def _split_minitiles(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        lowered = {str(k).lower(): v for k, v in data.items()}
+        tiles, minis = [], list(_guids(lowered.get("minitiles")))
+        for item in lowered.get("tiles") or []:
+            low = {str(k).lower(): v for k, v in item.items()} if isinstance(item, dict) else {}
+            if low.get("minitile") is True:
+                minis.append(str(low.get("guid") or low.get("tileguid")))
+            else:
+                tiles.append(item)
+        return {"tiles": tiles, "minitiles": minis}
 
 
 class DatesByGeography(ServiceModel):
@@ -190,21 +222,59 @@ class Availability(ServiceModel):
 
 
 class ModelInfo(ServiceModel):
-    """One model of GET /api/tasking/models and the constellations it supports."""
+    """One model and its constellations. Current: {Model, SupportedSatelliteConstellations:
+    [{SatelliteConstellation, Optional}]}; older: {Model, SatelliteConstellations,
+    RequiredSatelliteConstellations} (without the latter, every one listed is required)."""
 
-    model: str = Field(validation_alias="model")
-    satellite_constellations: list[str] = Field(default_factory=list)
+    model: str
+    required: list[str] = Field(default_factory=list)
+    optional: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
-    def _name_or_model(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            lowered = {str(k).lower(): v for k, v in data.items()}
-            lowered.setdefault("model", lowered.get("name") or lowered.get("modelname"))
-            return lowered
+    def _either_shape(cls, data: Any) -> Any:
         if isinstance(data, str):
             return {"model": data}
-        return data
+        if not isinstance(data, dict):
+            return data
+        low = {str(k).lower(): v for k, v in data.items()}
+        name = low.get("model") or low.get("name") or low.get("modelname")
+        supported = low.get("supportedsatelliteconstellations")
+        if isinstance(supported, list):
+            pairs = [
+                ({str(k).lower(): v for k, v in c.items()} if isinstance(c, dict) else {})
+                for c in supported
+            ]
+            named = [
+                (str(p.get("satelliteconstellation") or ""), bool(p.get("optional"))) for p in pairs
+            ]
+            return {
+                "model": name,
+                "required": [n for n, optional in named if n and not optional],
+                "optional": [n for n, optional in named if n and optional],
+            }
+        listed = [str(c) for c in low.get("satelliteconstellations") or []]
+        required = [str(c) for c in low.get("requiredsatelliteconstellations") or listed]
+        return {
+            "model": name,
+            "required": required,
+            "optional": [c for c in listed if c not in required],
+        }
+
+
+class AccountInfo(ServiceModel):
+    """GET /api/account/info (older: /api/apikey/info). The key itself, which the older answer
+    echoes, is never read."""
+
+    tenant_id: str | None = None
+    max_concurrent_connections: int | None = None
+    max_composite_area_km2: float | None = None
+    max_total_bands: int | None = None
+
+    @field_validator("tenant_id", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return None if value is None else str(value)
 
 
 class OrderRequest(BaseModel):

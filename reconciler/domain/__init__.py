@@ -1,9 +1,9 @@
 """The domain: the canonical order, live orders, geometry, fingerprints and the calendar."""
 
 from reconciler.domain.catalog import (
-    CONSTELLATIONS,
-    MODEL_REQUIRES,
-    MODELS,
+    BUILT_IN,
+    Catalog,
+    ModelEntry,
     canonical_constellation,
     canonical_model,
 )
@@ -19,12 +19,12 @@ from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec, constellation_set, model_name
 
 __all__ = [
-    "CONSTELLATIONS",
+    "BUILT_IN",
     "COORD_TOLERANCE",
-    "MODELS",
-    "MODEL_REQUIRES",
+    "Catalog",
     "GeometryProblem",
     "LiveOrder",
+    "ModelEntry",
     "OrderSpec",
     "area_km2",
     "canonical_constellation",

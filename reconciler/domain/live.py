@@ -7,18 +7,29 @@ from datetime import datetime
 
 from reconciler.domain.order import OrderSpec
 
-REVIEW_STATUSES = frozenset({"review", "initialize"})
+REVIEW_STATUSES = frozenset({"review"})
+"""Not yet accepted: cancelling stops it whole."""
 CANCELED_STATUSES = frozenset({"canceled", "cancelled"})
-KNOWN_ACTIVE = frozenset(
+ENDED_STATUSES = frozenset({"completed", "done"})
+"""A bounded order that has run its course (current docs: Completed; older: Done)."""
+ACCEPTED_STATUSES = frozenset(
     {
+        # the current docs
         "preparing",
         "awaitingsatelliteproducts",
         "processing",
         "predicting",
         "processingpredicting",
         "uptodate",
+        # the older docs and the endpoint page: Initialize follows review (it is accepted)
+        "initialize",
+        "working",
+        "ongoing",
+        "failure",
     }
 )
+"""Accepted and active. Any status not listed anywhere here is read the same way (the
+cautious reading for cancels), and the plan says so."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,7 @@ class LiveOrder:
 
     @property
     def completed(self) -> bool:
-        return self.status.lower() == "completed"
+        return self.status.lower() in ENDED_STATUSES
 
     @property
     def in_review(self) -> bool:
@@ -56,4 +67,4 @@ class LiveOrder:
     @property
     def status_known(self) -> bool:
         s = self.status.lower()
-        return s in REVIEW_STATUSES or s in KNOWN_ACTIVE or self.canceled or self.completed
+        return s in REVIEW_STATUSES or s in ACCEPTED_STATUSES or self.canceled or self.completed

@@ -16,9 +16,9 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from reconciler.api import ClearskyClient
+from reconciler.domain.catalog import Catalog
 from reconciler.domain.desired import DesiredOrder
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec
@@ -67,11 +67,14 @@ CHUNK_FILES = 100
 
 
 async def load_and_refresh(
-    paths: Sequence[str | Path], state: State, client: ClearskyClient
+    paths: Sequence[str | Path],
+    state: State,
+    client: ClearskyClient,
+    catalog: Catalog | None = None,
 ) -> tuple[Manifests, tuple[LiveOrder, ...], Prefetch]:
     """Load the manifests while the live list is read and likely estimates already run."""
     prefetch = Prefetch(client, state.orders)
-    job = prepare(paths)
+    job = prepare(paths, catalog)
     listing = asyncio.create_task(refresh(client))
     try:
         manifests = finish(job, await _load_chunks(job, prefetch))
@@ -91,7 +94,7 @@ async def _load_chunks(job: Job, prefetch: Prefetch) -> list[Chunk]:
     if pool is None:
         chunks = []
         for group in groups:  # in a thread, so the event loop serves requests in between
-            chunk = await asyncio.to_thread(_load_chunk, group, job.root, job.defaults)
+            chunk = await asyncio.to_thread(_load_chunk, group, job)
             for order in chunk.orders:
                 prefetch.consider(order)
             chunks.append(chunk)
@@ -104,9 +107,7 @@ async def _load_chunks(job: Job, prefetch: Prefetch) -> list[Chunk]:
                 prefetch.consider(order)
 
     try:
-        futures = [
-            loop.run_in_executor(pool, _load_chunk, g, job.root, job.defaults) for g in groups
-        ]
+        futures = [loop.run_in_executor(pool, _load_chunk, g, job) for g in groups]
         for future in futures:
             future.add_done_callback(started)
         return list(await asyncio.gather(*futures))
@@ -124,8 +125,8 @@ def _pool(files: int) -> ProcessPoolExecutor | None:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
 
 
-def _load_chunk(files: Sequence[Path], root: Path, defaults: dict[str, Any]) -> Chunk:
-    chunk = load_chunk(files, root, defaults)
+def _load_chunk(files: Sequence[Path], job: Job) -> Chunk:
+    chunk = load_chunk(files, job.root, job.defaults, job.catalog)
     for order in chunk.orders:
         order.spec.fingerprint  # noqa: B018 - computed where the CPU is free
     return chunk

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.engine.account import check_owner
 from reconciler.engine.live import refresh
+from reconciler.engine.plan import open_service
 from reconciler.engine.workspace import Workspace
 from reconciler.errors import ClearskyOrdersError, StateError
 from reconciler.manifest import load
@@ -23,11 +25,13 @@ class Imported:
 
 async def import_order(workspace: Workspace, name: str, guid: str) -> Imported:
     """Record that manifest `name` owns live order `guid`; nothing is created or cancelled."""
-    desired = {o.name: o for o in load(workspace.paths).orders}.get(name)
-    if desired is None:
-        raise ClearskyOrdersError(f"no manifest is named {name!r}")
     async with workspace.target.client() as client:
+        service = await open_service(workspace, workspace.state_file.load(), client)
+        desired = {o.name: o for o in load(workspace.paths, service.catalog).orders}.get(name)
+        if desired is None:
+            raise ClearskyOrdersError(f"no manifest is named {name!r}")
         live = {o.key: o for o in await refresh(client)}.get(guid.lower())
+    account = service.owner
     if live is None or live.canceled:
         raise ClearskyOrdersError(f"the account has no active order {guid}")
     states = workspace.state_file
@@ -37,7 +41,8 @@ async def import_order(workspace: Workspace, name: str, guid: str) -> Imported:
         if owner and owner != name:
             raise StateError(f"order {guid} is already owned by {owner!r}")
         entry = StateEntry(live.guid, desired.spec.fingerprint, desired.prevent_cancel)
-        states.save(current.with_order(name, entry))
+        check_owner(current, account)
+        states.save(current.owned_by(account).with_order(name, entry))
     differs = live.spec is not None and live.spec != desired.spec
     diff = field_diff(live.spec, desired.spec) if differs and live.spec is not None else {}
     return Imported(live.guid, diff)

@@ -11,17 +11,20 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from reconciler.api import ClearskyClient
+from reconciler.domain.catalog import Catalog
 from reconciler.domain.live import LiveOrder
+from reconciler.engine.account import check_owner, identify
+from reconciler.engine.catalog import service_catalog
 from reconciler.engine.guard import blocking_violations
 from reconciler.engine.live import live_digest, refresh
 from reconciler.engine.loading import load_and_refresh
 from reconciler.engine.pricing import Prefetched, price
-from reconciler.engine.workspace import Settings, Workspace
+from reconciler.engine.workspace import Settings, Workspace, project_dir
 from reconciler.manifest import Manifests
 from reconciler.planning import Change, Inputs, Plan, decide
 from reconciler.planning.annotate import annotate
 from reconciler.planning.select import select
-from reconciler.state import State
+from reconciler.state import Owner, State
 
 
 @dataclass(frozen=True)
@@ -31,14 +34,37 @@ class Snapshot:
     manifests: Manifests
     state: State
     live: tuple[LiveOrder, ...]
+    owner: Owner | None = None
+    """The account the live orders were read from."""
 
     def inputs(self) -> Inputs:
         return Inputs(self.manifests.digest(), live_digest(self.live), self.state.digest())
 
 
-async def snapshot(manifests: Manifests, state: State, client: ClearskyClient) -> Snapshot:
+async def snapshot(
+    manifests: Manifests, state: State, client: ClearskyClient, owner: Owner | None = None
+) -> Snapshot:
     """The manifests and the state as given, with the account read now."""
-    return Snapshot(manifests, state, tuple(await refresh(client)))
+    return Snapshot(manifests, state, tuple(await refresh(client)), owner)
+
+
+@dataclass(frozen=True)
+class Service:
+    """What a run learns of the service before it plans: whose account, and what it sells."""
+
+    owner: Owner
+    catalog: Catalog | None
+
+
+async def open_service(workspace: Workspace, state: State, client: ClearskyClient) -> Service:
+    """The account the key opens and the service's models, asked at once; refuses a state
+    that belongs to another account before anything else is asked."""
+    owner, catalog = await asyncio.gather(
+        identify(workspace.target, client),
+        service_catalog(client, project_dir(workspace.paths)),
+    )
+    check_owner(state, owner)
+    return Service(owner, catalog)
 
 
 async def plan_workspace(
@@ -46,9 +72,13 @@ async def plan_workspace(
 ) -> tuple[Snapshot, Plan]:
     """The plan for a workspace's manifests: loaded while the account is read and likely
     estimates already run."""
-    manifests, live, prefetch = await load_and_refresh(workspace.paths, state, client)
+    service = await open_service(workspace, state, client)
+    owner = service.owner
+    manifests, live, prefetch = await load_and_refresh(
+        workspace.paths, state, client, service.catalog
+    )
     try:
-        snap = Snapshot(manifests, state, live)
+        snap = Snapshot(manifests, state, live, owner)
         plan = await make_plan(
             snap,
             client,

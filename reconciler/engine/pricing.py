@@ -9,7 +9,7 @@ from typing import Protocol
 
 from reconciler.api import ClearskyClient, order_request
 from reconciler.domain.order import OrderSpec
-from reconciler.errors import ValidationFailedError
+from reconciler.errors import NoPriceError, ServiceError
 from reconciler.planning import Action, Change, Cost, change_cost
 
 Outcome = Cost | BaseException | None
@@ -22,7 +22,10 @@ class Prefetched(Protocol):
 async def estimate_cost(client: ClearskyClient, spec: OrderSpec) -> Cost:
     """What the service would charge for `spec`, ordered today on its own."""
     answer = await client.estimate_order(order_request(spec))
-    return Cost(answer.this_month, answer.next_month, answer.currency)
+    now, monthly = answer.this_month, answer.next_month
+    if now is None or monthly is None:  # the client refuses these already; never 0.00
+        raise NoPriceError("the service returned no price for this order")
+    return Cost(now, monthly, answer.currency)
 
 
 async def price(
@@ -88,19 +91,26 @@ async def _estimates(
 
 
 def _priced(change: Change, new: Outcome, old: Outcome) -> Change:
-    if isinstance(new, ValidationFailedError):
-        change = replace(change, error=f"the service rejects this order: {new.message}")
-    elif isinstance(new, BaseException):
-        raise new
-    if isinstance(old, ValidationFailedError):
-        change = change.with_warning(f"the saving could not be estimated: {old.message}")
-    elif isinstance(old, BaseException):
-        raise old
+    """The change with its costs, or with an error when the service refused to price it (one
+    refused change never stops the others from being priced)."""
+    if isinstance(new, BaseException):
+        change = replace(change, error=_refusal(new))
+    if isinstance(old, BaseException):
+        change = change.with_warning(f"the saving could not be estimated: {_refusal(old)}")
     new_cost = new if isinstance(new, Cost) else None
     old_cost = old if isinstance(old, Cost) else None
     return replace(
         change, bill_change=change_cost(change, new_cost, old_cost), new_order_cost=new_cost
     )
+
+
+def _refusal(error: BaseException) -> str:
+    """Words for an estimate that failed for this order alone; anything else stops the plan."""
+    if isinstance(error, NoPriceError):
+        return error.message
+    if isinstance(error, ServiceError):
+        return f"the service rejects this order: {error.message}"
+    raise error
 
 
 def _estimator(client: ClearskyClient, spec: OrderSpec) -> Callable[[], Awaitable[Cost]]:

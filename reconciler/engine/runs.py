@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from reconciler.engine.apply import ApplyReport, apply_plan
 from reconciler.engine.guard import raise_if_unsafe
-from reconciler.engine.plan import make_plan, plan_workspace, snapshot
+from reconciler.engine.plan import make_plan, open_service, plan_workspace, snapshot
 from reconciler.engine.workspace import Workspace
 from reconciler.manifest import load
 from reconciler.planning import Plan
@@ -48,14 +48,15 @@ async def apply_manifests(
     """Plan, show the plan, refuse it if unsafe, ask, apply. The caller holds the lock."""
     async with workspace.target.client() as client:
         state = workspace.state_file.load()
-        _, plan = await plan_workspace(workspace, state, client)
+        snap, plan = await plan_workspace(workspace, state, client)
         show(plan)
         raise_if_unsafe(plan, reviewed_checksum=reviewed_checksum)
         if not plan.has_changes:
             return ApplyResult(plan)
         if not confirm():
             return ApplyResult(plan, declined=True)
-        report = await apply_plan(plan, client, workspace.state_file, state, listener)
+        owned = state.owned_by(snap.owner) if snap.owner else state
+        report = await apply_plan(plan, client, workspace.state_file, owned, listener)
     return ApplyResult(plan, report)
 
 
@@ -64,12 +65,15 @@ async def apply_saved(
 ) -> ApplyResult:
     """Plan again with the saved plan's settings and apply it only if nothing moved since it
     was made. The caller holds the lock."""
-    manifests = load(workspace.paths)
     async with workspace.target.client() as client:
         state = workspace.state_file.load()
-        snap = await snapshot(manifests, state, client)
+        service = await open_service(workspace, state, client)
+        manifests = load(workspace.paths, service.catalog)
+        snap = await snapshot(manifests, state, client, service.owner)
         plan = await make_plan(snap, client, workspace.settings, source=saved.source)
         raise_if_unsafe(plan, saved=saved)
         show(plan)
-        report = await apply_plan(plan, client, workspace.state_file, state, listener)
+        report = await apply_plan(
+            plan, client, workspace.state_file, state.owned_by(service.owner), listener
+        )
     return ApplyResult(plan, report)

@@ -12,8 +12,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from reconciler.domain.catalog import BUILT_IN, Catalog
 from reconciler.domain.desired import DesiredOrder, Source
+from reconciler.domain.order import OrderSpec
 from reconciler.errors import Problem, Problems
+from reconciler.manifest.catalog_cache import cached_catalog
 from reconciler.manifest.messages import explain
 from reconciler.manifest.models import (
     API_VERSION,
@@ -38,6 +41,8 @@ class Manifests:
     config_file: Path | None
     orders: tuple[DesiredOrder, ...]
     files: tuple[Path, ...]
+    notes: tuple[Problem, ...] = ()
+    """Warnings found while loading (names the catalog did not know offline)."""
 
     def digest(self) -> str:
         """sha256 over what the manifests mean (not how they are formatted) and the config."""
@@ -80,6 +85,7 @@ class Job:
     config_file: Path | None
     files: tuple[Path, ...]
     defaults: dict[str, Any]
+    catalog: Catalog = BUILT_IN
 
 
 @dataclass
@@ -88,10 +94,11 @@ class Chunk:
 
     orders: list[DesiredOrder] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
     names: list[tuple[str, Source]] = field(default_factory=list)
 
 
-def prepare(paths: Sequence[str | Path] = (".",)) -> Job:
+def prepare(paths: Sequence[str | Path] = (".",), catalog: Catalog | None = None) -> Job:
     """Find the files and read clearsky.yaml; raises ManifestError when that already fails."""
     problems = Problems()
     given = [Path(p) for p in (paths or (".",))]
@@ -105,16 +112,21 @@ def prepare(paths: Sequence[str | Path] = (".",)) -> Job:
     root = config_file.parent.resolve() if config_file else _root_of(given[0])
     files = tuple(sorted(set(discover(given))))
     defaults = config.defaults.model_dump(by_alias=True, exclude_none=True, mode="python")
-    return Job(root, config, config_file, files, defaults)
+    known = catalog or cached_catalog(root) or BUILT_IN
+    return Job(root, config, config_file, files, defaults, known)
 
 
-def load_chunk(files: Sequence[Path], root: Path, defaults: dict[str, Any]) -> Chunk:
+def load_chunk(
+    files: Sequence[Path], root: Path, defaults: dict[str, Any], catalog: Catalog = BUILT_IN
+) -> Chunk:
     """Read and check some of the files (a unit of work that may run in another process)."""
     problems = Problems()
     chunk = Chunk()
+    context = _Context(root, defaults, catalog, problems)
     for file in files:
-        chunk.orders.extend(_load_file(file, root, defaults, problems, chunk.names))
+        chunk.orders.extend(_load_file(file, context, chunk.names))
     chunk.problems = problems.items
+    chunk.notes = problems.notes
     return chunk
 
 
@@ -124,13 +136,26 @@ def finish(job: Job, chunks: Sequence[Chunk]) -> Manifests:
     _check_unique_names([n for c in chunks for n in c.names], problems)
     problems.raise_if_any()
     orders = tuple(o for c in chunks for o in c.orders)
-    return Manifests(job.root, job.config, job.config_file, orders, job.files)
+    notes = tuple(sorted(n for c in chunks for n in c.notes))
+    return Manifests(job.root, job.config, job.config_file, orders, job.files, notes)
 
 
-def load(paths: Sequence[str | Path] = (".",)) -> Manifests:
-    """Load every manifest under `paths`; raises ManifestError listing every problem."""
-    job = prepare(paths)
-    return finish(job, [load_chunk(job.files, job.root, job.defaults)])
+def load(paths: Sequence[str | Path] = (".",), catalog: Catalog | None = None) -> Manifests:
+    """Load every manifest under `paths`; raises ManifestError listing every problem. Models
+    and constellations are checked against `catalog` (default: the cached list of the service
+    beside clearsky.yaml, else the built-in one; unknown names are then notes)."""
+    job = prepare(paths, catalog)
+    return finish(job, [load_chunk(job.files, job.root, job.defaults, job.catalog)])
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What checking one document needs besides the document."""
+
+    root: Path
+    defaults: dict[str, Any]
+    catalog: Catalog
+    problems: Problems
 
 
 def _root_of(path: Path) -> Path:
@@ -215,33 +240,25 @@ def _load_config(file: Path, problems: Problems) -> Config:
 
 
 def _load_file(
-    file: Path,
-    root: Path,
-    defaults: dict[str, Any],
-    problems: Problems,
-    names: list[tuple[str, Source]],
+    file: Path, context: _Context, names: list[tuple[str, Source]]
 ) -> Iterator[DesiredOrder]:
     shown = display(file)
     folder = file.resolve().parent
-    for document in _read(file, problems) or []:
+    for document in _read(file, context.problems) or []:
         if document.value is None:
             continue
         name = _name_of(document.value)
         if name:
             names.append((name, Source(shown, document.line)))
-        order = _load_document(document, shown, folder, root, defaults, problems)
+        order = _load_document(document, shown, folder, context)
         if order is not None:
             yield order
 
 
 def _load_document(
-    document: Document,
-    shown: str,
-    folder: Path,
-    root: Path,
-    defaults: dict[str, Any],
-    problems: Problems,
+    document: Document, shown: str, folder: Path, context: _Context
 ) -> DesiredOrder | None:
+    problems, root = context.problems, context.root
     value = document.value
     if not isinstance(value, dict):
         problems.add(
@@ -256,12 +273,20 @@ def _load_document(
         problems.add(shown, document.line_of([field_]), name, field_, message)
         return None
     if isinstance(value.get("spec"), dict):
-        value = {**value, "spec": merge_defaults(value["spec"], defaults)}
+        value = {**value, "spec": merge_defaults(value["spec"], context.defaults)}
     bad_keys: set[str | int] = set()
 
     def report(path: tuple[str | int, ...], message: str) -> None:
         if len(path) < 2 or path[0] != "spec" or path[1] not in bad_keys:
             problems.add(shown, document.line_of(path), name, _dotted(path), message)
+
+    def note(path: tuple[str | int, ...], message: str) -> None:
+        problems.note(shown, document.line_of(path), name, _dotted(path), message)
+
+    def resolve(spec: Spec) -> OrderSpec | None:
+        return resolve_spec(
+            spec, manifest_dir=folder, root=root, report=report, note=note, catalog=context.catalog
+        )
 
     try:
         manifest = TaskingOrderManifest.model_validate(value)
@@ -273,9 +298,9 @@ def _load_document(
         # Check what is left of the spec too, so that one run shows every problem.
         salvaged = _salvage_spec(value.get("spec"), bad_keys)
         if salvaged is not None:
-            resolve_spec(salvaged, manifest_dir=folder, root=root, report=report)
+            resolve(salvaged)
         return None
-    spec = resolve_spec(manifest.spec, manifest_dir=folder, root=root, report=report)
+    spec = resolve(manifest.spec)
     if spec is None:
         return None
     lifecycle = manifest.spec.lifecycle

@@ -6,13 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from reconciler.domain.catalog import (
-    CONSTELLATIONS,
-    MODEL_REQUIRES,
-    MODELS,
-    canonical_constellation,
-    canonical_model,
-)
+from reconciler.domain.catalog import BUILT_IN, Catalog
 from reconciler.domain.geometry import (
     MAX_AREA_KM2,
     GeometryProblem,
@@ -22,6 +16,7 @@ from reconciler.domain.geometry import (
 )
 from reconciler.domain.order import OrderSpec
 from reconciler.manifest.models import Aoi, Spec
+from reconciler.manifest.product import check_product
 
 MAX_AOI_FILE_BYTES = 10 * 1024 * 1024
 AOI_VARIANTS = ("wkt", "geojson", "file", "tiles", "miniTiles")
@@ -41,20 +36,30 @@ def merge_defaults(spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict
     return merged
 
 
-def resolve_spec(spec: Spec, *, manifest_dir: Path, root: Path, report: Report) -> OrderSpec | None:
-    """The canonical OrderSpec, or None after reporting every problem found."""
+def resolve_spec(
+    spec: Spec,
+    *,
+    manifest_dir: Path,
+    root: Path,
+    report: Report,
+    note: Report | None = None,
+    catalog: Catalog = BUILT_IN,
+) -> OrderSpec | None:
+    """The canonical OrderSpec, or None after reporting every problem found. What `catalog`
+    does not know is a note (`note`), unless it is the service's own list."""
     before = _Counter(report)
     geometry, tiles, mini_tiles = _resolve_aoi(spec.aoi, manifest_dir, root, before)
-    constellations = _constellations(spec.constellations, before)
-    model = _model(spec.model, before)
-    if model and constellations is not None:
-        missing = MODEL_REQUIRES[model] - constellations
-        if missing:
-            before(
-                ("spec", "constellations"),
-                f"model {model} needs {', '.join(sorted(missing))} "
-                f"(it needs {', '.join(sorted(MODEL_REQUIRES[model]))})",
-            )
+    model = constellations = None
+    missing = "missing required field; set it here or in clearsky.yaml defaults"
+    if spec.constellations is None:
+        before(("spec", "constellations"), missing)
+    if spec.model is None:
+        before(("spec", "model"), missing)
+    if spec.model is not None and spec.constellations is not None:
+        product = check_product(
+            spec.model, spec.constellations, catalog, report=before, note=note or _ignore
+        )
+        model, constellations = product.model, product.constellations
     for key, value in (("imageFrequency", spec.image_frequency), ("from", spec.from_)):
         if value is None:
             before(
@@ -102,38 +107,8 @@ class _Counter:
         self.report(path, message)
 
 
-def _constellations(names: list[str] | None, report: Report) -> frozenset[str] | None:
-    if names is None:
-        report(
-            ("spec", "constellations"),
-            "missing required field; set it here or in clearsky.yaml defaults",
-        )
-        return None
-    found: set[str] = set()
-    ok = True
-    for index, name in enumerate(names):
-        canonical = canonical_constellation(name)
-        if canonical is None:
-            report(
-                ("spec", "constellations", index),
-                f"unknown constellation {name!r}; known: {', '.join(CONSTELLATIONS)}",
-            )
-            ok = False
-        else:
-            found.add(canonical)
-    return frozenset(found) if ok else None
-
-
-def _model(name: str | None, report: Report) -> str | None:
-    if name is None:
-        report(
-            ("spec", "model"), "missing required field; set it here or in clearsky.yaml defaults"
-        )
-        return None
-    canonical = canonical_model(name)
-    if canonical is None:
-        report(("spec", "model"), f"unknown model {name!r}; known: {', '.join(MODELS)}")
-    return canonical
+def _ignore(path: tuple[str | int, ...], message: str) -> None:
+    return None
 
 
 def _resolve_aoi(

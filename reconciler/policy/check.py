@@ -92,6 +92,8 @@ def _products(changes: Sequence[Change], policy: Policy) -> list[Violation]:
     out = []
     models = {canonical_model(m) or m for m in policy.allowed_models or []}
     constellations = {canonical_constellation(c) or c for c in policy.allowed_constellations or []}
+    model_keys = {m.lower() for m in models}
+    constellation_keys = {c.lower() for c in constellations}
     for change in changes:
         spec = change.desired
         if not change.needs_create or spec is None:
@@ -106,7 +108,7 @@ def _products(changes: Sequence[Change], policy: Policy) -> list[Violation]:
                     f"{limit:,.2f} km2. Split the area, or raise the limit",
                 )
             )
-        if policy.allowed_models is not None and spec.model not in models:
+        if policy.allowed_models is not None and spec.model.lower() not in model_keys:
             out.append(
                 Violation(
                     "policy.allowedModels",
@@ -115,7 +117,7 @@ def _products(changes: Sequence[Change], policy: Policy) -> list[Violation]:
                     "policy.allowedModels in clearsky.yaml",
                 )
             )
-        extra = spec.constellations - constellations
+        extra = {c for c in spec.constellations if c.lower() not in constellation_keys}
         if policy.allowed_constellations is not None and extra:
             out.append(
                 Violation(

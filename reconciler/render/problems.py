@@ -8,15 +8,22 @@ from collections.abc import Sequence
 from reconciler.errors import Problem
 
 
-def problems_text(problems: Sequence[Problem]) -> str:
-    lines = [str(p) for p in problems]
+def problems_text(problems: Sequence[Problem], notes: Sequence[Problem] = ()) -> str:
+    lines = [str(p) for p in problems] + notes_lines(notes)
     count = len(problems)
     lines.append(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed.")
     return "\n".join(lines)
 
 
-def problems_json(problems: Sequence[Problem]) -> str:
-    return json.dumps([p.as_dict() for p in problems], indent=2)
+def notes_lines(notes: Sequence[Problem]) -> list[str]:
+    return [f"warning: {n}" for n in notes]
+
+
+def problems_json(problems: Sequence[Problem], notes: Sequence[Problem] = ()) -> str:
+    """[{file, line, name, field, message, severity}], errors first."""
+    rows = [{**p.as_dict(), "severity": "error"} for p in problems]
+    rows += [{**n.as_dict(), "severity": "warning"} for n in notes]
+    return json.dumps(rows, indent=2)
 
 
 def valid_text(manifests: int, files: int) -> str:

@@ -3,7 +3,7 @@
 It imports nothing above the spec layer.
 """
 
-from reconciler.sandbox.app import Sandbox
+from reconciler.sandbox.app import Dialect, Sandbox
 from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import (
@@ -16,6 +16,7 @@ from reconciler.sandbox.store import Store
 
 __all__ = [
     "Clock",
+    "Dialect",
     "Faults",
     "InProcessTransport",
     "Sandbox",

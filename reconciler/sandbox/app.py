@@ -1,16 +1,28 @@
-"""The sandbox service: the endpoint page's paths, envelopes, auth, errors and quirks.
+"""The sandbox service: the service's paths, envelopes, auth, errors and quirks, in two dialects.
 
-Orders and estimates answer in PascalCase envelopes; tiles and available dates in camelCase,
-as the real service does. Geometry is stored and returned rewritten: a GEOMETRYCOLLECTION with
-coordinates rounded to 6 decimals.
+- current (the default): the service as its docs and official client show it today. Create and
+  estimate at /api/tasking/orders[/estimate]; estimates with CurrentMonthCosts and
+  RecurringCostsEstimate (TotalCostEuro); GET /api/account/info; models with Optional flags;
+  order details; tiles as {Guid, MiniTile, Epsg: "326xx", DataGeogWkt}; geometries it refuses
+  answered as the framework's problem details (title, errors, traceId).
+- page: the older endpoint page. Create and estimate under /api/satelliteimages/process/;
+  estimates with CurrentMonthCost, NextMonthCost and Costs; /api/apikey/info; statuses in the
+  older words (Initialize, Working, Ongoing, Done); tiles as {tileGuid, epsg} + miniTiles;
+  every refusal as a 992/993 envelope with per-field messages.
+
+Orders and estimates answer in PascalCase envelopes; available dates in camelCase, as the real
+service does. Geometry is stored and returned rewritten: a GEOMETRYCOLLECTION with coordinates
+rounded to 6 decimals.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,17 +30,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reconciler.domain.catalog import MODEL_REQUIRES, MODELS
 from reconciler.domain.geometry import GeometryProblem, parse_geojson, parse_wkt, service_wkt
-from reconciler.sandbox import lifecycle
+from reconciler.sandbox import catalog, lifecycle
 from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import DroppedResponse, Faults
-from reconciler.sandbox.pricing import CURRENCY, image_dates, quote
+from reconciler.sandbox.pricing import CURRENCY, Quote, image_dates, quote
 from reconciler.sandbox.store import Store, StoredOrder, new_guid
 from reconciler.sandbox.tiles import TileRef, parse_guid, tiles_for
 from reconciler.sandbox.validation import Invalid, OrderInput, lowered, parse_order
 
 Handler = Callable[[Request, str], Awaitable[Response]]
+GEOMETRY_FIELDS = frozenset({"wkt", "geojson"})
+
+
+class Dialect(StrEnum):
+    CURRENT = "current"
+    PAGE = "page"
 
 
 def pascal(data: Any, status: int = 200) -> JSONResponse:
@@ -37,6 +54,21 @@ def pascal(data: Any, status: int = 200) -> JSONResponse:
 
 def camel(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse({"succeeded": True, "error": None, "data": data}, status_code=status)
+
+
+def problem(title: str, errors: dict[str, list[str]]) -> JSONResponse:
+    """The framework's problem details, as ASP.NET answers a 400 before the service's code."""
+    return JSONResponse(
+        {
+            "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+            "title": title,
+            "status": 400,
+            "errors": errors,
+            "traceId": "00-" + hashlib.sha256(json.dumps(errors).encode()).hexdigest()[:32] + "-00",
+        },
+        status_code=400,
+        media_type="application/problem+json",
+    )
 
 
 def failure(
@@ -57,6 +89,8 @@ class Sandbox:
     clock: Clock = field(default_factory=Clock)
     faults: Faults = field(default_factory=Faults)
     review: timedelta = lifecycle.REVIEW
+    dialect: Dialect = Dialect.CURRENT
+    max_concurrent_connections: int = 8
 
     def add_account(self, api_key: str, name: str = "", *, skip_review: bool = False) -> str:
         return self.store.add_account(api_key, name, skip_review=skip_review)
@@ -65,18 +99,6 @@ class Sandbox:
         api = self._api
         routes = [
             Route("/api/tasking/orders", api(self.list_orders), methods=["GET"]),
-            Route("/api/tasking/orders", api(self.create_order), methods=["POST"]),
-            Route(
-                "/api/satelliteimages/process/tasking/orders",
-                api(self.create_order),
-                methods=["POST"],
-            ),
-            Route(
-                "/api/satelliteimages/process/tasking/orders/estimate",
-                api(self.estimate),
-                methods=["POST"],
-            ),
-            Route("/api/tasking/orders/estimate", api(self.estimate), methods=["POST"]),
             Route("/api/tasking/orders/cancel", api(self.cancel_order), methods=["DELETE"]),
             Route("/api/tasking/models", api(self.models), methods=["GET"]),
             Route("/api/tasking/search/tiles", api(self.search_tiles), methods=["POST"]),
@@ -88,6 +110,7 @@ class Sandbox:
                 api(self.availability),
                 methods=["POST"],
             ),
+            *self._dialect_routes(),
             Route("/_sandbox/health", self.health, methods=["GET"]),
             Route(
                 "/_sandbox/clock", api(self.clock_control, faults=False), methods=["GET", "POST"]
@@ -98,6 +121,22 @@ class Sandbox:
             Route("/_sandbox/orders", api(self.inject_order, faults=False), methods=["POST"]),
         ]
         return Starlette(routes=routes)
+
+    def _dialect_routes(self) -> list[Route]:
+        api = self._api
+        if self.dialect == Dialect.PAGE:
+            old = "/api/satelliteimages/process/tasking/orders"
+            return [
+                Route(old, api(self.create_order), methods=["POST"]),
+                Route(f"{old}/estimate", api(self.estimate), methods=["POST"]),
+                Route("/api/apikey/info", api(self.account_info), methods=["GET"]),
+            ]
+        return [
+            Route("/api/tasking/orders", api(self.create_order), methods=["POST"]),
+            Route("/api/tasking/orders/estimate", api(self.estimate), methods=["POST"]),
+            Route("/api/tasking/orders/details", api(self.details), methods=["GET", "POST"]),
+            Route("/api/account/info", api(self.account_info), methods=["GET"]),
+        ]
 
     def _api(
         self, handler: Handler, *, faults: bool = True
@@ -117,9 +156,17 @@ class Sandbox:
             try:
                 return await handler(request, account[0])
             except Invalid as invalid:
-                return failure(400, invalid.message, invalid.code, invalid.fields or None)
+                return self._refusal(invalid)
 
         return endpoint
+
+    def _refusal(self, invalid: Invalid) -> Response:
+        """A refused request: in the current dialect a geometry the service cannot read is
+        refused by the framework (problem details); the rest by the service (its codes)."""
+        fields = invalid.fields or {}
+        if self.dialect == Dialect.CURRENT and {f.lower() for f in fields} & GEOMETRY_FIELDS:
+            return problem("One or more validation errors occurred.", fields)
+        return failure(400, invalid.message, invalid.code, fields or None)
 
     def _fault(self, trouble: str) -> Response:
         """The answer for an injected fault: 503 (an outage says when to retry) or 429."""
@@ -152,6 +199,28 @@ class Sandbox:
             out.append(self._order_json(order, state))
         return pascal({"TaskOrders": out})
 
+    async def details(self, request: Request, account: str) -> Response:
+        if request.method == "POST":
+            wanted = lowered(await _json(request)).get("guids") or []
+        else:
+            wanted = request.query_params.getlist("guids")
+        now = self.clock.now()
+        found = [self.store.get(account, str(g)) for g in wanted if isinstance(g, str)]
+        out = [self._order_json(o, lifecycle.status(o, now)) for o in found if o is not None]
+        return pascal({"TaskOrders": out})
+
+    async def account_info(self, request: Request, account: str) -> Response:
+        limits = {
+            "MaxConcurrentConnections": self.max_concurrent_connections,
+            "MaxCompositeAreaKm2": 10_000,
+            "MaxTotalBands": 20,
+        }
+        if self.dialect == Dialect.PAGE:  # the older answer: no tenant, a masked key
+            return pascal({"Key": "********", "CreditAmount": 0.0, **limits})
+        # A tenant id of its own: the account id is a digest of the key, never shown.
+        tenant = "tenant-" + hashlib.sha256(f"tenant:{account}".encode()).hexdigest()[:12]
+        return pascal({"TenantId": tenant, "EuroOverdraftLimit": 0, "EuroBalanceCap": 0, **limits})
+
     async def estimate(self, request: Request, account: str) -> Response:
         order = parse_order(await _json(request), self.clock.now().date())
         today = self.clock.now().date()
@@ -166,34 +235,22 @@ class Sandbox:
             storage_months=order.storage_months,
             today=today,
         )
-        return pascal(
-            {
-                "StorageMonths": order.storage_months,
-                "ApiRequests": order.api_requests,
-                "SatelliteConstellations": order.constellations,
-                "Model": order.model,
-                "CancellationDate": q.cancellation_date.isoformat(),
-                "AreaKm2": q.area_km2,
-                "AreaKm2BeforeMinimum1Km2PerAoi": q.raw_area_km2,
-                "CurrentMonthCost": q.current_month_cost,
-                "NextMonthCost": q.next_month_cost,
-                "Costs": {
-                    "CurrencyCode": CURRENCY,
-                    "CurrentMonthOrderCostEstimate": q.current_month_order,
-                    "CurrentMonthStorageCosts": q.current_month_storage,
-                    "NextMonthOrderCostEstimate": q.next_month_order,
-                    "NextMonthStorageCosts": q.next_month_storage,
-                },
-                "UsageUnits": {
-                    "CurrentMonthOrderUsageUnitsEstimate": round(q.current_month_order * 10, 2),
-                    "NextMonthOrderUsageUnitsEstimate": round(q.next_month_order * 10, 2),
-                },
-                "Tiles": [t.guid for t in order.tiles],
-                "MiniTiles": [t.guid for t in order.mini_tiles],
-                "AreasOfInterestWkt": service_wkt(order.geometry) if order.geometry else None,
-                "ImageDates": [d.isoformat() for d in q.image_dates],
-            }
-        )
+        common = {
+            "StorageMonths": order.storage_months,
+            "ApiRequests": order.api_requests,
+            "SatelliteConstellations": order.constellations,
+            "Model": order.model,
+            "CancellationDate": q.cancellation_date.isoformat(),
+            "AreaKm2": q.area_km2,
+            "AreaKm2BeforeMinimum1Km2PerAoi": q.raw_area_km2,
+            "Tiles": [t.guid for t in order.tiles],
+            "MiniTiles": [t.guid for t in order.mini_tiles],
+            "AreasOfInterestWkt": service_wkt(order.geometry) if order.geometry else None,
+            "ImageDates": [d.isoformat() for d in q.image_dates],
+        }
+        if self.dialect == Dialect.PAGE:
+            return pascal({**common, **_page_costs(q)})
+        return pascal({**common, **_current_costs(q)})
 
     async def create_order(self, request: Request, account: str) -> Response:
         now = self.clock.now()
@@ -246,6 +303,8 @@ class Sandbox:
         return pascal(None)
 
     def _order_json(self, order: StoredOrder, state: str) -> dict[str, Any]:
+        if self.dialect == Dialect.PAGE:
+            state = lifecycle.PAGE_WORDS.get(state, state)
         return {
             "TaskOrderGuid": order.guid,
             "BillingCycle": "Monthly",
@@ -267,17 +326,30 @@ class Sandbox:
         }
 
     async def models(self, request: Request, account: str) -> Response:
+        if self.dialect == Dialect.PAGE:
+            return pascal(
+                [
+                    {
+                        "Model": m.name,
+                        "SatelliteConstellations": sorted(m.allowed),
+                        "RequiredSatelliteConstellations": sorted(m.required),
+                    }
+                    for m in catalog.MODELS
+                ]
+            )
         return pascal(
-            [
-                {
-                    "Model": m,
-                    "SatelliteConstellations": sorted(
-                        MODEL_REQUIRES[m] | ({"Landsat89"} if m == "Stratus2Fast" else set())
-                    ),
-                    "RequiredSatelliteConstellations": sorted(MODEL_REQUIRES[m]),
-                }
-                for m in MODELS
-            ]
+            {
+                "TaskingModels": [
+                    {
+                        "Model": m.name,
+                        "SupportedSatelliteConstellations": [
+                            {"SatelliteConstellation": c, "Optional": c in m.optional}
+                            for c in sorted(m.allowed)
+                        ],
+                    }
+                    for m in catalog.MODELS
+                ]
+            }
         )
 
     # -- tiles and imagery -------------------------------------------------------------------
@@ -288,19 +360,26 @@ class Sandbox:
             ref = parse_guid(str(b["tileguidforminitiles"]))
             if ref is None or ref.is_mini:
                 raise Invalid({"tileGuidForMiniTiles": ["Unknown tile GUID."]})
-            return camel({"tiles": [], "miniTiles": [m.guid for m in ref.minitiles()]})
+            return self._tiles([], ref.minitiles())
         guids = b.get("tileguids") or b.get("minitileguids")
         if guids:
             refs = [parse_guid(str(g)) for g in guids]
             if any(r is None for r in refs):
                 raise Invalid({"tileGuids": ["Unknown tile GUID."]})
-            return camel({"tiles": [_tile_json(r) for r in refs if r], "miniTiles": []})
+            return self._tiles([r for r in refs if r], [])
         geometry = _geometry(b)
         try:
             found = list(tiles_for(geometry))
         except ValueError:
             raise Invalid({}, code=1004, message="Area limit exceeded: too many tiles.") from None
-        return camel({"tiles": [_tile_json(r) for r in found], "miniTiles": []})
+        return self._tiles(found, [])
+
+    def _tiles(self, tiles: list[TileRef], minis: list[TileRef]) -> Response:
+        if self.dialect == Dialect.PAGE:
+            return camel(
+                {"tiles": [_tile_json(r) for r in tiles], "miniTiles": [m.guid for m in minis]}
+            )
+        return pascal({"Tiles": [_current_tile_json(r) for r in (*tiles, *minis)]})
 
     async def available_dates(self, request: Request, account: str) -> Response:
         b = lowered(await _json(request))
@@ -454,6 +533,53 @@ def _tile_json(ref: TileRef) -> dict[str, Any]:
         "tileGuid": ref.guid,
         "epsg": ref.epsg,
         "dataGeogWkt": str(polygon.wkt) if polygon is not None else None,
+    }
+
+
+def _current_tile_json(ref: TileRef) -> dict[str, Any]:
+    polygon = ref.lonlat()
+    return {
+        "Guid": ref.guid,
+        "MiniTile": ref.is_mini,
+        "Epsg": str(ref.epsg),
+        "DataGeogWkt": str(polygon.wkt) if polygon is not None else None,
+    }
+
+
+def _page_costs(q: Quote) -> dict[str, Any]:
+    """The endpoint page's cost fields."""
+    return {
+        "CurrentMonthCost": q.current_month_cost,
+        "NextMonthCost": q.next_month_cost,
+        "Costs": {
+            "CurrencyCode": CURRENCY,
+            "CurrentMonthOrderCostEstimate": q.current_month_order,
+            "CurrentMonthStorageCosts": q.current_month_storage,
+            "NextMonthOrderCostEstimate": q.next_month_order,
+            "NextMonthStorageCosts": q.next_month_storage,
+        },
+        "UsageUnits": {
+            "CurrentMonthOrderUsageUnitsEstimate": round(q.current_month_order * 10, 2),
+            "NextMonthOrderUsageUnitsEstimate": round(q.next_month_order * 10, 2),
+        },
+    }
+
+
+def _current_costs(q: Quote) -> dict[str, Any]:
+    """The current docs' cost objects, totals as TotalCostEuro."""
+    return {
+        "CurrentMonthCosts": {
+            "CurrencyCode": CURRENCY,
+            "OrderCost": round(q.current_month_order, 2),
+            "StorageCost": round(q.current_month_storage, 2),
+            "TotalCostEuro": q.current_month_cost,
+        },
+        "RecurringCostsEstimate": {
+            "CurrencyCode": CURRENCY,
+            "OrderCost": round(q.next_month_order, 2),
+            "StorageCost": round(q.next_month_storage, 2),
+            "TotalCostEuro": q.next_month_cost,
+        },
     }
 
 

@@ -1,8 +1,10 @@
 """Where an order is in its life, derived from its timestamps and the sandbox clock.
 
-    Review -> Preparing -> AwaitingSatelliteProducts -> Processing -> UpToDate (recurring)
-                                                                    -> Completed (ended)
-    Canceled (terminal)
+    Review -> Initialize -> Preparing -> AwaitingSatelliteProducts -> Processing
+           -> UpToDate (recurring) or Completed (ended); Canceled (terminal)
+
+Initialize (scheduling, the first half-stage after review) is accepted, not review. The
+endpoint page's dialect names the same stages in its older words (PAGE_WORDS).
 
 Review lasts until the order's `accepted_at` (REVIEW after creation; immediately for accounts
 that skip review). Each following stage lasts STAGE, and an order waits for satellite products
@@ -19,6 +21,14 @@ from reconciler.sandbox.store import StoredOrder
 REVIEW = timedelta(minutes=30)
 STAGE = timedelta(hours=1)
 EXPIRED = frozenset({"Completed", "Canceled"})
+PAGE_WORDS = {
+    "Preparing": "Initialize",
+    "AwaitingSatelliteProducts": "Working",
+    "Processing": "Working",
+    "UpToDate": "Ongoing",
+    "Completed": "Done",
+}
+"""The older vocabulary of the endpoint page and docs for the current statuses."""
 
 
 def status(order: StoredOrder, now: datetime) -> str:
@@ -29,6 +39,8 @@ def status(order: StoredOrder, now: datetime) -> str:
     if order.to_date is not None and now >= _day_after(order.to_date):
         return "Completed"
     since = now - order.accepted_at
+    if since < STAGE / 2:
+        return "Initialize"
     if since < STAGE:
         return "Preparing"
     if since < 2 * STAGE or now < _midnight(order.from_date):

@@ -24,7 +24,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from reconciler.loopback import is_loopback
-from reconciler.sandbox.app import Sandbox
+from reconciler.sandbox.app import Dialect, Sandbox
 from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.store import Store
@@ -148,6 +148,13 @@ def parser(prog: str) -> argparse.ArgumentParser:
         help="an account's key; repeat for several accounts. Better: CLEARSKY_API_KEY, several "
         "keys separated by spaces, which keeps them out of process lists",
     )
+    add(
+        "--dialect",
+        choices=[d.value for d in Dialect],
+        default=Dialect.CURRENT.value,
+        help="answer as the service does today (current, the default) or as the older "
+        "endpoint page shows it (page)",
+    )
     add("--skip-review", action="store_true", help="accounts skip the Review stage")
     add("--review-minutes", type=_at_least(0), default=30.0, help="default: %(default)s")
     add("--now", metavar="ISO-TIME", help="freeze the sandbox clock at this UTC time")
@@ -193,6 +200,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m reconciler.sa
             seed=args.seed,
         ),
         review=timedelta(minutes=args.review_minutes),
+        dialect=Dialect(args.dialect),
     )
     for number, key in enumerate(keys, start=1):
         service.add_account(key, f"account-{number}", skip_review=args.skip_review)

@@ -12,7 +12,6 @@ from typing import Any
 
 from shapely.geometry import MultiPolygon
 
-from reconciler.domain.catalog import MODEL_REQUIRES, canonical_constellation, canonical_model
 from reconciler.domain.geometry import (
     GeometryProblem,
     area_km2,
@@ -20,6 +19,7 @@ from reconciler.domain.geometry import (
     parse_geojson,
     parse_wkt,
 )
+from reconciler.sandbox import catalog
 from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR, month_start
 from reconciler.sandbox.tiles import TileRef, parse_guid
 
@@ -128,18 +128,23 @@ def _product(b: dict[str, Any], err: Report) -> tuple[list[str], str | None]:
         err("SatelliteConstellations", "At least one satellite constellation is required.")
     else:
         for name in raw:
-            canonical = canonical_constellation(str(name))
+            canonical = catalog.constellation(str(name))
             if canonical is None:
                 err("SatelliteConstellations", f"Unknown satellite constellation '{name}'.")
             elif canonical not in constellations:
                 constellations.append(canonical)
-    model = canonical_model(str(b.get("model") or ""))
-    if model is None:
+    found = catalog.model(str(b.get("model") or ""))
+    if found is None:
         err("Model", f"Unknown model '{b.get('model')}'.")
-    elif constellations and not MODEL_REQUIRES[model] <= set(constellations):
-        missing = ", ".join(sorted(MODEL_REQUIRES[model] - set(constellations)))
-        err("SatelliteConstellations", f"Model {model} requires {missing}.")
-    return constellations, model
+        return constellations, None
+    chosen = set(constellations)
+    if constellations and not found.required <= chosen:
+        missing = ", ".join(sorted(found.required - chosen))
+        err("SatelliteConstellations", f"Model {found.name} requires {missing}.")
+    if chosen - found.allowed:
+        extra = ", ".join(sorted(chosen - found.allowed))
+        err("SatelliteConstellations", f"Model {found.name} does not take {extra}.")
+    return constellations, found.name
 
 
 def _bounded(value: Any, field: str, low: int, high: int | None, err: Report) -> int | None:

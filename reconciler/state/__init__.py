@@ -1,5 +1,5 @@
-"""The state file: ownership of live orders by manifest name."""
+"""The state file: ownership of live orders by manifest name, and the account it belongs to."""
 
-from reconciler.state.store import State, StateFile
+from reconciler.state.store import Owner, State, StateFile
 
-__all__ = ["State", "StateFile"]
+__all__ = ["Owner", "State", "StateFile"]

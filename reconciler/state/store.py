@@ -29,10 +29,23 @@ STATE_VERSION = 1
 
 
 @dataclass(frozen=True)
+class Owner:
+    """The account a state belongs to, at one API URL. `account` is the service's tenant id,
+    or a salted fingerprint of the key where the service names no tenant (never the key)."""
+
+    api_url: str
+    account: str
+
+    def __str__(self) -> str:
+        return f"account {self.account} at {self.api_url}"
+
+
+@dataclass(frozen=True)
 class State:
     orders: Mapping[str, StateEntry] = field(default_factory=dict)
     serial: int = 0
     lineage: str = field(default_factory=lambda: str(uuid.uuid4()))
+    owner: Owner | None = None
 
     def digest(self) -> str:
         """sha256 over who owns what (serial and lineage aside)."""
@@ -45,6 +58,9 @@ class State:
 
     def without(self, name: str) -> State:
         return replace(self, orders={k: v for k, v in self.orders.items() if k != name})
+
+    def owned_by(self, owner: Owner) -> State:
+        return replace(self, owner=owner)
 
 
 class StateFile:
@@ -76,6 +92,11 @@ class StateFile:
             "serial": written.serial,
             "lineage": written.lineage,
             "updatedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **(
+                {"owner": {"apiUrl": written.owner.api_url, "account": written.owner.account}}
+                if written.owner
+                else {}
+            ),
             "orders": {name: _entry_json(e) for name, e in sorted(written.orders.items())},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +153,22 @@ def _parse(raw: Any, path: Path) -> State:
             _cost(item.get("estimate")),
             {str(k): str(v) for k, v in (item.get("labels") or {}).items()},
         )
-    return State(orders, int(raw.get("serial", 0)), str(raw.get("lineage") or uuid.uuid4()))
+    return State(
+        orders,
+        int(raw.get("serial", 0)),
+        str(raw.get("lineage") or uuid.uuid4()),
+        _owner(raw.get("owner"), path),
+    )
+
+
+def _owner(raw: Any, path: Path) -> Owner | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not all(
+        isinstance(raw.get(k), str) and raw.get(k) for k in ("apiUrl", "account")
+    ):
+        raise StateError(f"{path}: 'owner' must hold an apiUrl and an account, as text")
+    return Owner(raw["apiUrl"], raw["account"])
 
 
 def _entry_json(entry: StateEntry) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import pytest
 from reconciler.cli import main
 from tests.conftest import BROKEN, EXAMPLES, golden
 
-FILES = ["catalog.yaml", "dates.yaml", "duplicate-key.yaml", "unknown-field.yaml"]
+FILES = ["dates.yaml", "duplicate-key.yaml", "model-needs.yaml", "unknown-field.yaml"]
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -16,7 +16,7 @@ from reconciler.sandbox import Sandbox
 from tests.conftest import Repo, in_process_client, manifest
 
 KEY = "engine-test-key"
-CREATE_PATH = "/api/satelliteimages/process/tasking/orders"
+CREATE_PATH = "/api/tasking/orders"
 CANCELED = "Canceled"
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.domain.catalog import Catalog
 from reconciler.errors import ManifestError
 from reconciler.manifest import load
-from tests.conftest import BROKEN, EXAMPLES
+from reconciler.manifest.catalog_cache import save_catalog
+from tests.conftest import BROKEN, EXAMPLES, OFFLINE
 
 CASES = sorted(p.name for p in BROKEN.glob("*.yaml") if p.name != "clearsky.yaml")
 
@@ -42,7 +44,7 @@ def test_one_run_reports_every_problem_of_every_file(
     problems = json.loads(result.out)
     assert {p["file"] for p in problems} == set(CASES)
     assert sum(len(expected(c)) for c in CASES) == len(problems)
-    assert set(problems[0]) == {"file", "line", "name", "field", "message"}
+    assert set(problems[0]) == {"file", "line", "name", "field", "message", "severity"}
 
 
 def test_examples_validate(cli: object) -> None:
@@ -79,3 +81,45 @@ def test_a_file_bigger_than_10_mb_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as caught:
         load([tmp_path])
     assert "the file is 10.5 MB; the limit is 10 MB" in str(caught.value.problems[0])
+
+
+def test_names_the_offline_list_does_not_know_are_notes_not_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(OFFLINE)
+    manifests = load(["unknown-products.yaml"])
+    lines = (OFFLINE / "unknown-products.yaml").read_text(encoding="utf-8").splitlines()
+    wanted = sorted(line.removeprefix("# note: ") for line in lines if line.startswith("# note: "))
+    assert sorted(str(n) for n in manifests.notes) == wanted
+    assert [o.spec.model for o in manifests.orders] == ["Cumulus"]
+
+
+def test_the_services_own_list_makes_unknown_names_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(OFFLINE)
+    service = Catalog.of(
+        [("Nimbus", ["Sentinel2"], ["Sentinel3"])], "the service", authoritative=True
+    )
+    with pytest.raises(ManifestError) as caught:
+        load(["unknown-products.yaml"], service)
+    messages = [p.message for p in caught.value.problems]
+    assert any(
+        m.startswith("unknown model 'Cumulus' in the service (known: Nimbus)") for m in messages
+    )
+    assert not any("unknown constellation 'Sentinel3'" in m for m in messages)
+
+
+def test_a_cached_list_of_the_service_is_used_offline(tmp_path: Path) -> None:
+    (tmp_path / "clearsky.yaml").write_text("apiVersion: clearsky-orders/v1\nkind: Config\n")
+    text = (OFFLINE / "unknown-products.yaml").read_text(encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(
+        text.replace("[Sentinel1, Sentinel3]", "[sentinel2, sentinel3]").replace(
+            "Cumulus", "nimbus"
+        )
+    )
+    save_catalog(tmp_path, Catalog.of([("Nimbus", ["Sentinel2"], ["Sentinel3"])], "the service"))
+    manifests = load([tmp_path])
+    assert manifests.notes == ()
+    spec = manifests.orders[0].spec
+    assert (spec.model, sorted(spec.constellations)) == ("Nimbus", ["Sentinel2", "Sentinel3"])

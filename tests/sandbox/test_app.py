@@ -12,7 +12,7 @@ import pytest
 from reconciler.api import ClearskyClient, OrderRequest
 from reconciler.domain.calendar import image_dates
 from reconciler.errors import ValidationFailedError
-from reconciler.sandbox import Clock, Sandbox
+from reconciler.sandbox import Clock, Dialect, Sandbox, serve_in_thread
 from reconciler.sandbox.pricing import quote, tiered_cost
 from tests.conftest import PAGE_WKT, Service, in_process_client
 
@@ -78,13 +78,30 @@ def test_price_tiers_minimum_area_and_tile_discount() -> None:
     assert tile.current_month_cost == pytest.approx(polygon.current_month_cost * 0.2, abs=0.01)
 
 
-def test_lifecycle_follows_the_clock(sandbox: Sandbox) -> None:
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [
+        (
+            Dialect.CURRENT,
+            ["Review", "Initialize", "Preparing", "AwaitingSatelliteProducts", "Processing"],
+        ),
+        (Dialect.PAGE, ["Review", "Initialize", "Initialize", "Working", "Working"]),
+    ],
+)
+def test_lifecycle_follows_the_clock(
+    sandbox: Sandbox, dialect: Dialect, expected: list[str]
+) -> None:
+    sandbox.dialect = dialect
     asyncio.run(api(sandbox).create_order(request()))
     seen = [statuses(sandbox)[0]]
-    for step in (timedelta(minutes=31), timedelta(hours=1), timedelta(hours=1), timedelta(hours=2)):
+    for step in (timedelta(minutes=31), timedelta(minutes=30), timedelta(hours=1)):
         sandbox.clock.advance(step)
         seen.append(statuses(sandbox)[0])
-    assert seen == ["Review", "Preparing", "AwaitingSatelliteProducts", "Processing", "UpToDate"]
+    sandbox.clock.advance(timedelta(hours=1))
+    seen.append(statuses(sandbox)[0])
+    assert seen == expected
+    sandbox.clock.advance(timedelta(hours=2))
+    assert statuses(sandbox) == ["UpToDate" if dialect == Dialect.CURRENT else "Ongoing"]
 
 
 def test_bounded_order_completes_and_leaves_the_default_list(sandbox: Sandbox) -> None:
@@ -155,14 +172,30 @@ def test_unknown_and_missing_keys_get_401(service: Service) -> None:
         assert response.json()["Succeeded"] is False
 
 
-def test_envelopes_are_pascal_for_orders_and_camel_for_tiles(service: Service) -> None:
+def test_envelopes_are_pascal_for_orders_and_tiles_are_current_by_default(
+    service: Service,
+) -> None:
     headers = {"x-api-key": "test-key-account-a"}
     orders = httpx.get(f"{service.url}/api/tasking/orders", headers=headers).json()
     tiles = httpx.post(
         f"{service.url}/api/tasking/search/tiles", headers=headers, json={"wkt": PAGE_WKT}
     ).json()
     assert set(orders) == {"Data", "Succeeded", "Error"}
+    assert set(tiles) == {"Data", "Succeeded", "Error"}
+    first = tiles["Data"]["Tiles"][0]
+    assert set(first) == {"Guid", "MiniTile", "Epsg", "DataGeogWkt"}
+    assert isinstance(first["Epsg"], str) and first["MiniTile"] is False
+
+
+def test_the_page_dialect_answers_tiles_in_camel_case() -> None:
+    sandbox = Sandbox(dialect=Dialect.PAGE)
+    sandbox.add_account("k")
+    with serve_in_thread(sandbox.app()) as url:
+        tiles = httpx.post(
+            f"{url}/api/tasking/search/tiles", headers={"x-api-key": "k"}, json={"wkt": PAGE_WKT}
+        ).json()
     assert set(tiles) == {"data", "succeeded", "error"}
+    assert set(tiles["data"]["tiles"][0]) == {"tileGuid", "epsg", "dataGeogWkt"}
 
 
 def test_available_dates_are_cadence_dates_of_accepted_orders(sandbox: Sandbox) -> None:

@@ -7,7 +7,7 @@ import click
 from reconciler.cli.output import say
 from reconciler.errors import ManifestError
 from reconciler.manifest import load
-from reconciler.render.problems import problems_json, problems_text, valid_text
+from reconciler.render.problems import notes_lines, problems_json, problems_text, valid_text
 
 
 @click.command()
@@ -30,7 +30,11 @@ def validate(paths: tuple[str, ...], fmt: str) -> int:
     Examples:
       clearsky-orders validate examples/orders
       clearsky-orders validate --format json orders/ > problems.json
-    Exit status: 0 valid, 1 invalid.
+    Models and constellations are checked against the service's list that the last plan kept
+    (.clearsky/models.json), else a built-in one; a name neither knows is a warning here, and
+    plan checks it against the service.
+
+    Exit status: 0 valid (warnings included), 1 invalid.
     """
     try:
         manifests = load(paths or (".",))
@@ -40,5 +44,10 @@ def validate(paths: tuple[str, ...], fmt: str) -> int:
         else:
             say(problems_text(error.problems), err=True)
         return 1
-    say("[]" if fmt == "json" else valid_text(len(manifests.orders), len(manifests.files)))
+    if fmt == "json":
+        say(problems_json([], manifests.notes))
+        return 0
+    for line in notes_lines(manifests.notes):
+        say(line, err=True)
+    say(valid_text(len(manifests.orders), len(manifests.files)))
     return 0

@@ -1,0 +1,68 @@
+"""Which account a run talks to, and whether the state belongs to it.
+
+A state belongs to one account at one API URL. Before anything is planned or changed, the key
+is asked which account it opens (GET /api/account/info, or its older path); where the service
+names no tenant, a salted fingerprint of the key stands in (never the key). A state recorded
+for another account or URL is refused with one line, and nothing is called that changes
+anything. The account's MaxConcurrentConnections caps the requests in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import urlsplit
+
+from reconciler.api import ClearskyClient
+from reconciler.engine.target import SANDBOX_KEY, Target
+from reconciler.errors import ApiError, StateError
+from reconciler.state import Owner, State
+
+EMBEDDED = "embedded-sandbox"
+"""The API URL the state records for --sandbox: its own account, never confused with a
+sandbox served on loopback."""
+GONE = (404, 405)
+
+
+class AccountMismatchError(StateError):
+    """The state belongs to another account or API URL than the key and URL given."""
+
+
+async def identify(target: Target, client: ClearskyClient) -> Owner:
+    """The account the target's key opens (and cap the client to its connection limit)."""
+    try:
+        info = await client.account_info()
+    except ApiError as error:
+        if error.status not in GONE:
+            raise
+        tenant = None
+    else:
+        tenant = info.tenant_id
+        if info.max_concurrent_connections:
+            client.cap_parallelism(info.max_concurrent_connections)
+    url = EMBEDDED if target.sandbox else normalised(target.api_url)
+    if tenant:
+        return Owner(url, f"tenant {tenant}")
+    key = SANDBOX_KEY if target.sandbox else target.api_key or ""
+    return Owner(url, f"key {key_fingerprint(key, url)}")
+
+
+def check_owner(state: State, owner: Owner) -> None:
+    """Refuse a state that belongs to another account or URL."""
+    if state.owner is not None and state.owner != owner:
+        raise AccountMismatchError(
+            f"this state belongs to {state.owner}; the key given is for {owner}. Nothing was "
+            "changed: use that account's key and URL, or another state file (--state)"
+        )
+
+
+def key_fingerprint(api_key: str, api_url: str) -> str:
+    """A salted digest of the key: the same key at the same URL gives the same text; the key
+    cannot be read back from it."""
+    digest = hmac.new(api_key.encode(), f"clearsky-orders:{api_url}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def normalised(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}{parts.path.rstrip('/')}"
