@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reconciler.api import ClearskyClient
@@ -122,16 +123,31 @@ def golden(name: str, text: str) -> None:
 # -- services ------------------------------------------------------------------------------
 
 
-def in_process_client(sandbox: Sandbox | None = None, key: str = "k") -> ClearskyClient:
+Answer = Callable[[httpx.Request], httpx.Response | None]
+
+
+class Scripted(InProcessTransport):
+    """The in-process sandbox, except where a test's `answer` returns a response of its own:
+    for shapes or refusals the sandbox does not produce."""
+
+    def __init__(self, sandbox: Sandbox, answer: Answer) -> None:
+        super().__init__(app=sandbox.app())
+        self.answer = answer
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        return self.answer(request) or await super().handle_async_request(request)
+
+
+def in_process_client(
+    sandbox: Sandbox | None = None, key: str = "k", answer: Answer | None = None
+) -> ClearskyClient:
     """A client for a sandbox running inside the test (a fresh one, with account `key`)."""
     if sandbox is None:
         sandbox = Sandbox()
         sandbox.add_account(key)
-    return ClearskyClient(
-        api_key=key,
-        base_url="http://sandbox.localhost",
-        transport=InProcessTransport(app=sandbox.app()),
-    )
+    transport = Scripted(sandbox, answer) if answer else InProcessTransport(app=sandbox.app())
+    return ClearskyClient(api_key=key, base_url="http://sandbox.localhost", transport=transport)
 
 
 def next_month() -> date:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
 from reconciler.api import ClearskyClient, OrderRequest, check_base_url
@@ -23,7 +21,7 @@ from reconciler.errors import (
     ValidationFailedError,
 )
 from reconciler.sandbox import Dialect
-from tests.conftest import DATA, KEY_A, KEY_B, PAGE_WKT, Service, next_month
+from tests.conftest import KEY_A, KEY_B, PAGE_WKT, Service, next_month
 
 
 def order(**changes: Any) -> OrderRequest:
@@ -54,58 +52,6 @@ def client(service: Service, key: str = KEY_A, **options: Any) -> ClearskyClient
 
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
-
-
-# -- the endpoint page's own example responses -------------------------------------------------
-
-
-def mocked(body: dict[str, Any]) -> ClearskyClient:
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
-    return ClearskyClient(api_key="k", base_url="https://api.clearsky.vision", transport=transport)
-
-
-def test_page_example_responses_parse() -> None:
-    async def go() -> None:
-        listed = await mocked(
-            json.loads((DATA / "page-list-orders.json").read_text())
-        ).list_orders()
-        assert listed[0].task_order_guid == "c3528462-02fc-4301-bb37-8d226b45f149"
-        assert listed[0].to is None and listed[0].task_order_area_km2 == 525.3
-        estimate = await mocked(
-            json.loads((DATA / "page-estimate.json").read_text())
-        ).estimate_order(order())
-        assert (estimate.this_month, estimate.next_month, estimate.currency) == (
-            1009.98,
-            609.98,
-            "EUR",
-        )
-        assert estimate.area_km2_before_minimum1_km2_per_aoi == 930.65
-        tiles = await mocked(
-            json.loads((DATA / "page-search-tiles.json").read_text())
-        ).search_tiles(wkt=PAGE_WKT)
-        assert tiles.tiles[0].epsg == 32633 and tiles.mini_tiles == [
-            "minitile-guid-1",
-            "minitile-guid-2",
-        ]
-        dates = await mocked(
-            json.loads((DATA / "page-available-dates.json").read_text())
-        ).available_dates(wkt=PAGE_WKT, start="2024-05-01", until="2024-06-01")
-        assert len(dates.model_image_dates[0].dates_by_geog[0].dates) == 3
-        check = await mocked(
-            json.loads((DATA / "page-availability.json").read_text())
-        ).check_availability(
-            wkt=PAGE_WKT, day="2024-08-24", constellations=["Sentinel1"], model="Stratus2"
-        )
-        assert check.fully_available and not check.orders_cover_polygon
-
-    run(go())
-
-
-def test_newer_estimate_shape_is_tolerated() -> None:
-    estimate = run(
-        mocked(json.loads((DATA / "newer-estimate.json").read_text())).estimate_order(order())
-    )
-    assert (estimate.this_month, estimate.next_month) == (42.5, 80.25)
 
 
 # -- the sandbox over loopback -----------------------------------------------------------------

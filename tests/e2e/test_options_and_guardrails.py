@@ -64,9 +64,7 @@ def test_a_saved_plan_keeps_its_target(
     assert sorted(state_of(repo)["orders"]) == ["skagen"]
 
 
-def test_a_saved_plan_keeps_prune(
-    api_env: Service, repo: Repo, cli: Cli, tmp_path: Path
-) -> None:
+def test_a_saved_plan_keeps_prune(api_env: Service, repo: Repo, cli: Cli, tmp_path: Path) -> None:
     converge(cli)
     stray = order_out_of_band(api_env)
     saved = tmp_path / "plan.json"
@@ -75,9 +73,7 @@ def test_a_saved_plan_keeps_prune(
     assert stray not in [o.task_order_guid for o in live_orders(api_env)]
 
 
-def test_a_saved_plan_keeps_force(
-    api_env: Service, repo: Repo, cli: Cli, tmp_path: Path
-) -> None:
+def test_a_saved_plan_keeps_force(api_env: Service, repo: Repo, cli: Cli, tmp_path: Path) -> None:
     repo.write(
         "clearsky.yaml",
         "apiVersion: clearsky-orders/v1\nkind: Config\n"
@@ -125,9 +121,7 @@ def test_replacing_an_accepted_order_with_an_end_date_is_refused(
     assert sorted(o.task_order_guid for o in live_orders(api_env)) == before
 
 
-def test_tile_and_minitile_manifests_plan_and_apply(
-    api_env: Service, repo: Repo, cli: Cli
-) -> None:
+def test_tile_and_minitile_manifests_plan_and_apply(api_env: Service, repo: Repo, cli: Cli) -> None:
     async def guids() -> tuple[str, str]:
         async with ClearskyClient(api_key=KEY_A, base_url=api_env.url) as api:
             tiles = (await api.search_tiles(wkt=AARHUS)).tiles

@@ -17,9 +17,9 @@ from tests.conftest import KEY_A, SKAGEN, Repo, Result, Service, manifest
 Cli = Callable[..., Result]
 
 
-def live_orders(service: Service, *, expired: bool = False) -> list[TaskOrder]:
+def live_orders(service: Service, *, expired: bool = False, key: str = KEY_A) -> list[TaskOrder]:
     async def fetch() -> list[TaskOrder]:
-        async with ClearskyClient(api_key=KEY_A, base_url=service.url) as api:
+        async with ClearskyClient(api_key=key, base_url=service.url) as api:
             return await api.list_orders(get_expired=expired)
 
     return asyncio.run(fetch())

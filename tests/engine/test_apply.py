@@ -160,10 +160,7 @@ def test_apply_refuses_a_plan_that_breaks_a_guardrail_before_calling_the_service
 def test_apply_refuses_a_plan_with_an_error_on_a_change(account: Account) -> None:
     plan = account.plan()
     broken = Plan(
-        tuple(
-            replace(c, error="cannot") if c.name == "skagen" else c
-            for c in plan.changes
-        ),
+        tuple(replace(c, error="cannot") if c.name == "skagen" else c for c in plan.changes),
         plan.today,
         plan.inputs,
         plan.created_at,

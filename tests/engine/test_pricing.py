@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from datetime import date
 
+import httpx
+import pytest
+
 from reconciler.engine.pricing import price
+from reconciler.errors import ServerError
 from reconciler.planning import Cost, StateEntry, decide
 from tests.conftest import TODAY, desired, in_process_client, live, spec
 
@@ -69,3 +74,38 @@ def test_adopting_an_unknown_order_prices_it_for_the_state() -> None:
     priced = asyncio.run(price(changes, api))
     assert api.requests_sent == 1 and priced[0].new_order_cost is not None
     assert priced[0].bill_change is None  # adopting changes no bill
+
+
+def test_a_priceless_estimate_and_a_refused_geometry_are_errors_while_the_rest_is_priced() -> None:
+    def answer(request: httpx.Request) -> httpx.Response | None:
+        if not request.url.path.endswith("/estimate"):
+            return None
+        frequency = json.loads(request.content)["ImageFrequency"]
+        if frequency == 5:  # an answer with no cost this client knows
+            return httpx.Response(200, json={"Data": {"AreaKm2": 3.0}, "Succeeded": True})
+        if frequency == 6:  # refused by the framework, in its problem form
+            problem = {"title": "One or more validation errors occurred.", "status": 400}
+            errors = {"Wkt": ["The geometry is not a valid GEOMETRYCOLLECTION."]}
+            return httpx.Response(400, json={**problem, "errors": errors, "traceId": "00-1"})
+        return None
+
+    wanted = [desired(n, spec(frequency=f)) for n, f in (("ok", 3), ("priceless", 5), ("bad", 6))]
+    changes = decide(wanted, [], {}, TODAY)
+    priced = {c.name: c for c in asyncio.run(price(changes, in_process_client(answer=answer)))}
+    ok = priced["ok"].bill_change
+    assert priced["ok"].error is None and ok is not None and ok.next_month > 0
+    assert priced["priceless"].error == "the service returned no price for this order"
+    assert priced["priceless"].bill_change is None
+    bad = priced["bad"].error or ""
+    assert "rejects this order" in bad and "Wkt: The geometry is not a valid" in bad
+
+
+def test_an_outage_while_pricing_stops_the_plan() -> None:
+    def answer(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/estimate"):
+            return httpx.Response(503, headers={"Retry-After": "0"})
+        return None
+
+    changes = decide([desired("a")], [], {}, TODAY)
+    with pytest.raises(ServerError):
+        asyncio.run(price(changes, in_process_client(answer=answer)))

@@ -45,3 +45,17 @@ def test_serve_refuses_a_non_loopback_address_without_allow_remote() -> None:
     )
     assert result.returncode == 1
     assert "not a loopback address; add --allow-remote" in result.stderr
+
+
+@pytest.mark.slow
+def test_serve_speaks_the_page_dialect_on_request(tmp_path: Path) -> None:
+    with serve_in_subprocess(tmp_path / "s.db", ["k"], options=["--dialect", "page"]) as url:
+        headers = {"x-api-key": "k"}
+        assert httpx.get(f"{url}/api/apikey/info", headers=headers).status_code == 200
+        assert httpx.get(f"{url}/api/account/info", headers=headers).status_code == 404
+        old = f"{url}/api/satelliteimages/process/tasking/orders/estimate"
+        assert httpx.post(old, headers=headers, json={}).status_code == 400
+    with serve_in_subprocess(tmp_path / "t.db", ["k"]) as url:
+        assert httpx.get(f"{url}/api/account/info", headers=headers).status_code == 200
+        page_path = "/api/satelliteimages/process/tasking/orders/estimate"
+        assert httpx.post(f"{url}{page_path}", headers=headers, json={}).status_code == 404
