@@ -294,6 +294,11 @@ class OrderRequest(BaseModel):
     reference_date: date = Field(alias="ReferenceDate")
     from_: date = Field(alias="From")
     to: date | None = Field(None, alias="To")
+    simulated_euro_usage: float | None = Field(None, alias="SimulatedEuroUsage")
+    """Price as if the account had already spent this much more (estimate only)."""
 
     def body(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+        body = self.model_dump(mode="json", by_alias=True)
+        if body.get("SimulatedEuroUsage") is None:
+            body.pop("SimulatedEuroUsage", None)
+        return body

@@ -34,10 +34,19 @@ from reconciler.domain.geometry import GeometryProblem, parse_geojson, parse_wkt
 from reconciler.sandbox import catalog, lifecycle
 from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import DroppedResponse, Faults
-from reconciler.sandbox.pricing import CURRENCY, Quote, image_dates, quote
+from reconciler.sandbox.pricing import (
+    CURRENCY,
+    Quote,
+    image_dates,
+    month_dates,
+    month_start,
+    next_month_start,
+    order_cost,
+    quote,
+)
 from reconciler.sandbox.store import Store, StoredOrder, new_guid
 from reconciler.sandbox.tiles import TileRef, parse_guid, tiles_for
-from reconciler.sandbox.validation import Invalid, OrderInput, lowered, parse_order
+from reconciler.sandbox.validation import Invalid, OrderInput, lowered, parse_order, product_of
 
 Handler = Callable[[Request, str], Awaitable[Response]]
 GEOMETRY_FIELDS = frozenset({"wkt", "geojson"})
@@ -91,6 +100,7 @@ class Sandbox:
     review: timedelta = lifecycle.REVIEW
     dialect: Dialect = Dialect.CURRENT
     max_concurrent_connections: int = 8
+    _spending: dict[tuple[str, date, date, int], float] = field(default_factory=dict, repr=False)
 
     def add_account(self, api_key: str, name: str = "", *, skip_review: bool = False) -> str:
         return self.store.add_account(api_key, name, skip_review=skip_review)
@@ -224,16 +234,21 @@ class Sandbox:
     async def estimate(self, request: Request, account: str) -> Response:
         order = parse_order(await _json(request), self.clock.now().date())
         today = self.clock.now().date()
+        first = max(month_start(today), month_start(order.start))
+        spent = tuple(
+            self._spent(account, month, today) + order.simulated_usage
+            for month in (first, next_month_start(first))
+        )
         q = quote(
-            billed_km2=round(order.billed_km2, 2),
+            product=order.product,
             raw_km2=order.raw_km2,
-            factor=order.price_factor,
             reference=order.reference_date,
             every_days=order.image_frequency,
             start=order.start,
             end=order.end,
             storage_months=order.storage_months,
             today=today,
+            spent=(spent[0], spent[1]),
         )
         common = {
             "StorageMonths": order.storage_months,
@@ -260,6 +275,31 @@ class Sandbox:
         if self.faults.drop_this_create():
             return DroppedResponse()
         return pascal(self._order_json(stored, lifecycle.status(stored, now)))
+
+    def _spent(self, account: str, month: date, today: date) -> float:
+        """What the account's orders that are not canceled cost in `month`, priced together
+        in the order they were made (the tiers are per account)."""
+        key = (account, month, today, self.store.revision)
+        known = self._spending.get(key)
+        if known is not None:
+            return known
+        spent = 0.0
+        for stored in self.store.orders(account):
+            if stored.canceled_at is not None:
+                continue
+            dates = month_dates(
+                stored.reference_date,
+                stored.image_frequency,
+                stored.from_date,
+                stored.to_date,
+                month,
+                month,
+            )
+            spent += order_cost(_product(stored), len(dates), spent)
+        if len(self._spending) > 1024:
+            self._spending.clear()
+        self._spending[key] = spent
+        return spent
 
     def _stored(
         self,
@@ -581,6 +621,18 @@ def _current_costs(q: Quote) -> dict[str, Any]:
             "TotalCostEuro": q.next_month_cost,
         },
     }
+
+
+def _product(order: StoredOrder) -> Any:
+    refs = [parse_guid(g) for g in order.tiles], [parse_guid(g) for g in order.mini_tiles]
+    return product_of(
+        order.model,
+        order.constellations,
+        order.area_km2,
+        order.wkt is not None,
+        [r for r in refs[0] if r is not None],
+        [r for r in refs[1] if r is not None],
+    )
 
 
 def _order_geometry(order: StoredOrder) -> Any:

@@ -121,8 +121,12 @@ class Store:
             ).fetchone()
         return bool(row and row["skip_review"])
 
+    revision = 0
+    """Bumped by every write: what was computed from the orders is stale once it moves."""
+
     def insert(self, order: StoredOrder) -> StoredOrder:
         row = _to_row(order)
+        self.revision += 1
         with self._lock:
             self._db.execute(
                 f"INSERT INTO orders ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
@@ -147,6 +151,7 @@ class Store:
     def update(self, order: StoredOrder, **changes: Any) -> StoredOrder:
         updated = replace(order, **changes)
         row = _to_row(updated)
+        self.revision += 1
         with self._lock:
             self._db.execute(
                 f"UPDATE orders SET {', '.join(f'{k} = ?' for k in row)} WHERE guid = ?",

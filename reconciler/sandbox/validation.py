@@ -20,7 +20,7 @@ from reconciler.domain.geometry import (
     parse_wkt,
 )
 from reconciler.sandbox import catalog
-from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR, month_start
+from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR, Product, month_start
 from reconciler.sandbox.tiles import TileRef, parse_guid
 
 AREA_LIMIT_KM2 = 100_000.0
@@ -39,6 +39,7 @@ class OrderInput:
     end: date | None
     storage_months: int
     api_requests: int
+    simulated_usage: float = 0.0
 
     @cached_property
     def billed_km2(self) -> float:
@@ -51,10 +52,37 @@ class OrderInput:
         return area_km2(self.geometry) if self.geometry is not None else self.billed_km2
 
     @property
-    def price_factor(self) -> float:
-        if self.geometry is not None:
-            return 1.0
-        return TILE_FACTOR if self.tiles else MINITILE_FACTOR
+    def product(self) -> Product:
+        return product_of(
+            self.model,
+            self.constellations,
+            self.billed_km2,
+            self.geometry is not None,
+            self.tiles,
+            self.mini_tiles,
+        )
+
+
+def product_of(
+    model: str,
+    constellations: list[str],
+    billed_km2: float,
+    polygon: bool,
+    tiles: list[TileRef],
+    mini_tiles: list[TileRef],
+) -> Product:
+    """What the price list charges for: tiles at 20 %, minitiles at 50 % of the polygon price
+    (mixed, in proportion to their areas); optional inputs on top of the model's."""
+    found = catalog.model(model)
+    optional = tuple(c for c in constellations if found and c not in found.required)
+    if polygon:
+        factor = 1.0
+    else:
+        tile_km2 = sum(t.area_km2() for t in tiles)
+        mini_km2 = sum(t.area_km2() for t in mini_tiles)
+        total = tile_km2 + mini_km2
+        factor = (tile_km2 * TILE_FACTOR + mini_km2 * MINITILE_FACTOR) / total if total else 1.0
+    return Product(model, optional, billed_km2, factor)
 
 
 class Invalid(Exception):
@@ -92,6 +120,7 @@ def parse_order(body: Any, today: date) -> OrderInput:
     storage = _bounded(b.get("storagemonths", 1), "StorageMonths", 1, None, err)
     requests = _bounded(b.get("apirequests", 1), "ApiRequests", 1, None, err)
     reference, start, end = _period(b, today, err)
+    usage = _usage(b.get("simulatedeurousage"), err)
     if errors:
         raise Invalid(errors)
     assert model and frequency and reference and start and storage and requests  # for mypy
@@ -107,6 +136,7 @@ def parse_order(body: Any, today: date) -> OrderInput:
         end,
         storage,
         requests,
+        usage,
     )
     if order.billed_km2 > AREA_LIMIT_KM2:
         raise Invalid(
@@ -145,6 +175,15 @@ def _product(b: dict[str, Any], err: Report) -> tuple[list[str], str | None]:
         extra = ", ".join(sorted(chosen - found.allowed))
         err("SatelliteConstellations", f"Model {found.name} does not take {extra}.")
     return constellations, found.name
+
+
+def _usage(value: Any, err: Report) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        err("SimulatedEuroUsage", "SimulatedEuroUsage must be a number of euro, 0 or more.")
+        return 0.0
+    return float(value)
 
 
 def _bounded(value: Any, field: str, low: int, high: int | None, err: Report) -> int | None:

@@ -13,7 +13,6 @@ from reconciler.api import ClearskyClient, OrderRequest
 from reconciler.domain.calendar import image_dates
 from reconciler.errors import ValidationFailedError
 from reconciler.sandbox import Clock, Dialect, Sandbox, serve_in_thread
-from reconciler.sandbox.pricing import quote, tiered_cost
 from tests.conftest import PAGE_WKT, Service, in_process_client
 
 START = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
@@ -59,23 +58,6 @@ def test_page_example_is_priced_from_the_public_list(sandbox: Sandbox) -> None:
     assert estimate.this_month == pytest.approx(1000 + (9316.1 - 5000) * 0.05, abs=0.006)
     assert estimate.cancellation_date == date(2025, 4, 30)
     assert estimate.currency == "EUR"
-
-
-def test_price_tiers_minimum_area_and_tile_discount() -> None:
-    assert tiered_cost(5_000) == pytest.approx(1_000)
-    assert tiered_cost(45_000) == pytest.approx(3_000)
-    assert tiered_cost(495_000) == pytest.approx(12_000)
-    common = {
-        "reference": date(2025, 1, 1),
-        "every_days": 7,
-        "start": date(2025, 4, 1),
-        "end": None,
-        "storage_months": 1,
-        "today": date(2025, 4, 1),
-    }
-    polygon = quote(billed_km2=100, raw_km2=100, factor=1.0, **common)  # type: ignore[arg-type]
-    tile = quote(billed_km2=100, raw_km2=100, factor=0.2, **common)  # type: ignore[arg-type]
-    assert tile.current_month_cost == pytest.approx(polygon.current_month_cost * 0.2, abs=0.01)
 
 
 @pytest.mark.parametrize(
