@@ -19,7 +19,17 @@ from reconciler.domain.desired import DesiredOrder, Source
 from reconciler.domain.geometry import parse_wkt, service_wkt
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec
-from reconciler.planning import Action, Change, Cost, Inputs, Plan, StateEntry, change_cost, decide
+from reconciler.planning import (
+    Action,
+    Change,
+    Cost,
+    Inputs,
+    Plan,
+    StateEntry,
+    decide,
+    timeline,
+    with_money,
+)
 from reconciler.planning.annotate import annotate
 from reconciler.sandbox import InProcessTransport, Sandbox, serve_in_thread
 
@@ -83,13 +93,17 @@ NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 INPUTS = Inputs("m" * 64, "l" * 64, "s" * 64)
 
 
-def priced(changes: list[Change]) -> list[Change]:
-    """Fixed prices, so that renders are stable: new orders 10/40, old orders 5/30."""
+def priced(changes: list[Change], today: date = TODAY) -> list[Change]:
+    """Fixed prices, so that renders are stable: new orders 10 in their first month and 40 in
+    the month after, old orders 5 and 30 (as estimates made on `today`)."""
     out = []
     for c in changes:
-        new = Cost(10.0, 40.0) if c.needs_create else None
-        old = Cost(5.0, 30.0) if c.action in (Action.CANCEL, Action.REPLACE) else None
-        out.append(replace(c, bill_change=change_cost(c, new, old), new_order_cost=new))
+        new = old = None
+        if c.needs_create and c.desired is not None:
+            new = Cost(10.0, 40.0, month=max(today.replace(day=1), c.desired.start.replace(day=1)))
+        if c.action in (Action.CANCEL, Action.REPLACE) and c.live is not None:
+            old = Cost(5.0, 30.0, month=max(today.replace(day=1), c.live.start.replace(day=1)))
+        out.append(with_money(replace(c, new_order_cost=new, old_order_cost=old), today, 12))
     return out
 
 
@@ -107,9 +121,20 @@ def sample_plan(now: datetime = NOW) -> Plan:
         live("g-stray", spec(SKAGEN, frequency=5), status="Processing"),
     ]
     state = {"aarhus-bay": StateEntry("g-aarhus"), "retired": StateEntry("g-old")}
-    changes = decide(wanted, account, state, TODAY)
-    changes = annotate(changes, wanted, account, now)
-    return Plan(tuple(priced(changes)), TODAY, INPUTS, now, "the sandbox")
+    changes = annotate(priced(decide(wanted, account, state, TODAY)), wanted, account, now)
+    return plan_of(changes, state, account, now)
+
+
+def plan_of(
+    changes: list[Change],
+    state: dict[str, StateEntry] | None = None,
+    account: list[LiveOrder] | None = None,
+    now: datetime = NOW,
+) -> Plan:
+    """A plan of these changes made on TODAY, with its timeline over 12 months."""
+    specs = {o.key: o.spec for o in account or [] if o.spec is not None}
+    line = timeline(changes, state or {}, specs, TODAY, 12)
+    return Plan(tuple(changes), TODAY, INPUTS, now, "the sandbox", timeline=line)
 
 
 def golden(name: str, text: str) -> None:

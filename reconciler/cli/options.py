@@ -74,6 +74,15 @@ CHANGE_OPTIONS = (
     click.option(
         "--prune", is_flag=True, help="Also cancel unmanaged orders (never automatic ones)."
     ),
+    click.option(
+        "--horizon",
+        type=click.IntRange(1, 120),
+        default=12,
+        show_default=True,
+        metavar="MONTHS",
+        help="Months of the cost timeline; budgets are checked in each, and recurring orders "
+        "commit this many months.",
+    ),
 )
 
 
@@ -111,6 +120,7 @@ def _settings(kwargs: dict[str, Any]) -> Settings:
         selection=selection,
         prune=kwargs.pop("prune", False),
         force=kwargs.pop("force", False),
+        horizon=kwargs.pop("horizon", 12),
     )
 
 

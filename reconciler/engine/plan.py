@@ -21,7 +21,7 @@ from reconciler.engine.loading import load_and_refresh
 from reconciler.engine.pricing import Prefetched, price
 from reconciler.engine.workspace import Settings, Workspace, project_dir
 from reconciler.manifest import Manifests
-from reconciler.planning import Change, Inputs, Plan, decide
+from reconciler.planning import Change, Inputs, Plan, Timeline, decide, timeline, with_money
 from reconciler.planning.annotate import annotate
 from reconciler.planning.select import select
 from reconciler.state import Owner, State
@@ -100,24 +100,33 @@ async def make_plan(
     today: date | None = None,
     prefetched: Prefetched | None = None,
 ) -> Plan:
-    """decide -> annotate -> select -> price (given a client) -> guardrails."""
+    """decide -> select -> price (given a client) -> money and warnings -> guardrails."""
     now = datetime.now(UTC)
     day = today or now.date()
-
     # Pure work, off the event loop: prefetched estimates keep flowing meanwhile.
-    changes, inputs = await asyncio.to_thread(_changes, snap, settings, day, now)
+    changes, inputs = await asyncio.to_thread(_decided, snap, settings, day)
+    notes: tuple[str, ...] = ()
     if client is not None:
-        changes = await price(changes, client, prefetched)
-    plan = Plan(tuple(changes), day, inputs, now, source)
+        changes, notes = await price(changes, client, prefetched)
+    changes, line = await asyncio.to_thread(_finished, changes, snap, settings, day, now)
+    plan = Plan(tuple(changes), day, inputs, now, source, timeline=line, notes=notes)
     policy = snap.manifests.config.policy
     found = blocking_violations(plan, policy, snap.state.orders, force=settings.force)
     return replace(plan, violations=found)
 
 
-def _changes(
-    snap: Snapshot, settings: Settings, day: date, now: datetime
-) -> tuple[Sequence[Change], Inputs]:
+def _decided(snap: Snapshot, settings: Settings, day: date) -> tuple[list[Change], Inputs]:
     state = snap.state.orders
     found = decide(snap.manifests.orders, snap.live, state, day, settings.options)
-    found = annotate(found, snap.manifests.orders, snap.live, now)
     return select(found, settings.selection, state), snap.inputs()
+
+
+def _finished(
+    changes: Sequence[Change], snap: Snapshot, settings: Settings, day: date, now: datetime
+) -> tuple[list[Change], Timeline]:
+    """Each change's months and the plan's timeline; then the warnings, which may name what
+    an overlap costs."""
+    priced = [with_money(c, day, settings.horizon) for c in changes]
+    noted = annotate(priced, snap.manifests.orders, snap.live, now)
+    live_specs = {o.key: o.spec for o in snap.live if o.spec is not None and o.active}
+    return noted, timeline(noted, snap.state.orders, live_specs, day, settings.horizon)

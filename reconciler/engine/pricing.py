@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from reconciler.api import ClearskyClient, order_request
+from reconciler.domain.calendar import month_start
 from reconciler.domain.order import OrderSpec
 from reconciler.errors import NoPriceError, ServiceError
-from reconciler.planning import Action, Change, Cost, change_cost
+from reconciler.planning import Action, Change, Cost
 
 Outcome = Cost | BaseException | None
 
@@ -19,27 +21,89 @@ class Prefetched(Protocol):
     def get(self, spec: OrderSpec) -> Awaitable[Cost] | None: ...
 
 
-async def estimate_cost(client: ClearskyClient, spec: OrderSpec) -> Cost:
-    """What the service would charge for `spec`, ordered today on its own."""
-    answer = await client.estimate_order(order_request(spec))
+async def estimate_cost(client: ClearskyClient, spec: OrderSpec, usage: float = 0.0) -> Cost:
+    """What the service would charge for `spec`, ordered today; with `usage`, as if the
+    account had already spent that much more this month (SimulatedEuroUsage)."""
+    request = order_request(spec)
+    if usage > 0:
+        request = request.model_copy(update={"simulated_euro_usage": round(usage, 2)})
+    answer = await client.estimate_order(request)
     now, monthly = answer.this_month, answer.next_month
     if now is None or monthly is None:  # the client refuses these already; never 0.00
         raise NoPriceError("the service returned no price for this order")
-    return Cost(now, monthly, answer.currency)
+    return Cost(now, monthly, answer.currency, month=described_month(answer.image_dates, spec))
+
+
+CHAIN_LIMIT = 16
+"""New orders priced one after another as one account; past this many, each alone."""
 
 
 async def price(
     changes: Sequence[Change], client: ClearskyClient, prefetched: Prefetched | None = None
-) -> list[Change]:
+) -> tuple[list[Change], tuple[str, ...]]:
     """Each create and replace priced by the estimate endpoint; cancels by the estimate the
     state recorded, or else an estimate of the live spec (approximate). A spec the service
     rejects becomes an error on its change. Estimates already started (`prefetched`) are
-    awaited outside the concurrency bound, which they hold themselves."""
+    awaited outside the concurrency bound, which they hold themselves. Returns the changes
+    and what the reviewer should know of how they were priced."""
     new_costs, old_costs = await _estimates(changes, client, prefetched)
-    return [
+    priced = [
         _priced(change, new_costs.get(i), old_costs.get(i, change.recorded_cost))
         for i, change in enumerate(changes)
     ]
+    priced, notes = await _together(priced, client)
+    return priced, notes + _cancel_note(priced)
+
+
+async def _together(
+    changes: list[Change], client: ClearskyClient
+) -> tuple[list[Change], tuple[str, ...]]:
+    """Spend tiers are per account per month: new orders that start billing in the same month
+    are priced as one account, each after the first as if the ones before it (by name) were
+    already spent (SimulatedEuroUsage). Each alone would be dearer, never cheaper."""
+    groups: dict[date | None, list[int]] = {}
+    for index, change in enumerate(changes):
+        if change.needs_create and change.new_order_cost is not None and not change.error:
+            groups.setdefault(change.new_order_cost.month, []).append(index)
+    chained = sum(len(g) - 1 for g in groups.values())
+    if chained == 0:
+        return changes, ()
+    if chained > CHAIN_LIMIT:
+        return changes, (
+            f"{chained + len(groups)} new orders are priced each alone: the spend tiers are per "
+            "account, so together they may cost less than shown (never more)",
+        )
+    out = list(changes)
+    for indexes in groups.values():
+        spent = 0.0
+        for index in sorted(indexes, key=lambda i: changes[i].name):
+            change = out[index]
+            assert change.desired is not None and change.new_order_cost is not None
+            if spent > 0:
+                try:
+                    cost = await estimate_cost(client, change.desired, usage=spent)
+                except (NoPriceError, ServiceError) as error:
+                    out[index] = replace(change, error=_refusal(error))
+                    continue
+                out[index] = change = replace(change, new_order_cost=cost)
+            spent += change.new_order_cost.current_month if change.new_order_cost else 0.0
+    return out, (
+        "new orders that start in the same month are priced together, as one account "
+        "(the spend tiers are per account)",
+    )
+
+
+def _cancel_note(changes: Sequence[Change]) -> tuple[str, ...]:
+    saves = any(
+        c.action in (Action.CANCEL, Action.REPLACE) and c.old_order_cost is not None
+        for c in changes
+    )
+    if not saves:
+        return ()
+    return (
+        "cancelling lowers the account's monthly spend, which may move the orders that remain "
+        "to a dearer tier; that is not estimated",
+    )
 
 
 def _needs_new_estimate(change: Change) -> bool:
@@ -99,9 +163,15 @@ def _priced(change: Change, new: Outcome, old: Outcome) -> Change:
         change = change.with_warning(f"the saving could not be estimated: {_refusal(old)}")
     new_cost = new if isinstance(new, Cost) else None
     old_cost = old if isinstance(old, Cost) else None
-    return replace(
-        change, bill_change=change_cost(change, new_cost, old_cost), new_order_cost=new_cost
-    )
+    return replace(change, new_order_cost=new_cost, old_order_cost=old_cost)
+
+
+def described_month(dates: Sequence[date], spec: OrderSpec) -> date:
+    """The month an estimate's first figure describes: the month of its image dates; without
+    them, the order's first billing month (as the service documents the estimate today)."""
+    if dates:
+        return month_start(min(dates))
+    return max(month_start(datetime.now(UTC).date()), month_start(spec.start))
 
 
 def _refusal(error: BaseException) -> str:

@@ -32,6 +32,8 @@ class Settings:
     selection: Selection = field(default_factory=Selection)
     prune: bool = False
     force: bool = False
+    horizon: int = 12
+    """Months of the cost timeline, and of a recurring order's commitment."""
 
     @property
     def options(self) -> Options:

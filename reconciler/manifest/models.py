@@ -113,10 +113,21 @@ class Policy(_Strict):
     max_monthly_cost: float | None = Field(
         None,
         ge=0,
-        description="Ceiling on the monthly cost of all managed orders after the change.",
+        description="Ceiling on the monthly cost of all managed orders after the change, "
+        "in every month of the horizon.",
     )
-    max_increase_this_month: float | None = Field(None, ge=0)
-    max_increase_monthly: float | None = Field(None, ge=0)
+    max_increase_this_month: float | None = Field(
+        None, ge=0, description="What one plan may add to this month's bill."
+    )
+    max_increase_monthly: float | None = Field(
+        None, ge=0, description="What one plan may add to the bill of any month after this one."
+    )
+    max_total_commitment: float | None = Field(
+        None,
+        ge=0,
+        description="What one plan may commit in all: new bounded orders over their lives, "
+        "recurring ones over the horizon (12 months unless --horizon says otherwise).",
+    )
     max_area_km2_per_order: float | None = Field(None, gt=0)
     allowed_models: list[str] | None = None
     allowed_constellations: list[str] | None = None

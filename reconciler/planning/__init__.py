@@ -1,7 +1,6 @@
 """Planning: pure functions from desired orders, live orders and state to a plan."""
 
 from reconciler.domain.live import LiveOrder
-from reconciler.planning.costs import change_cost
 from reconciler.planning.decide import Options, decide
 from reconciler.planning.model import (
     Action,
@@ -9,8 +8,10 @@ from reconciler.planning.model import (
     Cancellation,
     Change,
     Cost,
+    MonthCost,
     StateEntry,
 )
+from reconciler.planning.money import Timeline, timeline, with_money
 from reconciler.planning.plan import Inputs, Plan, Violation
 
 __all__ = [
@@ -21,10 +22,13 @@ __all__ = [
     "Cost",
     "Inputs",
     "LiveOrder",
+    "MonthCost",
     "Options",
     "Plan",
     "StateEntry",
+    "Timeline",
     "Violation",
-    "change_cost",
     "decide",
+    "timeline",
+    "with_money",
 ]

@@ -48,12 +48,34 @@ class CancelEffect(StrEnum):
 
 @dataclass(frozen=True)
 class Cost:
-    """Money a change adds (positive) or saves (negative), this month and per month after."""
+    """Two monthly figures: an estimate's (the order's first billing month and the month
+    after), or a change's effect on the bill (this month and next month; negative saves)."""
 
     current_month: float
     next_month: float
     currency: str = "EUR"
     approximate: bool = False
+    month: date | None = None
+    """For an estimate: the month `current_month` describes (its first billing month)."""
+
+
+ESTIMATED = "estimate"
+"""MonthCost.how for a figure the estimate quoted."""
+
+
+@dataclass(frozen=True)
+class MonthCost:
+    """One month's cost (or, for a change, its effect on that month's bill)."""
+
+    month: date
+    """The first day of the month."""
+    cost: float
+    how: str = ESTIMATED
+    """Where the figure comes from: the estimate itself, or how it was derived."""
+
+    @property
+    def approximate(self) -> bool:
+        return self.how != ESTIMATED
 
 
 @dataclass(frozen=True)
@@ -87,8 +109,11 @@ class Change:
     """One thing apply would do (or, for noop and unmanaged, report).
 
     Money: `new_order_cost` is the estimate of the desired spec (what the new order costs);
-    `recorded_cost` is what the state recorded for the live order when it was made;
-    `bill_change` is the difference the change makes to the bill (negative saves).
+    `recorded_cost` is what the state recorded for the live order when it was made, and
+    `old_order_cost` the figure its saving is counted from (that record, or a fresh estimate
+    of the live spec); `months` is the change's effect on each month's bill (negative saves),
+    `bill_change` the same for this month and next month, `total_cost` a bounded new order's
+    cost over its whole life.
     """
 
     action: Action
@@ -104,6 +129,9 @@ class Change:
     bill_change: Cost | None = None
     new_order_cost: Cost | None = None
     recorded_cost: Cost | None = None
+    old_order_cost: Cost | None = None
+    months: tuple[MonthCost, ...] = ()
+    total_cost: float | None = None
     prevent_cancel: bool = False
     create_before_cancel: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from reconciler.planning.model import Action, Change
+from reconciler.planning.money import Timeline, commitment
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,15 @@ class Plan:
     source: str = ""
     violations: tuple[Violation, ...] = ()
     """The guardrails this plan breaks (those --force lifted are left out)."""
+    timeline: Timeline = field(default_factory=lambda: Timeline(()))
+    """The managed orders' cost before and after, month by month over the horizon."""
+    notes: tuple[str, ...] = ()
+    """What a reviewer should know of the plan as a whole (not of one change)."""
+
+    @property
+    def commitment(self) -> float:
+        """What the plan commits to spend: new orders over their lives or the horizon."""
+        return commitment(self.changes)
 
     @property
     def has_changes(self) -> bool:

@@ -7,12 +7,12 @@ review, and protection is lifted by applying lifecycle.preventCancel: false firs
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 from reconciler.domain.catalog import canonical_constellation, canonical_model
 from reconciler.manifest.models import Policy
 from reconciler.planning.model import Action, Change, StateEntry
+from reconciler.planning.money import MonthTotals
 from reconciler.planning.plan import Plan, Violation
 
 
@@ -23,21 +23,8 @@ def check(plan: Plan, policy: Policy, state: Mapping[str, StateEntry]) -> list[V
     found += _protected(plan.changes, state)
     found += _threshold(plan.changes, policy, state)
     found += _products(plan.changes, policy)
-    now, monthly = plan.totals()
-    for rule, figure, limit, what in (
-        ("policy.maxIncreaseThisMonth", now, policy.max_increase_this_month, "this month"),
-        ("policy.maxIncreaseMonthly", monthly, policy.max_increase_monthly, "per month"),
-    ):
-        if limit is not None and figure > limit:
-            found.append(
-                Violation(
-                    rule,
-                    f"the plan raises the bill by {figure:,.2f} {currency} "
-                    f"{what}; the limit is {limit:,.2f} {currency}. Split "
-                    "the change, or raise the limit in clearsky.yaml",
-                )
-            )
-    found += _ceiling(plan.changes, policy, state, currency)
+    found += _increases(plan, policy, currency)
+    found += ceiling(plan, policy, currency)
     return found
 
 
@@ -130,40 +117,67 @@ def _products(changes: Sequence[Change], policy: Policy) -> list[Violation]:
     return out
 
 
-def _ceiling(
-    changes: Sequence[Change], policy: Policy, state: Mapping[str, StateEntry], currency: str
-) -> list[Violation]:
-    """The monthly cost of every managed order after the plan: the state's recorded estimates
-    for the orders it leaves alone, fresh estimates for those it creates or records."""
+def _increases(plan: Plan, policy: Policy, currency: str) -> list[Violation]:
+    """What the plan adds to this month's bill, to each month after, and over the lives of
+    its new orders."""
+    months = plan.timeline.months
+    out = []
+    this = months[0].change if months else plan.totals()[0]
+    limit = policy.max_increase_this_month
+    if limit is not None and this > limit:
+        out.append(
+            Violation(
+                "policy.maxIncreaseThisMonth",
+                f"the plan raises this month's bill by {this:,.2f} {currency}; the limit is "
+                f"{limit:,.2f} {currency}. Split the change, or raise the limit in clearsky.yaml",
+            )
+        )
+    limit = policy.max_increase_monthly
+    over = [m for m in months[1:] if limit is not None and m.change > limit]
+    if limit is not None and over:
+        worst = max(over, key=lambda m: m.change)
+        out.append(
+            Violation(
+                "policy.maxIncreaseMonthly",
+                f"the plan raises the bill by {worst.change:,.2f} {currency} in "
+                f"{worst.month:%Y-%m}{_and_more(over)}; the limit is {limit:,.2f} {currency} "
+                "per month. Split the change, or raise the limit in clearsky.yaml",
+            )
+        )
+    limit = policy.max_total_commitment
+    if limit is not None and plan.commitment > limit:
+        out.append(
+            Violation(
+                "policy.maxTotalCommitment",
+                f"the plan commits {plan.commitment:,.2f} {currency} (new orders over their "
+                f"lives, recurring ones over {len(months)} months); the limit is {limit:,.2f} "
+                f"{currency}. Shorten or split the orders, or raise the limit in clearsky.yaml",
+            )
+        )
+    return out
+
+
+def _and_more(months: Sequence[MonthTotals]) -> str:
+    return f" (and {len(months) - 1} other month(s))" if len(months) > 1 else ""
+
+
+def ceiling(plan: Plan, policy: Policy, currency: str) -> list[Violation]:
+    """The monthly cost of every managed order after the plan, in each month of the horizon."""
     limit = policy.max_monthly_cost
     if limit is None:
         return []
-    touched = {c.name for c in changes if c.changes_something and c.name}
-    costs: list[float] = []
-    unknown = []
-    for name, entry in state.items():  # orders this plan leaves as they are
-        if name in touched:
-            continue
-        if entry.cost is None:
-            unknown.append(name)
-        else:
-            costs.append(entry.cost.next_month)
-    for change in changes:  # orders this plan makes or records
-        if change.action not in (Action.CREATE, Action.REPLACE, Action.ADOPT):
-            continue
-        if change.new_order_cost is None:
-            unknown.append(change.name)
-        else:
-            costs.append(change.new_order_cost.next_month)
-    total = math.fsum(costs)
-    if total <= limit:
+    line = plan.timeline
+    over = [m for m in line.months if m.after > limit]
+    if not over:
         return []
+    worst = max(over, key=lambda m: m.after)
+    unknown = line.unknown
     note = f" ({len(unknown)} order(s) without a recorded estimate not counted)" if unknown else ""
     return [
         Violation(
             "policy.maxMonthlyCost",
-            f"managed orders would cost {total:,.2f} {currency} per month after this "
-            f"plan{note}; the ceiling is {limit:,.2f} {currency}. Drop or shrink "
-            "orders, or raise the ceiling in clearsky.yaml",
+            f"managed orders would cost {worst.after:,.2f} {currency} in {worst.month:%Y-%m}"
+            f"{_and_more(over)} after this plan{note}; the ceiling is {limit:,.2f} {currency} "
+            "per month. Drop or shrink orders, or raise the ceiling in clearsky.yaml",
         )
     ]

@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from reconciler.domain.calendar import image_dates, month_end, next_month_start
 from reconciler.planning.model import Action, CancelEffect, Change
+from reconciler.planning.money import MonthTotals
 from reconciler.planning.plan import Plan
 
 FORMAT_VERSION = 1
@@ -26,9 +27,29 @@ class _Doc(BaseModel):
 
 class EstimateDoc(_Doc):
     current_month_cost: float = Field(description="Change of this month's bill (negative saves).")
-    next_month_cost: float = Field(description="Change of each month's bill from next month.")
+    next_month_cost: float = Field(description="Change of next month's bill.")
     currency: str
-    approximate: bool = Field(False, description="True for savings estimated from a live spec.")
+    approximate: bool = Field(
+        False, description="True when either figure is derived, not quoted by an estimate."
+    )
+
+
+class MonthCostDoc(_Doc):
+    month: str = Field(description="YYYY-MM")
+    cost: float = Field(description="The change's effect on that month's bill (negative saves).")
+    derived: str | None = Field(
+        None, description="How the figure was derived; absent when the estimate quoted it."
+    )
+
+
+class MonthTotalsDoc(_Doc):
+    month: str = Field(description="YYYY-MM")
+    before: float = Field(description="What the managed orders cost that month now.")
+    after: float = Field(description="What they cost that month after the plan.")
+    change: float
+    approximate: bool = Field(
+        False, description="True when a figure in the month is derived, not quoted."
+    )
 
 
 class CancellationDoc(_Doc):
@@ -51,6 +72,14 @@ class ChangeDoc(_Doc):
     cancellation: CancellationDoc | None = None
     area_km2: float | None = None
     images_per_month: float | None = None
+    months: list[MonthCostDoc] = Field(
+        default_factory=list,
+        description="The change's effect on each month's bill, from the month it starts (or "
+        "stops) billing: to a bounded order's end, else over the horizon.",
+    )
+    total_cost: float | None = Field(
+        None, description="A bounded new order's cost over its whole life."
+    )
     desired: dict[str, Any] | None = Field(None, description="The desired spec, canonical.")
     live: dict[str, Any] | None = Field(None, description="The live spec, canonical.")
     labels: dict[str, str] = Field(default_factory=dict)
@@ -68,6 +97,20 @@ class SummaryDoc(_Doc):
     current_month_cost: float = 0.0
     next_month_cost: float = 0.0
     currency: str = "EUR"
+    months: list[MonthTotalsDoc] = Field(
+        default_factory=list,
+        description="The managed orders' cost before and after the plan, month by month.",
+    )
+    largest_change_ahead: MonthTotalsDoc | None = Field(
+        None, description="The month after this one whose bill the plan changes most."
+    )
+    total_commitment: float = Field(
+        0.0, description="New orders over their lives (bounded) or the horizon (recurring)."
+    )
+    uncounted: list[str] = Field(
+        default_factory=list,
+        description="Managed orders with no recorded estimate, left out of `months`.",
+    )
 
 
 class ViolationDoc(_Doc):
@@ -113,6 +156,9 @@ class PlanDoc(_Doc):
         default_factory=list, description="Guardrails the plan breaks; apply refuses it."
     )
     summary: SummaryDoc
+    notes: list[str] = Field(
+        default_factory=list, description="What a reviewer should know of the plan as a whole."
+    )
     context: ContextDoc | None = None
 
 
@@ -123,6 +169,7 @@ def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
     violations = [
         ViolationDoc(rule=v.rule, message=v.message, forcible=v.forcible) for v in plan.violations
     ]
+    ahead = plan.timeline.largest_change_ahead()
     summary = SummaryDoc(
         **counts,
         errors=len(plan.errors),
@@ -130,13 +177,17 @@ def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
         current_month_cost=now,
         next_month_cost=monthly,
         currency=plan.currency,
+        months=[_totals(m) for m in plan.timeline.months],
+        largest_change_ahead=_totals(ahead) if ahead else None,
+        total_commitment=plan.commitment,
+        uncounted=list(plan.timeline.unknown),
     )
     return PlanDoc(
         created_at=plan.created_at,
         today=plan.today,
         source=plan.source,
         has_changes=plan.has_changes,
-        checksum=checksum(changes, violations, summary),
+        checksum=checksum(changes, violations, summary, list(plan.notes)),
         inputs=InputsDoc(
             manifests=plan.inputs.manifests,
             live_orders=plan.inputs.live_orders,
@@ -145,17 +196,24 @@ def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
         changes=changes,
         violations=violations,
         summary=summary,
+        notes=list(plan.notes),
         context=context,
     )
 
 
-def checksum(changes: list[ChangeDoc], violations: list[ViolationDoc], summary: SummaryDoc) -> str:
-    """sha256 over the canonical JSON of the changes, violations and summary: costs and
+def checksum(
+    changes: list[ChangeDoc],
+    violations: list[ViolationDoc],
+    summary: SummaryDoc,
+    notes: list[str] | None = None,
+) -> str:
+    """sha256 over the canonical JSON of the changes, violations, summary and notes: costs and
     warnings count, time stamps do not."""
     body = {
         "changes": [c.model_dump(mode="json", by_alias=True) for c in changes],
         "violations": [v.model_dump(mode="json", by_alias=True) for v in violations],
         "summary": summary.model_dump(mode="json", by_alias=True),
+        "notes": list(notes or []),
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -196,9 +254,26 @@ def _change(change: Change, today: date) -> ChangeDoc:
         else None,
         area_km2=round(area, 2) if area is not None else None,
         images_per_month=images,
+        months=[
+            MonthCostDoc(
+                month=f"{m.month:%Y-%m}", cost=m.cost, derived=m.how if m.approximate else None
+            )
+            for m in change.months
+        ],
+        total_cost=change.total_cost,
         desired=change.desired.as_dict() if change.desired else None,
         live=change.live.as_dict() if change.live else None,
         labels=dict(change.labels),
+    )
+
+
+def _totals(m: MonthTotals) -> MonthTotalsDoc:
+    return MonthTotalsDoc(
+        month=f"{m.month:%Y-%m}",
+        before=m.before,
+        after=m.after,
+        change=m.change,
+        approximate=m.approximate,
     )
 
 

@@ -46,10 +46,24 @@ def plan_markdown(view: PlanView, options: RenderOptions) -> str:
     map_block = _map(shown)
     table_head = [
         "",
-        "| | action | name | area km2 | images/month | this month | next month |",
-        "|---|---|---|---:|---:|---:|---:|",
+        "| | action | name | area km2 | images/month | this month | next month | from | total |",
+        "|---|---|---|---:|---:|---:|---:|---|---:|",
     ]
+    marks = (
+        [
+            "",
+            "<sub>~ marks a figure derived from an estimate, not quoted by it "
+            "(the JSON plan says how).</sub>",
+        ]
+        if any(c.estimate and c.estimate.approximate for c, _ in shown)
+        or (
+            any(m.change for m in doc.summary.months)
+            and any(m.approximate for m in doc.summary.months)
+        )
+        else []
+    )
     tail = [
+        *marks,
         "",
         f"<sub>Checksum `{doc.checksum}` · apply exactly this plan with "
         f"`clearsky-orders apply --expect-checksum {doc.checksum}`</sub>",
@@ -108,10 +122,15 @@ def first_line(doc: PlanDoc) -> str:
         )
         if n
     )
+    ahead = s.largest_change_ahead
+    later = (
+        f"largest monthly change ahead {money(ahead.change, s.currency)} ({ahead.month})"
+        if ahead
+        else f"next month {money(s.next_month_cost, s.currency)}"
+    )
     return (
         f"**clearsky-orders: {counts}** · this month "
-        f"{money(s.current_month_cost, s.currency)} · from next month "
-        f"{money(s.next_month_cost, s.currency)} per month"
+        f"{money(s.current_month_cost, s.currency)} · {later}"
     )
 
 
@@ -127,7 +146,36 @@ def _head(doc: PlanDoc) -> list[str]:
             f"\n**⛔ The plan breaks {len(doc.violations)} guardrail(s); apply refuses it:**"
         )
         lines.extend(f"- `{v.rule}`: {v.message}" for v in doc.violations)
+    lines.extend(_timeline(doc))
+    lines.extend(f"\n> 📝 {note}" for note in doc.notes)
     return lines
+
+
+def _timeline(doc: PlanDoc) -> list[str]:
+    s = doc.summary
+    if not any(m.change for m in s.months):
+        return []
+    rows = [
+        f"| {m.month} | {m.before:,.2f} | {m.after:,.2f} | "
+        f"{'~' if m.approximate else ''}{money(m.change, s.currency)} |"
+        for m in s.months
+    ]
+    commits = (
+        f" The plan commits {money(s.total_commitment, s.currency, sign=False)} in all."
+        if s.total_commitment
+        else ""
+    )
+    uncounted = (
+        f" Not counted (no recorded estimate): {', '.join(s.uncounted)}." if s.uncounted else ""
+    )
+    return [
+        "",
+        f"Managed orders by month ({s.currency}), before and after this plan.{commits}{uncounted}",
+        "",
+        "| month | before | after | change |",
+        "|---|---:|---:|---:|",
+        *rows,
+    ]
 
 
 def _name(change: ChangeDoc) -> str:
@@ -143,7 +191,10 @@ def _row(change: ChangeDoc) -> str:
     flag = " ⚠️" if change.warnings else ""
     flag += " ⛔" if change.error else ""
     action = change.action.value
-    cells = [ICONS[action], action, _name(change) + flag, area, images, now, nxt]
+    billed = [m for m in change.months if m.cost]
+    start = billed[0].month if billed else ""
+    total = money(change.total_cost, e.currency) if e and change.total_cost is not None else ""
+    cells = [ICONS[action], action, _name(change) + flag, area, images, now, nxt, start, total]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -54,6 +54,10 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
         lines.append("")
     lines.append(summary_line(doc))
     lines.append(cost_line(doc))
+    lines.extend(timeline_lines(doc))
+    lines.extend(f"Note: {note}" for note in doc.notes)
+    if _approximate(doc, shown):
+        lines.append(MARKS)
     if doc.summary.errors:
         lines.append(
             paint("red", f"{doc.summary.errors} change(s) cannot be applied: see the errors above.")
@@ -83,12 +87,73 @@ def summary_line(doc: PlanDoc) -> str:
     return "Plan: " + ", ".join(parts) + "."
 
 
+MARKS = "~ marks a figure derived from an estimate, not quoted by it (the JSON plan says how)."
+
+
 def cost_line(doc: PlanDoc) -> str:
     s = doc.summary
-    return (
+    line = (
         f"Cost: this month {money(s.current_month_cost, s.currency)}, "
-        f"from next month {money(s.next_month_cost, s.currency)} per month."
+        f"next month {money(s.next_month_cost, s.currency)}"
     )
+    ahead = s.largest_change_ahead
+    if ahead is not None:
+        line += f"; largest monthly change ahead {money(ahead.change, s.currency)} in {ahead.month}"
+    if s.total_commitment:
+        line += f"; commits {money(s.total_commitment, s.currency, sign=False)} in all"
+    return line + "."
+
+
+def timeline_lines(doc: PlanDoc) -> list[str]:
+    """The managed orders' cost by month, before and after (only when the plan changes it)."""
+    s = doc.summary
+    if not any(m.change for m in s.months):
+        return []
+    lines = [f"Managed orders by month ({s.currency}): before -> after (change)"]
+    for m in s.months:
+        mark = "~" if m.approximate else " "
+        lines.append(
+            f"  {m.month} {mark}{m.before:>12,.2f} -> {m.after:>12,.2f}  "
+            f"({money(m.change, '').strip()})"
+        )
+    if s.uncounted:
+        lines.append(f"  not counted (no recorded estimate): {', '.join(s.uncounted)}")
+    return lines
+
+
+def billing_line(change: ChangeDoc) -> str | None:
+    """When the change starts (or stops) billing, its first month, the months after, and a
+    bounded order's total; None when it touches no month's bill."""
+    months = [m for m in change.months if m.cost]
+    if not months or change.estimate is None:
+        return None
+    currency = change.estimate.currency
+    first, rest = months[0], months[1:]
+    verb = "saves" if first.cost < 0 else "bills"
+    text = f"{verb} from {first.month}: {_mark(first.derived)}{money(first.cost, currency)}"
+    if rest:
+        after = rest[0]
+        text += f", then {_mark(after.derived)}{money(after.cost, currency)} per month"
+    if change.total_cost is not None and months:
+        text += f"; total {money(change.total_cost, currency)} to {months[-1].month}"
+    return text
+
+
+def _mark(derived: str | None) -> str:
+    return "~" if derived else ""
+
+
+def _approximate(doc: PlanDoc, shown: list[ChangeDoc]) -> bool:
+    """Whether a "~" appears on money in this render."""
+    in_timeline = any(m.change for m in doc.summary.months) and any(
+        m.approximate for m in doc.summary.months
+    )
+    in_changes = any(
+        (c.estimate is not None and c.estimate.approximate)
+        or any(m.derived for m in [m for m in c.months if m.cost][:2])
+        for c in shown
+    )
+    return in_timeline or in_changes
 
 
 def _who(change: ChangeDoc) -> str:
@@ -113,6 +178,9 @@ def _change(change: ChangeDoc, paint: Any, width: int) -> list[str]:
             f"next month {approx}{money(e.next_month_cost, e.currency)}"
         )
     lines = [paint(COLOURS.get(action, ""), head) + (f"  {', '.join(facts)}" if facts else "")]
+    billing = billing_line(change)
+    if billing:
+        lines.append(f"      {billing}")
     if change.drift:
         lines.append(f"      drift: {change.drift}")
     if change.cancellation and change.cancellation.effect == CancelEffect.STOPS_RENEWAL:

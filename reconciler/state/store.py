@@ -18,7 +18,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +184,7 @@ def _entry_json(entry: StateEntry) -> dict[str, Any]:
             "currentMonthCost": entry.cost.current_month,
             "nextMonthCost": entry.cost.next_month,
             "currency": entry.cost.currency,
+            **({"month": entry.cost.month.isoformat()} if entry.cost.month else {}),
         }
     return body
 
@@ -192,10 +193,12 @@ def _cost(raw: Any) -> Cost | None:
     if not isinstance(raw, dict):
         return None
     try:
+        month = raw.get("month")
         return Cost(
             float(raw["currentMonthCost"]),
             float(raw["nextMonthCost"]),
             str(raw.get("currency", "EUR")),
+            month=date.fromisoformat(month) if isinstance(month, str) else None,
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -10,10 +10,18 @@ from datetime import date
 import httpx
 import pytest
 
+from reconciler.api import ClearskyClient
 from reconciler.engine.pricing import price
 from reconciler.errors import ServerError
-from reconciler.planning import Cost, StateEntry, decide
+from reconciler.planning import Change, Cost, StateEntry, decide, with_money
+from reconciler.planning.money import order_months
 from tests.conftest import TODAY, desired, in_process_client, live, spec
+
+
+def priced_with(changes: list[Change], client: ClearskyClient) -> list[Change]:
+    """The changes priced by `client`, with their months (as a plan made on TODAY)."""
+    found, _ = asyncio.run(price(changes, client))
+    return [with_money(c, TODAY, 12) for c in found]
 
 
 def test_replace_uses_the_recorded_estimate_of_the_old_order() -> None:
@@ -25,12 +33,16 @@ def test_replace_uses_the_recorded_estimate_of_the_old_order() -> None:
         TODAY,
     )
     api = in_process_client()
-    priced = asyncio.run(price(changes, api))
+    priced = priced_with(changes, api)
     assert api.requests_sent == 1  # only the new order is estimated
     new = priced[0].new_order_cost
-    assert new is not None and priced[0].bill_change is not None
-    assert priced[0].bill_change.next_month == round(new.next_month - recorded.next_month, 2)
-    assert priced[0].bill_change.approximate
+    assert new is not None and priced[0].old_order_cost == recorded
+    # December: the new order's first month against the old order's recorded monthly figure
+    december = priced[0].months[0]
+    assert priced[0].live is not None
+    old = order_months(priced[0].live, recorded, [december.month])[0].cost
+    assert december.cost == round(new.current_month - old, 2) and old > 0
+    assert december.approximate  # the recorded figure has no month: it is scaled
 
 
 def test_without_a_recorded_estimate_the_old_spec_is_estimated() -> None:
@@ -38,7 +50,7 @@ def test_without_a_recorded_estimate_the_old_spec_is_estimated() -> None:
         [desired("a", spec(frequency=2))], [live("g1")], {"a": StateEntry("g1")}, TODAY
     )
     api = in_process_client()
-    asyncio.run(price(changes, api))
+    priced_with(changes, api)
     assert api.requests_sent == 2
 
 
@@ -50,7 +62,7 @@ def test_a_spec_the_service_rejects_is_an_error_on_its_change() -> None:
         {"a": StateEntry("g1")},
         TODAY,
     )
-    priced = asyncio.run(price(changes, in_process_client()))
+    priced = priced_with(changes, in_process_client())
     assert priced[0].error is not None and "the service rejects this order" in priced[0].error
 
 
@@ -63,7 +75,7 @@ def test_rerecording_an_order_reuses_its_recorded_estimate() -> None:
         TODAY,
     )
     api = in_process_client()
-    priced = asyncio.run(price(changes, api))
+    priced = priced_with(changes, api)
     assert [c.action.value for c in priced] == ["adopt"]
     assert api.requests_sent == 0 and priced[0].recorded_cost == recorded
 
@@ -71,7 +83,7 @@ def test_rerecording_an_order_reuses_its_recorded_estimate() -> None:
 def test_adopting_an_unknown_order_prices_it_for_the_state() -> None:
     changes = decide([desired("a")], [live("g1")], {}, TODAY)
     api = in_process_client()
-    priced = asyncio.run(price(changes, api))
+    priced = priced_with(changes, api)
     assert api.requests_sent == 1 and priced[0].new_order_cost is not None
     assert priced[0].bill_change is None  # adopting changes no bill
 
@@ -91,7 +103,7 @@ def test_a_priceless_estimate_and_a_refused_geometry_are_errors_while_the_rest_i
 
     wanted = [desired(n, spec(frequency=f)) for n, f in (("ok", 3), ("priceless", 5), ("bad", 6))]
     changes = decide(wanted, [], {}, TODAY)
-    priced = {c.name: c for c in asyncio.run(price(changes, in_process_client(answer=answer)))}
+    priced = {c.name: c for c in priced_with(changes, in_process_client(answer=answer))}
     ok = priced["ok"].bill_change
     assert priced["ok"].error is None and ok is not None and ok.next_month > 0
     assert priced["priceless"].error == "the service returned no price for this order"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from reconciler.domain.live import LiveOrder
-from reconciler.planning import Action, Change, Cost, Options, StateEntry, decide
-from reconciler.planning.costs import change_cost
+from reconciler.planning import Action, Change, Options, StateEntry, decide
 from tests.conftest import SKAGEN, TODAY, desired, live, spec
 
 
@@ -112,20 +111,6 @@ def test_unknown_status_is_treated_as_active_and_said() -> None:
     changes = decide([desired("a")], [live("g1", status="Hibernating")], {}, TODAY)
     assert actions(changes) == [("adopt", "a", "g1")]
     assert "unknown order status 'Hibernating'" in changes[0].warnings[0]
-
-
-def test_costs_of_create_cancel_and_replace() -> None:
-    create, cancel_review, cancel_running, replace = (
-        decide([desired("a")], [], {}, TODAY)[0],
-        decide([], [live("g1")], {"x": StateEntry("g1")}, TODAY)[0],
-        decide([], [live("g1", status="UpToDate")], {"x": StateEntry("g1")}, TODAY)[0],
-        decide([desired("a", spec(frequency=2))], [live("g1")], {"a": StateEntry("g1")}, TODAY)[0],
-    )
-    new, old = Cost(10.0, 30.0), Cost(4.0, 20.0)
-    assert change_cost(create, new, None) == new
-    assert change_cost(cancel_review, None, old) == Cost(-4.0, -20.0, approximate=True)
-    assert change_cost(cancel_running, None, old) == Cost(0.0, -20.0, approximate=True)
-    assert change_cost(replace, new, old) == Cost(6.0, 10.0, approximate=True)
 
 
 def test_an_owned_order_whose_wkt_cannot_be_read_is_an_error_not_a_replace() -> None:

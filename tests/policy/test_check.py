@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from reconciler.manifest.models import Policy
-from reconciler.planning import Action, Change, Cost, Plan, StateEntry, Violation, decide
+from reconciler.planning import Action, Cost, Plan, StateEntry, Violation, decide
 from reconciler.policy import check
-from tests.conftest import INPUTS, NOW, SKAGEN, TODAY, desired, live, priced, spec
+from tests.conftest import SKAGEN, TODAY, desired, live, plan_of, priced, spec
 
 
 def policy(**limits: Any) -> Policy:
     return Policy.model_validate(limits)
-
-
-def plan_of(changes: list[Change]) -> Plan:
-    return Plan(tuple(changes), TODAY, INPUTS, NOW, "test")
 
 
 def creating(name: str = "a", s: Any = None) -> Plan:
@@ -27,28 +24,55 @@ def rules(found: list[Violation]) -> list[str]:
     return [v.rule for v in found]
 
 
-def test_increase_limits() -> None:
-    plan = creating()  # +10 this month, +40 per month
-    assert rules(check(plan, policy(maxIncreaseThisMonth=10, maxIncreaseMonthly=40), {})) == []
-    found = check(plan, policy(maxIncreaseThisMonth=9.99, maxIncreaseMonthly=39), {})
-    assert rules(found) == ["policy.maxIncreaseThisMonth", "policy.maxIncreaseMonthly"]
-    assert "raises the bill by 40.00 EUR per month; the limit is 39.00 EUR" in found[1].message
+def test_what_a_plan_adds_to_this_month() -> None:
+    plan = creating(s=replace(spec(), start=date(2026, 11, 1)))  # +10 in November
+    assert plan.timeline.months[0].change == 10.0
+    assert rules(check(plan, policy(maxIncreaseThisMonth=10), {})) == []
+    found = check(plan, policy(maxIncreaseThisMonth=9.99), {})
+    assert rules(found) == ["policy.maxIncreaseThisMonth"]
+    assert "raises this month's bill by 10.00 EUR; the limit is 9.99 EUR" in found[0].message
 
 
-def test_monthly_ceiling_counts_kept_orders_from_the_state() -> None:
-    state = {"kept": StateEntry("g-kept", cost=Cost(1.0, 100.0))}
-    changes = priced(
-        decide(
-            [desired("a"), desired("kept", spec(SKAGEN))],
-            [live("g-kept", spec(SKAGEN))],
-            state,
-            TODAY,
-        )
-    )
-    assert rules(check(plan_of(changes), policy(maxMonthlyCost=140), state)) == []
-    found = check(plan_of(changes), policy(maxMonthlyCost=139.99), state)
+def test_what_a_plan_adds_to_any_month_after_names_the_month() -> None:
+    later = replace(spec(end=date(2027, 9, 30)), start=date(2027, 4, 1))
+    plan = creating(s=later)  # nothing this month or next: it starts in April
+    assert plan.totals() == (0.0, 0.0)
+    worst = max(plan.timeline.months[1:], key=lambda m: m.change)
+    assert worst.change > 0 and worst.month >= date(2027, 4, 1)
+    assert rules(check(plan, policy(maxIncreaseMonthly=worst.change), {})) == []
+    found = check(plan, policy(maxIncreaseMonthly=1), {})
+    assert rules(found) == ["policy.maxIncreaseMonthly"]
+    assert f"{worst.change:,.2f} EUR in {worst.month:%Y-%m}" in found[0].message
+
+
+def test_the_monthly_ceiling_counts_kept_orders_in_every_month() -> None:
+    kept = live("g-kept", spec(SKAGEN), status="UpToDate")
+    state = {"kept": StateEntry("g-kept", cost=Cost(100.0, 100.0, month=date(2026, 11, 1)))}
+    changes = priced(decide([desired("a"), desired("kept", spec(SKAGEN))], [kept], state, TODAY))
+    plan = plan_of(changes, state, [kept])
+    top = max(m.after for m in plan.timeline.months)
+    assert rules(check(plan, policy(maxMonthlyCost=top), state)) == []
+    found = check(plan, policy(maxMonthlyCost=top - 0.01), state)
     assert rules(found) == ["policy.maxMonthlyCost"]
-    assert "140.00 EUR per month after this plan; the ceiling is 139.99 EUR" in found[0].message
+    assert f"would cost {top:,.2f} EUR in " in found[0].message
+
+
+def test_a_ceiling_says_which_orders_it_could_not_count() -> None:
+    kept = live("g-kept", spec(SKAGEN), status="UpToDate")
+    state = {"kept": StateEntry("g-kept")}
+    plan = plan_of(priced(decide([desired("a")], [kept], state, TODAY)), state, [kept])
+    found = check(plan, policy(maxMonthlyCost=1), state)
+    assert "1 order(s) without a recorded estimate not counted" in found[0].message
+
+
+def test_the_total_commitment_of_a_plan() -> None:
+    bounded = replace(spec(end=date(2027, 3, 31)), start=date(2026, 12, 1))
+    plan = creating(s=bounded)
+    total = plan.commitment
+    assert total == plan.changes[0].total_cost and total > 0
+    assert rules(check(plan, policy(maxTotalCommitment=total), {})) == []
+    found = check(plan, policy(maxTotalCommitment=total - 1), {})
+    assert rules(found) == ["policy.maxTotalCommitment"]
 
 
 def test_area_models_and_constellations() -> None:
