@@ -174,6 +174,8 @@ class TileSearch(ServiceModel):
 
     tiles: list[Tile] = Field(default_factory=list)
     mini_tiles: list[str] = Field(default_factory=list)
+    footprints: dict[str, str] = Field(default_factory=dict)
+    """GUID (lower case) -> DataGeogWkt, for every tile and minitile the answer drew."""
 
     @model_validator(mode="before")
     @classmethod
@@ -182,13 +184,17 @@ class TileSearch(ServiceModel):
             return data
         lowered = {str(k).lower(): v for k, v in data.items()}
         tiles, minis = [], list(_guids(lowered.get("minitiles")))
+        drawn: dict[str, str] = {}
         for item in lowered.get("tiles") or []:
             low = {str(k).lower(): v for k, v in item.items()} if isinstance(item, dict) else {}
+            guid = str(low.get("guid") or low.get("tileguid") or "")
+            if isinstance(low.get("datageogwkt"), str) and guid:
+                drawn[guid.lower()] = low["datageogwkt"]
             if low.get("minitile") is True:
-                minis.append(str(low.get("guid") or low.get("tileguid")))
+                minis.append(guid)
             else:
                 tiles.append(item)
-        return {"tiles": tiles, "minitiles": minis}
+        return {"tiles": tiles, "minitiles": minis, "footprints": drawn}
 
 
 class DatesByGeography(ServiceModel):

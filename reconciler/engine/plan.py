@@ -10,11 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
+from shapely.geometry.base import BaseGeometry
+
 from reconciler.api import ClearskyClient
 from reconciler.domain.catalog import Catalog
 from reconciler.domain.live import LiveOrder
 from reconciler.engine.account import check_owner, identify
 from reconciler.engine.catalog import service_catalog
+from reconciler.engine.footprints import tile_footprints
 from reconciler.engine.guard import blocking_violations
 from reconciler.engine.live import live_digest, refresh
 from reconciler.engine.loading import load_and_refresh
@@ -23,6 +26,7 @@ from reconciler.engine.workspace import Settings, Workspace, project_dir
 from reconciler.manifest import Manifests
 from reconciler.planning import Change, Inputs, Plan, Timeline, decide, timeline, with_money
 from reconciler.planning.annotate import annotate
+from reconciler.planning.footprint import Tiles, with_footprints
 from reconciler.planning.select import select
 from reconciler.state import Owner, State
 
@@ -106,9 +110,13 @@ async def make_plan(
     # Pure work, off the event loop: prefetched estimates keep flowing meanwhile.
     changes, inputs = await asyncio.to_thread(_decided, snap, settings, day)
     notes: tuple[str, ...] = ()
+    tiles: dict[str, BaseGeometry] = {}
     if client is not None:
-        changes, notes = await price(changes, client, prefetched)
-    changes, line = await asyncio.to_thread(_finished, changes, snap, settings, day, now)
+        (changes, priced_notes), (tiles, tile_notes) = await asyncio.gather(
+            price(changes, client, prefetched), tile_footprints(changes, snap.live, client)
+        )
+        notes = priced_notes + tile_notes
+    changes, line = await asyncio.to_thread(_finished, changes, snap, settings, day, now, tiles)
     plan = Plan(tuple(changes), day, inputs, now, source, timeline=line, notes=notes)
     policy = snap.manifests.config.policy
     found = blocking_violations(plan, policy, snap.state.orders, force=settings.force)
@@ -122,11 +130,16 @@ def _decided(snap: Snapshot, settings: Settings, day: date) -> tuple[list[Change
 
 
 def _finished(
-    changes: Sequence[Change], snap: Snapshot, settings: Settings, day: date, now: datetime
+    changes: Sequence[Change],
+    snap: Snapshot,
+    settings: Settings,
+    day: date,
+    now: datetime,
+    tiles: Tiles,
 ) -> tuple[list[Change], Timeline]:
-    """Each change's months and the plan's timeline; then the warnings, which may name what
-    an overlap costs."""
-    priced = [with_money(c, day, settings.horizon) for c in changes]
-    noted = annotate(priced, snap.manifests.orders, snap.live, now)
+    """Each change's months, ground and warnings (which may name what an overlap costs), and
+    the plan's timeline."""
+    priced = [with_footprints(with_money(c, day, settings.horizon), tiles) for c in changes]
+    noted = annotate(priced, snap.manifests.orders, snap.live, now, tiles)
     live_specs = {o.key: o.spec for o in snap.live if o.spec is not None and o.active}
     return noted, timeline(noted, snap.state.orders, live_specs, day, settings.horizon)

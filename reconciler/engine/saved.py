@@ -67,12 +67,17 @@ def saved_view(doc: PlanDoc) -> PlanView:
 
 
 def _areas(change: ChangeDoc) -> Areas:
-    return Areas(_shape(change.desired), _shape(change.live))
+    return Areas(
+        _shape(change.desired, change.desired_footprint),
+        _shape(change.live, change.live_footprint),
+    )
 
 
-def _shape(spec: dict[str, object] | None) -> MultiPolygon | None:
+def _shape(spec: dict[str, object] | None, footprint: str | None) -> MultiPolygon | None:
     aoi = spec.get("aoi") if spec else None
     wkt = aoi.get("wkt") if isinstance(aoi, dict) else None
+    if not isinstance(wkt, str):
+        wkt = footprint
     if not isinstance(wkt, str):
         return None
     try:

@@ -15,6 +15,7 @@ from reconciler.domain.desired import DesiredOrder
 from reconciler.domain.geometry import area_km2
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec
+from reconciler.planning.footprint import Tiles, footprint
 from reconciler.planning.model import Action, Change
 
 DEADLINE_WARNING = timedelta(hours=48)
@@ -26,17 +27,22 @@ def annotate(
     desired: Sequence[DesiredOrder],
     live: Sequence[LiveOrder],
     now: datetime,
+    tiles: Tiles | None = None,
 ) -> list[Change]:
-    """The changes with deadline and overlap warnings added."""
+    """The changes with deadline and overlap warnings added; an overlap says what the area
+    paid twice costs per month where the change's price is known. `tiles` gives tile orders
+    their ground."""
+    tiles = tiles or {}
     notes: dict[int, list[str]] = {}
     for index, change in enumerate(changes):
         notes.setdefault(index, []).extend(_deadline(change, now))
     by_name = {c.name: i for i, c in enumerate(changes) if c.name}
-    for name, text in _manifest_overlaps(desired):
+    for name, (text, share) in _manifest_overlaps(desired, tiles):
         if name in by_name:
-            notes[by_name[name]].append(text)
-    for index, text in _live_overlaps(changes, live):
-        notes[index].append(text)
+            index = by_name[name]
+            notes[index].append(text + _cost_of(changes[index], share))
+    for index, (text, share) in _live_overlaps(changes, live, tiles):
+        notes[index].append(text + _cost_of(changes[index], share))
     return [
         replace(c, warnings=(*c.warnings, *notes[i])) if notes.get(i) else c
         for i, c in enumerate(changes)
@@ -59,13 +65,26 @@ def _deadline(change: Change, now: datetime) -> list[str]:
     return []
 
 
-def _area(spec: OrderSpec) -> BaseGeometry | None:
-    if spec.geometry is None:
+def _cost_of(change: Change, share: float) -> str:
+    """What the share of the order paid twice costs per month, from its price."""
+    price = change.new_order_cost
+    if price is None or not price.next_month:
+        return ""
+    return (
+        f"; the double cover costs about {price.next_month * share / 100:,.2f} "
+        f"{price.currency} per month"
+    )
+
+
+def _area(spec: OrderSpec, tiles: Tiles, shape: BaseGeometry | None = None) -> BaseGeometry | None:
+    geometry = shape if shape is not None else footprint(spec, tiles)
+    if geometry is None:
         return None
-    if len(spec.geometry.geoms) == 1:
-        return spec.geometry.geoms[0]
+    parts = list(getattr(geometry, "geoms", [geometry]))
+    if len(parts) == 1:
+        return parts[0]
     try:  # members of one AOI may overlap each other: merge them before measuring
-        return shapely.union_all(list(spec.geometry.geoms))
+        return shapely.union_all(parts)
     except ShapelyError:
         return None
 
@@ -84,7 +103,13 @@ def _overlap(
     shared = _overlap_km2(geometry, other_geometry)
     if shared < MIN_OVERLAP_KM2:
         return None
-    return shared, 100 * shared / max(spec.area_km2 or shared, 1e-9)
+    own = spec.area_km2 if spec.area_km2 is not None else _geodesic_km2(geometry)
+    return shared, min(100.0, 100 * shared / max(own or shared, 1e-9))
+
+
+def _geodesic_km2(geometry: BaseGeometry) -> float:
+    polygons = [g for g in getattr(geometry, "geoms", [geometry]) if g.geom_type == "Polygon"]
+    return area_km2(shapely.MultiPolygon(polygons)) if polygons else 0.0
 
 
 def _overlap_km2(a: BaseGeometry, b: BaseGeometry) -> float:
@@ -100,14 +125,16 @@ def _overlap_km2(a: BaseGeometry, b: BaseGeometry) -> float:
     return area_km2(shapely.MultiPolygon(polygons))
 
 
-def _manifest_overlaps(desired: Sequence[DesiredOrder]) -> list[tuple[str, str]]:
+def _manifest_overlaps(
+    desired: Sequence[DesiredOrder], tiles: Tiles
+) -> list[tuple[str, tuple[str, float]]]:
     """Manifests ordering the same ground with the same model in overlapping months."""
-    shapes = [(d, _area(d.spec)) for d in desired]
+    shapes = [(d, _area(d.spec, tiles)) for d in desired]
     shapes = [(d, g) for d, g in shapes if g is not None]
     if len(shapes) < 2:
         return []
     tree = STRtree([g for _, g in shapes])
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, tuple[str, float]]] = []
     for i, (order, geometry) in enumerate(shapes):
         for j in tree.query(geometry, predicate="intersects"):
             other, other_geometry = shapes[int(j)]
@@ -117,18 +144,18 @@ def _manifest_overlaps(desired: Sequence[DesiredOrder]) -> list[tuple[str, str]]
             if found is None:
                 continue
             shared, share = found
-            out.append(
-                (
-                    order.name,
-                    f"overlaps manifest {other.name} by {shared:,.2f} km2 "
-                    f"({share:.1f}% of this order), same model and months: "
-                    "that area is paid twice",
-                )
+            text = (
+                f"overlaps manifest {other.name} by {shared:,.2f} km2 "
+                f"({share:.1f}% of this order), same model and months: "
+                "that area is paid twice"
             )
+            out.append((order.name, (text, share)))
     return out
 
 
-def _live_overlaps(changes: Sequence[Change], live: Sequence[LiveOrder]) -> list[tuple[int, str]]:
+def _live_overlaps(
+    changes: Sequence[Change], live: Sequence[LiveOrder], tiles: Tiles
+) -> list[tuple[int, tuple[str, float]]]:
     """New orders overlapping live ones: the estimate assumes no overlap."""
     replaced = {
         c.order_guid.lower()
@@ -136,7 +163,7 @@ def _live_overlaps(changes: Sequence[Change], live: Sequence[LiveOrder]) -> list
         if c.order_guid and c.action in (Action.CANCEL, Action.REPLACE)
     }
     others = [
-        (o, _area(o.spec))
+        (o, _area(o.spec, tiles))
         for o in live
         if o.active and o.spec is not None and o.key not in replaced
     ]
@@ -144,11 +171,11 @@ def _live_overlaps(changes: Sequence[Change], live: Sequence[LiveOrder]) -> list
     if not others:
         return []
     tree = STRtree([g for _, g in others])
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, tuple[str, float]]] = []
     for index, change in enumerate(changes):
         if not change.needs_create or change.desired is None:
             continue
-        geometry = _area(change.desired)
+        geometry = _area(change.desired, tiles, change.desired_shape)
         if geometry is None:
             continue
         for j in tree.query(geometry, predicate="intersects"):
@@ -158,11 +185,9 @@ def _live_overlaps(changes: Sequence[Change], live: Sequence[LiveOrder]) -> list
             if found is None:
                 continue
             shared, share = found
-            out.append(
-                (
-                    index,
-                    f"overlaps live order {order.guid} by {shared:,.2f} km2 "
-                    f"({share:.1f}%); the estimate assumes no overlap",
-                )
+            text = (
+                f"overlaps live order {order.guid} by {shared:,.2f} km2 "
+                f"({share:.1f}%); the estimate assumes no overlap"
             )
+            out.append((index, (text, share)))
     return out

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from shapely.geometry import MultiPolygon
+
 from reconciler.domain.order import OrderSpec
 
 
@@ -135,6 +137,22 @@ class Change:
     prevent_cancel: bool = False
     create_before_cancel: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)
+    desired_footprint: MultiPolygon | None = None
+    """A tile order's ground (its tiles' footprints), where the tile search answered."""
+    live_footprint: MultiPolygon | None = None
+
+    @property
+    def desired_shape(self) -> MultiPolygon | None:
+        """The ground the desired order covers: its AOI, or its tiles' footprints."""
+        if self.desired_footprint is not None:
+            return self.desired_footprint
+        return self.desired.geometry if self.desired else None
+
+    @property
+    def live_shape(self) -> MultiPolygon | None:
+        if self.live_footprint is not None:
+            return self.live_footprint
+        return self.live.geometry if self.live else None
 
     @property
     def changes_something(self) -> bool:

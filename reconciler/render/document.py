@@ -12,8 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from shapely.geometry import MultiPolygon
 
 from reconciler.domain.calendar import image_dates, month_end, next_month_start
+from reconciler.domain.geometry import area_km2, canonical_wkt
 from reconciler.planning.model import Action, CancelEffect, Change
 from reconciler.planning.money import MonthTotals
 from reconciler.planning.plan import Plan
@@ -83,6 +85,10 @@ class ChangeDoc(_Doc):
     desired: dict[str, Any] | None = Field(None, description="The desired spec, canonical.")
     live: dict[str, Any] | None = Field(None, description="The live spec, canonical.")
     labels: dict[str, str] = Field(default_factory=dict)
+    desired_footprint: str | None = Field(
+        None, description="A tile order's ground: its tiles' footprints as WKT."
+    )
+    live_footprint: str | None = None
 
 
 class SummaryDoc(_Doc):
@@ -221,7 +227,10 @@ def checksum(
 
 def _change(change: Change, today: date) -> ChangeDoc:
     spec = change.desired or change.live
-    area = spec.area_km2 if spec is not None else None
+    shape = change.desired_shape if change.desired else change.live_shape
+    area = spec.area_km2 if spec is not None and spec.area_km2 is not None else None
+    if area is None and shape is not None:
+        area = area_km2(shape)
     images = None
     if spec is not None:
         first = max(next_month_start(today), spec.start)
@@ -261,10 +270,16 @@ def _change(change: Change, today: date) -> ChangeDoc:
             for m in change.months
         ],
         total_cost=change.total_cost,
+        desired_footprint=_wkt(change.desired_footprint),
+        live_footprint=_wkt(change.live_footprint),
         desired=change.desired.as_dict() if change.desired else None,
         live=change.live.as_dict() if change.live else None,
         labels=dict(change.labels),
     )
+
+
+def _wkt(shape: MultiPolygon | None) -> str | None:
+    return canonical_wkt(shape) if shape is not None else None
 
 
 def _totals(m: MonthTotals) -> MonthTotalsDoc:

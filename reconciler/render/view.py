@@ -41,11 +41,5 @@ class RenderOptions:
 
 def plan_view(plan: Plan, context: ContextDoc | None = None) -> PlanView:
     """The view of a plan made in this run: its shapes come from its specs."""
-    areas = [
-        Areas(
-            c.desired.geometry if c.desired else None,
-            c.live.geometry if c.live else None,
-        )
-        for c in plan.changes
-    ]
+    areas = [Areas(c.desired_shape, c.live_shape) for c in plan.changes]
     return PlanView(to_document(plan, context), tuple(areas))
