@@ -6,7 +6,13 @@ plan = asyncio.run(plan_only(workspace))
 
 from reconciler.engine.apply import ApplyReport, apply_plan
 from reconciler.engine.guard import raise_if_unsafe, refusal
-from reconciler.engine.ownership import Imported, forget_order, import_order
+from reconciler.engine.ownership import (
+    Imported,
+    forget_order,
+    import_order,
+    move_entry,
+    restore_state,
+)
 from reconciler.engine.plan import Snapshot, make_plan, plan_workspace, snapshot
 from reconciler.engine.runs import ApplyResult, apply_manifests, apply_saved, plan_only
 from reconciler.engine.saved import context_of, read_saved_plan, saved_settings, saved_view
@@ -29,12 +35,14 @@ __all__ = [
     "forget_order",
     "import_order",
     "make_plan",
+    "move_entry",
     "open_workspace",
     "plan_only",
     "plan_workspace",
     "raise_if_unsafe",
     "read_saved_plan",
     "refusal",
+    "restore_state",
     "saved_settings",
     "saved_view",
     "snapshot",

@@ -9,9 +9,8 @@ from shapely.errors import ShapelyError
 from shapely.geometry.base import BaseGeometry
 
 from reconciler.api import ClearskyClient
-from reconciler.domain.live import LiveOrder
+from reconciler.domain.order import OrderSpec
 from reconciler.errors import ApiError
-from reconciler.planning import Change
 from reconciler.planning.footprint import tile_guids
 
 BATCH = 500
@@ -19,13 +18,11 @@ BATCH = 500
 
 
 async def tile_footprints(
-    changes: Sequence[Change], live: Sequence[LiveOrder], client: ClearskyClient
+    specs: Sequence[OrderSpec | None], client: ClearskyClient
 ) -> tuple[dict[str, BaseGeometry], tuple[str, ...]]:
-    """GUID -> footprint for every tile and minitile of the plan's and the account's tile
-    orders, and a note when the search could not tell."""
-    specs = [c.desired for c in changes] + [c.live for c in changes]
-    specs += [o.spec for o in live if o.active]
-    tiles, minis = tile_guids(specs)
+    """GUID -> footprint for every tile and minitile of the tile orders among `specs`, and a
+    note when the search could not tell."""
+    tiles, minis = tile_guids(list(specs))
     if not tiles and not minis:
         return {}, ()
     found: dict[str, BaseGeometry] = {}

@@ -57,3 +57,22 @@ def forget_order(states: StateFile, name: str) -> str:
         guid = current.orders[name].guid
         states.save(current.without(name))
     return guid
+
+
+def move_entry(states: StateFile, old: str, new: str) -> str:
+    """Rename a state entry (a manifest renamed): the order is not touched. Returns its guid."""
+    with states.lock():
+        current = states.load()
+        if old not in current.orders:
+            raise StateError(f"{old!r} is not in the state; 'clearsky-orders state list' lists it")
+        if new in current.orders:
+            raise StateError(f"{new!r} already owns order {current.orders[new].guid}")
+        entry = current.orders[old]
+        states.save(current.without(old).with_order(new, entry))
+    return entry.guid
+
+
+def restore_state(states: StateFile) -> int:
+    """Put the state's backup back; returns how many orders it records."""
+    with states.lock():
+        return len(states.restore().orders)

@@ -24,9 +24,10 @@ from reconciler.engine.loading import load_and_refresh
 from reconciler.engine.pricing import Prefetched, price
 from reconciler.engine.workspace import Settings, Workspace, project_dir
 from reconciler.manifest import Manifests
-from reconciler.planning import Change, Inputs, Plan, Timeline, decide, timeline, with_money
-from reconciler.planning.annotate import annotate
+from reconciler.planning import Change, Inputs, Plan, Timeline, decide, with_money
+from reconciler.planning.annotate import Overlaps, annotate, overlaps
 from reconciler.planning.footprint import Tiles, with_footprints
+from reconciler.planning.money import baseline, with_changes
 from reconciler.planning.select import select
 from reconciler.state import Owner, State
 
@@ -104,23 +105,35 @@ async def make_plan(
     today: date | None = None,
     prefetched: Prefetched | None = None,
 ) -> Plan:
-    """decide -> select -> price (given a client) -> money and warnings -> guardrails."""
+    """decide -> select -> price (given a client) -> money and warnings -> guardrails. The
+    pure work runs off the event loop, beside the requests in flight."""
     now = datetime.now(UTC)
     day = today or now.date()
-    # Pure work, off the event loop: prefetched estimates keep flowing meanwhile.
-    changes, inputs = await asyncio.to_thread(_decided, snap, settings, day)
-    notes: tuple[str, ...] = ()
-    tiles: dict[str, BaseGeometry] = {}
+    specs = [o.spec for o in snap.manifests.orders] + [o.spec for o in snap.live if o.active]
+    (changes, inputs), (tiles, notes) = await asyncio.gather(
+        asyncio.to_thread(_decided, snap, settings, day),
+        tile_footprints(specs, client) if client is not None else _nothing(),
+    )
+    changes = [with_footprints(c, tiles) for c in changes]
+    geometry = asyncio.to_thread(_geometry, changes, snap, settings, day, tiles)
     if client is not None:
-        (changes, priced_notes), (tiles, tile_notes) = await asyncio.gather(
-            price(changes, client, prefetched), tile_footprints(changes, snap.live, client)
+        (changes, price_notes), (found, base) = await asyncio.gather(
+            price(changes, client, prefetched), geometry
         )
-        notes = priced_notes + tile_notes
-    changes, line = await asyncio.to_thread(_finished, changes, snap, settings, day, now, tiles)
-    plan = Plan(tuple(changes), day, inputs, now, source, timeline=line, notes=notes)
+        notes += price_notes
+    else:
+        found, base = await geometry
+    priced = [with_money(c, day, settings.horizon) for c in changes]
+    noted = annotate(priced, snap.manifests.orders, snap.live, now, tiles, found)
+    line = with_changes(base, noted)
+    plan = Plan(tuple(noted), day, inputs, now, source, timeline=line, notes=notes)
     policy = snap.manifests.config.policy
-    found = blocking_violations(plan, policy, snap.state.orders, force=settings.force)
-    return replace(plan, violations=found)
+    found_rules = blocking_violations(plan, policy, snap.state.orders, force=settings.force)
+    return replace(plan, violations=found_rules)
+
+
+async def _nothing() -> tuple[dict[str, BaseGeometry], tuple[str, ...]]:
+    return {}, ()
 
 
 def _decided(snap: Snapshot, settings: Settings, day: date) -> tuple[list[Change], Inputs]:
@@ -129,17 +142,10 @@ def _decided(snap: Snapshot, settings: Settings, day: date) -> tuple[list[Change
     return select(found, settings.selection, state), snap.inputs()
 
 
-def _finished(
-    changes: Sequence[Change],
-    snap: Snapshot,
-    settings: Settings,
-    day: date,
-    now: datetime,
-    tiles: Tiles,
-) -> tuple[list[Change], Timeline]:
-    """Each change's months, ground and warnings (which may name what an overlap costs), and
-    the plan's timeline."""
-    priced = [with_footprints(with_money(c, day, settings.horizon), tiles) for c in changes]
-    noted = annotate(priced, snap.manifests.orders, snap.live, now, tiles)
+def _geometry(
+    changes: Sequence[Change], snap: Snapshot, settings: Settings, day: date, tiles: Tiles
+) -> tuple[Overlaps, Timeline]:
+    """The overlaps, and what the managed orders cost before the plan."""
+    found = overlaps(changes, snap.manifests.orders, snap.live, tiles)
     live_specs = {o.key: o.spec for o in snap.live if o.spec is not None and o.active}
-    return noted, timeline(noted, snap.state.orders, live_specs, day, settings.horizon)
+    return found, baseline(snap.state.orders, live_specs, day, settings.horizon)

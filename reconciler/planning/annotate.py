@@ -22,27 +22,45 @@ DEADLINE_WARNING = timedelta(hours=48)
 MIN_OVERLAP_KM2 = 0.01
 
 
+Overlaps = dict[int, list[tuple[str, float]]]
+"""Change index -> (warning, % of the order paid twice) for each overlap found."""
+
+
+def overlaps(
+    changes: Sequence[Change],
+    desired: Sequence[DesiredOrder],
+    live: Sequence[LiveOrder],
+    tiles: Tiles | None = None,
+) -> Overlaps:
+    """The areas paid twice: manifests with each other, new orders with live ones (the
+    geometric work, done while the plan is priced). `tiles` gives tile orders their ground."""
+    tiles = tiles or {}
+    found: Overlaps = {}
+    by_name = {c.name: i for i, c in enumerate(changes) if c.name}
+    for name, finding in _manifest_overlaps(desired, tiles):
+        if name in by_name:
+            found.setdefault(by_name[name], []).append(finding)
+    for index, finding in _live_overlaps(changes, live, tiles):
+        found.setdefault(index, []).append(finding)
+    return found
+
+
 def annotate(
     changes: Sequence[Change],
     desired: Sequence[DesiredOrder],
     live: Sequence[LiveOrder],
     now: datetime,
     tiles: Tiles | None = None,
+    found: Overlaps | None = None,
 ) -> list[Change]:
     """The changes with deadline and overlap warnings added; an overlap says what the area
-    paid twice costs per month where the change's price is known. `tiles` gives tile orders
-    their ground."""
-    tiles = tiles or {}
+    paid twice costs per month where the change's price is known."""
+    if found is None:
+        found = overlaps(changes, desired, live, tiles)
     notes: dict[int, list[str]] = {}
     for index, change in enumerate(changes):
-        notes.setdefault(index, []).extend(_deadline(change, now))
-    by_name = {c.name: i for i, c in enumerate(changes) if c.name}
-    for name, (text, share) in _manifest_overlaps(desired, tiles):
-        if name in by_name:
-            index = by_name[name]
-            notes[index].append(text + _cost_of(changes[index], share))
-    for index, (text, share) in _live_overlaps(changes, live, tiles):
-        notes[index].append(text + _cost_of(changes[index], share))
+        notes[index] = _deadline(change, now)
+        notes[index] += [text + _cost_of(change, share) for text, share in found.get(index, [])]
     return [
         replace(c, warnings=(*c.warnings, *notes[i])) if notes.get(i) else c
         for i, c in enumerate(changes)

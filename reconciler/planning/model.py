@@ -89,6 +89,31 @@ class StateEntry:
     prevent_cancel: bool = False
     cost: Cost | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    previous: tuple[str, ...] = ()
+    """Fingerprints of the specs this name's earlier orders had (the newest last): an unowned
+    order with one of them is likely an orphan of this name."""
+
+
+class IntentKind(StrEnum):
+    CREATE = "create"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What apply was about to do, written to the state before the request: a crash at any
+    moment leaves a trace the next plan resolves."""
+
+    kind: IntentKind
+    name: str
+    fingerprint: str = ""
+    """A create's spec fingerprint."""
+    guid: str = ""
+    """A cancel's order."""
+    since: datetime | None = None
+    """When the create was sent: an order it made is no older than this."""
+    replaces: str = ""
+    """A create-before-cancel create: the order it replaces (cancelled next)."""
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,16 @@ def timeline(
 ) -> Timeline:
     """The managed orders' cost before and after the plan, month by month. `live_specs` maps
     a guid (lower case) to the live order's spec."""
+    return with_changes(baseline(managed, live_specs, today, horizon), changes)
+
+
+def baseline(
+    managed: Mapping[str, StateEntry],
+    live_specs: Mapping[str, OrderSpec],
+    today: date,
+    horizon: int,
+) -> Timeline:
+    """What the managed orders cost month by month before the plan (after == before)."""
     months = months_of(today, horizon)
     before = dict.fromkeys(months, 0.0)
     derived: set[date] = set()
@@ -209,7 +219,16 @@ def timeline(
             before[part.month] += part.cost
             if part.approximate:
                 derived.add(part.month)
-    after = dict(before)
+    rows = tuple(
+        MonthTotals(m, round(before[m], 2), round(before[m], 2), m in derived) for m in months
+    )
+    return Timeline(rows, tuple(unknown))
+
+
+def with_changes(base: Timeline, changes: Sequence[Change]) -> Timeline:
+    """The baseline with the changes' months added to `after`."""
+    after = {m.month: m.after for m in base.months}
+    derived = {m.month for m in base.months if m.approximate}
     for change in changes:
         for part in change.months:
             if part.month in after:
@@ -217,9 +236,10 @@ def timeline(
                 if part.approximate:
                     derived.add(part.month)
     rows = tuple(
-        MonthTotals(m, round(before[m], 2), round(after[m], 2), m in derived) for m in months
+        replace(m, after=round(after[m.month], 2), approximate=m.month in derived)
+        for m in base.months
     )
-    return Timeline(rows, tuple(unknown))
+    return Timeline(rows, base.unknown)
 
 
 def commitment(changes: Sequence[Change]) -> float:

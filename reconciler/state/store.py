@@ -2,9 +2,14 @@
 
 State is a record of ownership, never the truth: every plan refreshes from the live list.
 It is JSON with a version, a serial (bumped on every write) and a lineage id (fixed when the
-file is first made). Every write goes to a temporary file that is fsynced and renamed over the
-old one, whose previous content is kept as `<name>.backup`. A lock file held with flock stops
-a second apply on the same state at once; the lock goes away with the process that held it.
+file is first made), read strictly (state/document.py). Every write goes to a temporary file
+that is fsynced and renamed over the old one, whose previous content is kept as
+`<name>.backup` - but never over a backup of another lineage: a state that started afresh (the
+file was deleted) does not overwrite the last copy of who owned what. A state that cannot be
+read, or is missing while a backup records orders, is refused with the way to restore it;
+nothing replaces it silently. A lock file held with flock stops a second apply on the same state
+at once; the lock goes away with the process that held it. Temporary files a killed write left
+are removed when the lock is taken.
 """
 
 from __future__ import annotations
@@ -18,14 +23,20 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from reconciler.errors import StateError, StateLockedError
-from reconciler.planning.model import Cost, StateEntry
-
-STATE_VERSION = 1
+from reconciler.planning.model import Intent, StateEntry
+from reconciler.state.document import (
+    STATE_VERSION,
+    StateJson,
+    entry_json,
+    entry_of,
+    intent_json,
+    intent_of,
+    parse,
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,8 @@ class State:
     serial: int = 0
     lineage: str = field(default_factory=lambda: str(uuid.uuid4()))
     owner: Owner | None = None
+    intents: tuple[Intent, ...] = ()
+    """What an apply was about to do when it last wrote (resolved by the next plan)."""
 
     def digest(self) -> str:
         """sha256 over who owns what (serial and lineage aside)."""
@@ -62,6 +75,12 @@ class State:
     def owned_by(self, owner: Owner) -> State:
         return replace(self, owner=owner)
 
+    def with_intent(self, intent: Intent) -> State:
+        return replace(self, intents=(*self.intents, intent))
+
+    def without_intent(self, intent: Intent) -> State:
+        return replace(self, intents=tuple(i for i in self.intents if i != intent))
+
 
 class StateFile:
     """One state file on disk, with its lock and backup."""
@@ -72,17 +91,25 @@ class StateFile:
         self.lock_path = path.with_name(path.name + ".lock")
 
     def load(self) -> State:
+        """The state; an empty one only when neither it nor a backup with orders exists."""
         if not self.path.exists():
+            backup = self._backup_state()
+            if backup is not None and backup.orders:
+                raise StateError(
+                    f"the state file {self.path} is missing, but {self.backup.name} "
+                    f"({self._age(self.backup)}) records {len(backup.orders)} order(s). "
+                    "Restore it with 'clearsky-orders state restore', or remove the backup to "
+                    "start afresh; nothing was planned or changed"
+                )
             return State()
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StateError(
-                f"cannot read the state file {self.path}: {exc}. The previous version is kept "
-                f"in {self.backup.name} if it exists; copy it back, or remove the file (the next "
-                "plan adopts the orders that match the manifests)"
-            ) from None
-        return _parse(raw, self.path)
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"cannot read the state file {self.path}: {exc}") from None
+        try:
+            return _state(parse(text, str(self.path)))
+        except StateError as error:
+            raise StateError(f"{error}. {self._restore_hint()}") from None
 
     def save(self, state: State) -> State:
         """Write `state` atomically with the serial bumped; returns what was written."""
@@ -97,13 +124,67 @@ class StateFile:
                 if written.owner
                 else {}
             ),
-            "orders": {name: _entry_json(e) for name, e in sorted(written.orders.items())},
+            "orders": {name: entry_json(e) for name, e in sorted(written.orders.items())},
+            **({"intents": [intent_json(i) for i in written.intents]} if written.intents else {}),
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists():
+        if self.path.exists() and self._may_replace_backup(written.lineage):
             _atomic_write(self.backup, self.path.read_bytes())
         _atomic_write(self.path, (json.dumps(body, indent=2) + "\n").encode())
         return written
+
+    def restore(self) -> State:
+        """Put the backup back (the file it replaces is kept as `<name>.broken`)."""
+        if not self.backup.exists():
+            raise StateError(f"there is no backup {self.backup} to restore")
+        text = self.backup.read_text(encoding="utf-8")
+        state = _state(parse(text, str(self.backup)))
+        if self.path.exists():
+            os.replace(self.path, self.path.with_name(self.path.name + ".broken"))
+        _atomic_write(self.path, text.encode())
+        return state
+
+    def _may_replace_backup(self, lineage: str) -> bool:
+        """A backup is replaced only by a state of its own lineage (or when there is none)."""
+        if not self.backup.exists():
+            return True
+        kept = self._backup_state()
+        return kept is None or kept.lineage == lineage or not kept.orders
+
+    def _backup_state(self) -> State | None:
+        try:
+            return _state(parse(self.backup.read_text(encoding="utf-8"), str(self.backup)))
+        except (OSError, UnicodeDecodeError, StateError):
+            return None
+
+    def _restore_hint(self) -> str:
+        backup = self._backup_state()
+        if backup is None:
+            return (
+                "No readable backup exists: fix the file by hand (git history has earlier "
+                "versions); nothing was planned or changed"
+            )
+        return (
+            f"The previous version, {self.backup.name} ({self._age(self.backup)}, "
+            f"{len(backup.orders)} order(s)), can be restored with "
+            "'clearsky-orders state restore'; nothing was planned or changed"
+        )
+
+    @staticmethod
+    def _age(path: Path) -> str:
+        seconds = max(0.0, datetime.now(UTC).timestamp() - path.stat().st_mtime)
+        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if seconds >= size:
+                count = int(seconds // size)
+                return f"saved {count} {unit}{'s' if count != 1 else ''} ago"
+        return "saved just now"
+
+    def clean_temporary_files(self) -> None:
+        """Remove what killed writes left behind (call it holding the lock)."""
+        for stray in self.path.parent.glob(".*.tmp"):
+            if stray.name.startswith((f".{self.path.name}.", f".{self.backup.name}.")):
+                with contextlib.suppress(OSError):
+                    stray.unlink()
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -126,6 +207,7 @@ class StateFile:
                 f"pid {os.getpid()} since {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
             )
             handle.flush()
+            self.clean_temporary_files()
             yield
         finally:
             with contextlib.suppress(OSError):
@@ -133,75 +215,15 @@ class StateFile:
             handle.close()
 
 
-def _parse(raw: Any, path: Path) -> State:
-    if not isinstance(raw, dict) or not isinstance(raw.get("orders", {}), dict):
-        raise StateError(f"{path} is not a clearsky-orders state file")
-    version = raw.get("version")
-    if version != STATE_VERSION:
-        raise StateError(
-            f"{path} has state version {version!r}; this clearsky-orders reads "
-            f"version {STATE_VERSION}: upgrade clearsky-orders"
-        )
-    orders: dict[str, StateEntry] = {}
-    for name, item in raw.get("orders", {}).items():
-        if not isinstance(item, dict) or not isinstance(item.get("orderGuid"), str):
-            raise StateError(f"{path}: the entry {name!r} has no orderGuid")
-        orders[name] = StateEntry(
-            item["orderGuid"],
-            str(item.get("fingerprint", "")),
-            bool(item.get("preventCancel", False)),
-            _cost(item.get("estimate")),
-            {str(k): str(v) for k, v in (item.get("labels") or {}).items()},
-        )
+def _state(found: StateJson) -> State:
+    owner = Owner(found.owner.apiUrl, found.owner.account) if found.owner else None
     return State(
-        orders,
-        int(raw.get("serial", 0)),
-        str(raw.get("lineage") or uuid.uuid4()),
-        _owner(raw.get("owner"), path),
+        {name: entry_of(entry) for name, entry in found.orders.items()},
+        found.serial,
+        found.lineage,
+        owner,
+        tuple(intent_of(i) for i in found.intents),
     )
-
-
-def _owner(raw: Any, path: Path) -> Owner | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or not all(
-        isinstance(raw.get(k), str) and raw.get(k) for k in ("apiUrl", "account")
-    ):
-        raise StateError(f"{path}: 'owner' must hold an apiUrl and an account, as text")
-    return Owner(raw["apiUrl"], raw["account"])
-
-
-def _entry_json(entry: StateEntry) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "orderGuid": entry.guid,
-        "fingerprint": entry.fingerprint,
-        "preventCancel": entry.prevent_cancel,
-    }
-    if entry.labels:
-        body["labels"] = dict(sorted(entry.labels.items()))
-    if entry.cost is not None:
-        body["estimate"] = {
-            "currentMonthCost": entry.cost.current_month,
-            "nextMonthCost": entry.cost.next_month,
-            "currency": entry.cost.currency,
-            **({"month": entry.cost.month.isoformat()} if entry.cost.month else {}),
-        }
-    return body
-
-
-def _cost(raw: Any) -> Cost | None:
-    if not isinstance(raw, dict):
-        return None
-    try:
-        month = raw.get("month")
-        return Cost(
-            float(raw["currentMonthCost"]),
-            float(raw["nextMonthCost"]),
-            str(raw.get("currency", "EUR")),
-            month=date.fromisoformat(month) if isinstance(month, str) else None,
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

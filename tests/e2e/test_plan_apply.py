@@ -96,6 +96,14 @@ def test_cancelled_out_of_band_is_drift_and_recreated(
 def test_lost_state_adopts_and_never_duplicates(api_env: Service, repo: Repo, cli: Cli) -> None:
     converge(cli)
     repo.state.unlink()
+    refused = cli("plan")
+    assert refused.code == 1 and "'clearsky-orders state restore'" in refused.err
+    assert cli("state", "restore").code == 0
+    restored = cli("plan")  # the backup is one write behind: its last order is adopted
+    assert restored.code == 0 and "0 to create" in restored.out and "1 to adopt" in restored.out
+    converge(cli)
+    repo.state.unlink()
+    repo.state.with_name("state.json.backup").unlink()  # every copy lost
     planned = cli("plan", "--detailed-exitcode")
     assert planned.code == 2 and "2 to adopt" in planned.out and "0 to create" in planned.out
     converge(cli)

@@ -1,4 +1,4 @@
-"""The state file: versioned, atomic, backed up, locked, and clear when it is broken."""
+"""The state file: strict, atomic, backed up (never by a fresh start), restorable, locked."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ import pytest
 from reconciler.errors import StateError, StateLockedError
 from reconciler.planning import Cost, StateEntry
 from reconciler.state import State, StateFile
+
+
+def saved(tmp_path: Path, *names: str) -> StateFile:
+    states = StateFile(tmp_path / ".clearsky" / "state.json")
+    state = State()
+    for number, name in enumerate(names):
+        state = states.save(state.with_order(name, StateEntry(f"g{number}")))
+    return states
 
 
 def test_saves_bump_the_serial_keep_the_lineage_and_back_up_the_previous(tmp_path: Path) -> None:
@@ -25,18 +33,85 @@ def test_saves_bump_the_serial_keep_the_lineage_and_back_up_the_previous(tmp_pat
     assert not list(states.path.parent.glob("*.tmp"))
 
 
-def test_a_missing_file_is_an_empty_state(tmp_path: Path) -> None:
+def test_a_missing_file_without_a_backup_is_an_empty_state(tmp_path: Path) -> None:
     assert StateFile(tmp_path / "none.json").load().orders == {}
 
 
-def test_a_broken_file_says_how_to_recover(tmp_path: Path) -> None:
+def test_a_missing_file_with_a_backup_of_orders_is_refused_with_the_way_back(
+    tmp_path: Path,
+) -> None:
+    states = saved(tmp_path, "a", "b", "c")
+    states.path.unlink()
+    with pytest.raises(StateError, match=r"records 2 order\(s\).*'clearsky-orders state restore'"):
+        states.load()
+    assert sorted(states.restore().orders) == ["a", "b"]
+
+
+def test_a_broken_file_says_how_old_its_backup_is_and_how_to_restore_it(tmp_path: Path) -> None:
+    states = saved(tmp_path, "a", "b")
+    states.path.write_text('{"version": 1, "serial": 2, "lin')  # truncated by a crash
+    with pytest.raises(StateError) as caught:
+        states.load()
+    message = str(caught.value)
+    assert "not JSON" in message and "state.json.backup (saved just now, 1 order(s))" in message
+    assert "'clearsky-orders state restore'" in message and "remove" not in message
+    assert list(states.restore().orders) == ["a"]
+    assert states.path.with_name("state.json.broken").exists()
+
+
+def test_a_state_that_started_afresh_never_overwrites_the_backup(tmp_path: Path) -> None:
+    states = saved(tmp_path, "a", "b")  # the backup records "a"
+    states.path.unlink()  # deleted; someone starts afresh (a new lineage)
+    first = states.save(State({"x": StateEntry("gx")}))
+    states.save(first.with_order("y", StateEntry("gy")))
+    states.save(states.load().with_order("z", StateEntry("gz")))
+    assert list(json.loads(states.backup.read_text())["orders"]) == ["a"]
+
+
+def test_two_names_owning_one_order_are_refused(tmp_path: Path) -> None:
+    states = saved(tmp_path, "a")
+    body = json.loads(states.path.read_text())
+    body["orders"]["b"] = {**body["orders"]["a"], "orderGuid": "G0"}
+    states.path.write_text(json.dumps(body))
+    with pytest.raises(StateError, match=r"'a' and 'b' both own order G0"):
+        states.load()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("preventCancel", "yes", "orders.a.preventCancel"),
+        ("orderGuid", 7, "orders.a.orderGuid"),
+        ("estimate", {"currentMonthCost": "cheap", "nextMonthCost": 1}, "currentMonthCost"),
+        ("surprise", 1, "orders.a.surprise"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_one_located_error(
+    tmp_path: Path, field: str, value: object, where: str
+) -> None:
+    states = saved(tmp_path, "a")
+    body = json.loads(states.path.read_text())
+    body["orders"]["a"][field] = value
+    states.path.write_text(json.dumps(body))
+    with pytest.raises(StateError, match=where.replace(".", r"\.")):
+        states.load()
+
+
+def test_a_newer_version_asks_for_an_upgrade(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    path.write_text("{not json")
-    with pytest.raises(StateError, match=r"state\.json\.backup"):
-        StateFile(path).load()
     path.write_text(json.dumps({"version": 99, "orders": {}}))
     with pytest.raises(StateError, match="state version 99"):
         StateFile(path).load()
+
+
+def test_taking_the_lock_removes_what_killed_writes_left(tmp_path: Path) -> None:
+    states = saved(tmp_path, "a")
+    stray = states.path.parent / ".state.json.abc123.tmp"
+    stray.write_text("{")
+    other = states.path.parent / ".unrelated.tmp"
+    other.write_text("{")
+    with states.lock():
+        assert not stray.exists() and other.exists()
 
 
 def test_the_lock_refuses_a_second_holder_and_is_released(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import json
 import click
 
 from reconciler.cli.output import say
-from reconciler.engine import forget_order, state_file_for
+from reconciler.engine import forget_order, move_entry, restore_state, state_file_for
 from reconciler.errors import StateError
 
 STATE_OPTION = click.option(
@@ -35,6 +35,8 @@ def state() -> None:
       clearsky-orders state list
       clearsky-orders state show aarhus-bay
       clearsky-orders state rm aarhus-bay     # stop managing it; the order keeps running
+      clearsky-orders state mv old-name new-name
+      clearsky-orders state restore           # put state.json.backup back
     """
 
 
@@ -82,4 +84,34 @@ def rm(name: str, state_path: str | None, paths: tuple[str, ...]) -> int:
     """Forget NAME's order: nothing is cancelled, the order keeps running unmanaged."""
     guid = forget_order(state_file_for(paths, state_path), name)
     say(f"Removed {name} ({guid}) from the state; the order itself was not touched.")
+    return 0
+
+
+@state.command("mv")
+@click.argument("old")
+@click.argument("new")
+@STATE_OPTION
+@PATH_OPTION
+def mv(old: str, new: str, state_path: str | None, paths: tuple[str, ...]) -> int:
+    """Rename OLD's entry to NEW (after renaming its manifest): no order is touched.
+
+    A plan finds a rename by itself (a cancel and a create of equal orders become a move);
+    this does the same by hand.
+    """
+    guid = move_entry(state_file_for(paths, state_path), old, new)
+    say(f"Moved {old} ({guid}) to {new}; the order itself was not touched.")
+    return 0
+
+
+@state.command("restore")
+@STATE_OPTION
+@PATH_OPTION
+def restore(state_path: str | None, paths: tuple[str, ...]) -> int:
+    """Put the state's backup back (the file it replaces is kept as state.json.broken).
+
+    For a state file that was deleted, truncated or mangled; run plan afterwards to see what
+    the account holds.
+    """
+    count = restore_state(state_file_for(paths, state_path))
+    say(f"Restored the state from its backup: {count} order(s). Run plan to see where it stands.")
     return 0

@@ -1,0 +1,155 @@
+"""The state file's format, read strictly: the state is untrusted input (it lives in the
+repository, where pull requests change it).
+
+Every field has its type; GUIDs are unique across entries (without regard to case); anything
+else is one located error. Reading never guesses: a figure it cannot read is an error, not 0.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconciler.errors import StateError
+from reconciler.planning.model import Cost, Intent, IntentKind, StateEntry
+
+STATE_VERSION = 1
+MAX_BYTES = 64 * 1024 * 1024
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class EstimateJson(_Strict):
+    currentMonthCost: float
+    nextMonthCost: float
+    currency: str = "EUR"
+    month: date | None = Field(None, strict=False)
+
+
+class EntryJson(_Strict):
+    orderGuid: str = Field(min_length=1, max_length=100)
+    fingerprint: str = ""
+    preventCancel: bool = False
+    labels: dict[str, str] = Field(default_factory=dict)
+    estimate: EstimateJson | None = None
+    previous: list[str] = Field(default_factory=list, max_length=20)
+
+
+class IntentJson(_Strict):
+    kind: IntentKind = Field(strict=False)
+    name: str
+    fingerprint: str = ""
+    guid: str = ""
+    since: datetime | None = Field(None, strict=False)
+    replaces: str = ""
+
+
+class OwnerJson(_Strict):
+    apiUrl: str = Field(min_length=1)
+    account: str = Field(min_length=1)
+
+
+class StateJson(_Strict):
+    version: int
+    serial: int = Field(0, ge=0)
+    lineage: str = Field(min_length=1)
+    updatedAt: str = ""
+    owner: OwnerJson | None = None
+    orders: dict[str, EntryJson] = Field(default_factory=dict)
+    intents: list[IntentJson] = Field(default_factory=list)
+
+
+def parse(text: str, where: str) -> StateJson:
+    """The state in `text`; StateError naming the first thing wrong and where."""
+    if len(text) > MAX_BYTES:
+        raise StateError(f"{where} is larger than {MAX_BYTES // 2**20} MiB: not a state file")
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise StateError(f"{where} is not JSON (line {getattr(exc, 'lineno', '?')})") from None
+    if not isinstance(raw, dict):
+        raise StateError(f"{where} is not a clearsky-orders state file")
+    if raw.get("version") != STATE_VERSION:
+        raise StateError(
+            f"{where} has state version {raw.get('version')!r}; this clearsky-orders reads "
+            f"version {STATE_VERSION}: upgrade clearsky-orders"
+        )
+    try:
+        found = StateJson.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise StateError(f"{where}: {field}: {first['msg']}") from None
+    _one_owner_per_order(found, where)
+    return found
+
+
+def _one_owner_per_order(found: StateJson, where: str) -> None:
+    owners: dict[str, str] = {}
+    for name, entry in sorted(found.orders.items()):
+        key = entry.orderGuid.lower()
+        if key in owners:
+            raise StateError(
+                f"{where}: {owners[key]!r} and {name!r} both own order {entry.orderGuid} (a bad "
+                "merge?). Keep the entry of the manifest that owns it and remove the other; "
+                "nothing was planned or changed"
+            )
+        owners[key] = name
+
+
+def entry_of(raw: EntryJson) -> StateEntry:
+    cost = None
+    if raw.estimate is not None:
+        e = raw.estimate
+        cost = Cost(e.currentMonthCost, e.nextMonthCost, e.currency, month=e.month)
+    return StateEntry(
+        raw.orderGuid,
+        raw.fingerprint,
+        raw.preventCancel,
+        cost,
+        dict(raw.labels),
+        tuple(raw.previous),
+    )
+
+
+def intent_of(raw: IntentJson) -> Intent:
+    return Intent(raw.kind, raw.name, raw.fingerprint, raw.guid, raw.since, raw.replaces)
+
+
+def entry_json(entry: StateEntry) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "orderGuid": entry.guid,
+        "fingerprint": entry.fingerprint,
+        "preventCancel": entry.prevent_cancel,
+    }
+    if entry.labels:
+        body["labels"] = dict(sorted(entry.labels.items()))
+    if entry.previous:
+        body["previous"] = list(entry.previous)[-20:]
+    if entry.cost is not None:
+        body["estimate"] = {
+            "currentMonthCost": entry.cost.current_month,
+            "nextMonthCost": entry.cost.next_month,
+            "currency": entry.cost.currency,
+            **({"month": entry.cost.month.isoformat()} if entry.cost.month else {}),
+        }
+    return body
+
+
+def intent_json(intent: Intent) -> dict[str, Any]:
+    body: dict[str, Any] = {"kind": intent.kind.value, "name": intent.name}
+    for key, value in (
+        ("fingerprint", intent.fingerprint),
+        ("guid", intent.guid),
+        ("replaces", intent.replaces),
+    ):
+        if value:
+            body[key] = value
+    if intent.since is not None:
+        body["since"] = intent.since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return body
