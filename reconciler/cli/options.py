@@ -75,6 +75,11 @@ CHANGE_OPTIONS = (
         "--prune", is_flag=True, help="Also cancel unmanaged orders (never automatic ones)."
     ),
     click.option(
+        "--prune-orphans",
+        is_flag=True,
+        help="Also cancel orphans: orders this tool made that no entry owns.",
+    ),
+    click.option(
         "--horizon",
         type=click.IntRange(1, 120),
         default=12,
@@ -119,6 +124,7 @@ def _settings(kwargs: dict[str, Any]) -> Settings:
         parallelism=kwargs.pop("parallelism"),
         selection=selection,
         prune=kwargs.pop("prune", False),
+        prune_orphans=kwargs.pop("prune_orphans", False),
         force=kwargs.pop("force", False),
         horizon=kwargs.pop("horizon", 12),
     )

@@ -24,6 +24,7 @@ from reconciler.engine.live import refresh
 from reconciler.errors import ApiError, ApplyError, ServerError, TransportError
 from reconciler.planning import Action, CancelEffect, Change, Plan, StateEntry
 from reconciler.planning.events import ApplyEvent, Listener, Operation, Outcome
+from reconciler.planning.model import Intent, IntentKind
 from reconciler.state import State, StateFile
 
 RECENT = timedelta(minutes=5)
@@ -60,7 +61,7 @@ class Batches:
         early = [c for c in changes if c.action == Action.REPLACE and c.create_before_cancel]
         late = [c for c in changes if c.action == Action.REPLACE and not c.create_before_cancel]
         return cls(
-            adopts=[c for c in changes if c.action == Action.ADOPT],
+            adopts=[c for c in changes if c.action in (Action.ADOPT, Action.MOVE)],
             early_creates=early,
             cancels=[c for c in changes if c.action == Action.CANCEL] + late,
             creates=[c for c in changes if c.action == Action.CREATE] + late,
@@ -148,27 +149,41 @@ async def apply_plan(
 
 
 def _adopt(run: _Run, change: Change) -> None:
-    entry = _entry(change, change.order_guid or "")
+    entry = _entry(run, change, change.order_guid or "")
     if entry.cost is None:
         entry = replace(entry, cost=change.recorded_cost)
-    run.record(run.state.with_order(change.name, entry))
-    run.tell(Outcome.DONE, Operation.ADOPT, change, change.order_guid)
+    state = run.state
+    if change.action == Action.MOVE and change.moved_from:
+        old = state.orders.get(change.moved_from)
+        entry = replace(entry, previous=old.previous if old else ())
+        state = state.without(change.moved_from)
+    run.record(state.with_order(change.name, entry))
+    operation = Operation.MOVE if change.action == Action.MOVE else Operation.ADOPT
+    run.tell(Outcome.DONE, operation, change, change.order_guid)
 
 
 async def _cancel(run: _Run, change: Change) -> None:
     guid = change.order_guid or ""
+    intent = Intent(IntentKind.CANCEL, change.name, guid=guid)
     if change.needs_cancel:
+        if not any(i.guid.lower() == guid.lower() for i in run.state.intents):
+            run.record(run.state.with_intent(intent))
         run.tell(Outcome.STARTED, Operation.CANCEL, change, guid)
         try:
             await run.client.cancel_order(guid)
         except ApiError as error:
             run.blocked.add(change.name)
+            if _owner_of(run.state, guid) is not None:  # its entry keeps it: planned again
+                run.record(_without_cancel_intents(run.state, guid))
             run.tell(Outcome.FAILED, Operation.CANCEL, change, guid, error=str(error))
             return
-    owned = run.state.orders.get(change.name)
+    state = _without_cancel_intents(run.state, guid)
+    owned = state.orders.get(change.name)
     # After a create-before-cancel replace the name already owns the new order: keep it.
     if change.name and owned is not None and owned.guid.lower() == guid.lower():
-        run.record(run.state.without(change.name))
+        state = state.without(change.name)
+    if state != run.state:
+        run.record(state)
     effect = change.cancellation.effect if change.cancellation else CancelEffect.FULL
     run.tell(Outcome.DONE, Operation.CANCEL, change, guid, effect=effect)
 
@@ -176,26 +191,48 @@ async def _cancel(run: _Run, change: Change) -> None:
 async def _create(run: _Run, change: Change) -> None:
     spec = change.desired
     assert spec is not None
+    early = change.action == Action.REPLACE and change.create_before_cancel
+    intent = Intent(
+        IntentKind.CREATE,
+        change.name,
+        fingerprint=spec.fingerprint,
+        since=datetime.now(UTC),
+        replaces=(change.order_guid or "") if early else "",
+    )
+    run.record(run.state.with_intent(intent))  # before the request: a crash leaves a trace
     run.tell(Outcome.STARTED, Operation.CREATE, change, None)
     try:
         created = await run.client.create_order(order_request(spec))
     except (TransportError, ServerError) as error:
         run.tell(Outcome.ANSWER_LOST, Operation.CREATE, change, None, error=str(error))
-        guid = await _find_lost_create(run, change, spec)
-    except ApiError as error:
+        guid = await _find_lost_create(run, change, spec, intent)
+    except ApiError as error:  # refused: nothing was made
+        run.record(run.state.without_intent(intent))
         run.tell(Outcome.FAILED, Operation.CREATE, change, None, error=str(error))
         return
     else:
         guid = created.task_order_guid
-        run.record(run.state.with_order(change.name, _entry(change, guid)))
+        _record_created(run, change, intent, guid)
         run.tell(Outcome.DONE, Operation.CREATE, change, guid)
-    if guid is not None and change.action == Action.REPLACE and change.create_before_cancel:
+    if guid is not None and early:
         run.next_step()
         await _cancel(run, change)
 
 
-async def _find_lost_create(run: _Run, change: Change, spec: OrderSpec) -> str | None:
-    """After a lost answer: adopt the order if the service committed it; its guid, or None."""
+def _record_created(run: _Run, change: Change, intent: Intent, guid: str) -> None:
+    """The name owns its new order; the order it replaces (createBeforeCancel) is to be
+    cancelled next, and stays recorded as such until that succeeds."""
+    state = run.state.without_intent(intent).with_order(change.name, _entry(run, change, guid))
+    if intent.replaces:
+        state = state.with_intent(Intent(IntentKind.CANCEL, change.name, guid=intent.replaces))
+    run.record(state)
+
+
+async def _find_lost_create(
+    run: _Run, change: Change, spec: OrderSpec, intent: Intent
+) -> str | None:
+    """After a lost answer: adopt the order if the service committed it; its guid, or None.
+    When the account cannot be listed the intent stays open for the next plan."""
     try:
         live = await refresh(run.client)
     except ApiError as error:
@@ -203,11 +240,25 @@ async def _find_lost_create(run: _Run, change: Change, spec: OrderSpec) -> str |
         return None
     found = _made_by_this_run(run, live, spec)
     if found is None:
+        run.record(run.state.without_intent(intent))
         run.tell(Outcome.NOT_MADE, Operation.CREATE, change, None)
         return None
-    run.record(run.state.with_order(change.name, _entry(change, found.guid)))
+    _record_created(run, change, intent, found.guid)
     run.tell(Outcome.RECOVERED, Operation.CREATE, change, found.guid)
     return found.guid
+
+
+def _owner_of(state: State, guid: str) -> str | None:
+    return next((n for n, e in state.orders.items() if e.guid.lower() == guid.lower()), None)
+
+
+def _without_cancel_intents(state: State, guid: str) -> State:
+    kept = tuple(
+        i
+        for i in state.intents
+        if not (i.kind == IntentKind.CANCEL and i.guid.lower() == guid.lower())
+    )
+    return replace(state, intents=kept)
 
 
 def _made_by_this_run(run: _Run, live: list[LiveOrder], spec: OrderSpec) -> LiveOrder | None:
@@ -227,8 +278,19 @@ def _made_by_this_run(run: _Run, live: list[LiveOrder], spec: OrderSpec) -> Live
     return max(matches, key=lambda o: (o.created or run.started, o.key))
 
 
-def _entry(change: Change, guid: str) -> StateEntry:
+def _entry(run: _Run, change: Change, guid: str) -> StateEntry:
+    """The state entry of `change`'s order `guid`; what the name owned before is remembered
+    by its fingerprint, to know its orphans."""
     fingerprint = change.desired.fingerprint if change.desired else ""
+    old = run.state.orders.get(change.name)
+    previous = old.previous if old else ()
+    if old and old.fingerprint and old.fingerprint != fingerprint:
+        previous = (*previous, old.fingerprint)
     return StateEntry(
-        guid, fingerprint, change.prevent_cancel, change.new_order_cost, change.labels
+        guid,
+        fingerprint,
+        change.prevent_cancel,
+        change.new_order_cost,
+        change.labels,
+        tuple(dict.fromkeys(previous))[-20:],
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from shapely.geometry.base import BaseGeometry
@@ -26,7 +26,9 @@ from reconciler.engine.workspace import Settings, Workspace, project_dir
 from reconciler.manifest import Manifests
 from reconciler.planning import Change, Inputs, Plan, Timeline, decide, with_money
 from reconciler.planning.annotate import Overlaps, annotate, overlaps
+from reconciler.planning.decide import Open
 from reconciler.planning.footprint import Tiles, with_footprints
+from reconciler.planning.intents import resolve
 from reconciler.planning.money import baseline, with_changes
 from reconciler.planning.select import select
 from reconciler.state import Owner, State
@@ -34,23 +36,39 @@ from reconciler.state import Owner, State
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What a plan is computed from."""
+    """What a plan is computed from. `state` is the state with the last apply's open intents
+    resolved against the live orders (what apply starts from and records)."""
 
     manifests: Manifests
     state: State
     live: tuple[LiveOrder, ...]
     owner: Owner | None = None
     """The account the live orders were read from."""
+    open: Open = field(default_factory=Open)
+    notes: tuple[str, ...] = ()
 
     def inputs(self) -> Inputs:
         return Inputs(self.manifests.digest(), live_digest(self.live), self.state.digest())
+
+
+def resolved(
+    manifests: Manifests, state: State, live: tuple[LiveOrder, ...], owner: Owner | None
+) -> Snapshot:
+    """The snapshot with the state's open intents resolved against `live`."""
+    found = resolve(state.intents, state.orders, live)
+    ours = {e.fingerprint for e in found.orders.values()}
+    ours |= {p for e in found.orders.values() for p in e.previous}
+    ours |= {i.fingerprint for i in state.intents if i.fingerprint}
+    effective = replace(state, orders=found.orders, intents=found.pending)
+    open_ = Open(found.pending, found.recovered, frozenset(ours - {""}))
+    return Snapshot(manifests, effective, live, owner, open_, found.notes)
 
 
 async def snapshot(
     manifests: Manifests, state: State, client: ClearskyClient, owner: Owner | None = None
 ) -> Snapshot:
     """The manifests and the state as given, with the account read now."""
-    return Snapshot(manifests, state, tuple(await refresh(client)), owner)
+    return resolved(manifests, state, tuple(await refresh(client)), owner)
 
 
 @dataclass(frozen=True)
@@ -83,7 +101,7 @@ async def plan_workspace(
         workspace.paths, state, client, service.catalog
     )
     try:
-        snap = Snapshot(manifests, state, live, owner)
+        snap = resolved(manifests, state, live, owner)
         plan = await make_plan(
             snap,
             client,
@@ -110,10 +128,11 @@ async def make_plan(
     now = datetime.now(UTC)
     day = today or now.date()
     specs = [o.spec for o in snap.manifests.orders] + [o.spec for o in snap.live if o.active]
-    (changes, inputs), (tiles, notes) = await asyncio.gather(
+    (changes, inputs), (tiles, tile_notes) = await asyncio.gather(
         asyncio.to_thread(_decided, snap, settings, day),
         tile_footprints(specs, client) if client is not None else _nothing(),
     )
+    notes = snap.notes + tile_notes
     changes = [with_footprints(c, tiles) for c in changes]
     geometry = asyncio.to_thread(_geometry, changes, snap, settings, day, tiles)
     if client is not None:
@@ -138,7 +157,7 @@ async def _nothing() -> tuple[dict[str, BaseGeometry], tuple[str, ...]]:
 
 def _decided(snap: Snapshot, settings: Settings, day: date) -> tuple[list[Change], Inputs]:
     state = snap.state.orders
-    found = decide(snap.manifests.orders, snap.live, state, day, settings.options)
+    found = decide(snap.manifests.orders, snap.live, state, day, settings.options, snap.open)
     return select(found, settings.selection, state), snap.inputs()
 
 

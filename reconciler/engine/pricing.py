@@ -113,6 +113,8 @@ def _needs_new_estimate(change: Change) -> bool:
 
 
 def _needs_old_estimate(change: Change) -> bool:
+    if change.action == Action.ORPHANED:  # what it costs while nobody owns it
+        return change.live is not None
     return (
         change.action in (Action.CANCEL, Action.REPLACE)
         and change.live is not None

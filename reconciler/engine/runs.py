@@ -55,8 +55,8 @@ async def apply_manifests(
             return ApplyResult(plan)
         if not confirm():
             return ApplyResult(plan, declined=True)
-        owned = state.owned_by(snap.owner) if snap.owner else state
-        report = await apply_plan(plan, client, workspace.state_file, owned, listener)
+        start = snap.state.owned_by(snap.owner) if snap.owner else snap.state
+        report = await apply_plan(plan, client, workspace.state_file, start, listener)
     return ApplyResult(plan, report)
 
 
@@ -74,6 +74,6 @@ async def apply_saved(
         raise_if_unsafe(plan, saved=saved)
         show(plan)
         report = await apply_plan(
-            plan, client, workspace.state_file, state.owned_by(service.owner), listener
+            plan, client, workspace.state_file, snap.state.owned_by(service.owner), listener
         )
     return ApplyResult(plan, report)

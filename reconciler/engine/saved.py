@@ -35,6 +35,7 @@ def context_of(workspace: Workspace) -> ContextDoc:
         sandbox=workspace.target.sandbox,
         api_url=workspace.target.api_url,
         prune=s.prune,
+        prune_orphans=s.prune_orphans,
         force=s.force,
         targets=sorted(s.selection.targets),
         excludes=sorted(s.selection.excludes),
@@ -57,6 +58,7 @@ def saved_settings(doc: PlanDoc, given: Settings) -> Settings:
             frozenset(ctx.targets), frozenset(ctx.excludes), parse_selectors(ctx.selectors)
         ),
         prune=ctx.prune,
+        prune_orphans=ctx.prune_orphans,
         force=ctx.force,
     )
 

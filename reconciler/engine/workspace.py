@@ -31,13 +31,14 @@ class Settings:
     parallelism: int | None = None
     selection: Selection = field(default_factory=Selection)
     prune: bool = False
+    prune_orphans: bool = False
     force: bool = False
     horizon: int = 12
     """Months of the cost timeline, and of a recurring order's commitment."""
 
     @property
     def options(self) -> Options:
-        return Options(prune=self.prune)
+        return Options(prune=self.prune, prune_orphans=self.prune_orphans)
 
 
 @dataclass(frozen=True)

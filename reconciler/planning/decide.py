@@ -20,13 +20,33 @@ from datetime import date
 
 from reconciler.domain.desired import DesiredOrder
 from reconciler.domain.live import LiveOrder
-from reconciler.planning.model import Action, CancelEffect, Cancellation, Change, StateEntry
+from reconciler.planning.model import (
+    Action,
+    CancelEffect,
+    Cancellation,
+    Change,
+    Intent,
+    StateEntry,
+)
 from reconciler.planning.rules import cancellation, field_diff
 
 
 @dataclass(frozen=True)
 class Options:
     prune: bool = False
+    prune_orphans: bool = False
+
+
+@dataclass(frozen=True)
+class Open:
+    """What resolving the last apply's open intents left for this plan."""
+
+    pending: tuple[Intent, ...] = ()
+    """Cancels an apply meant to make of orders nobody owns any more."""
+    recovered: frozenset[str] = frozenset()
+    """Names whose order was found after its create's answer was lost (to be recorded)."""
+    ours: frozenset[str] = frozenset()
+    """Fingerprints of specs this tool ordered: an unowned order with one is an orphan."""
 
 
 @dataclass
@@ -44,14 +64,62 @@ def decide(
     state: Mapping[str, StateEntry],
     today: date,
     options: Options | None = None,
+    open_: Open | None = None,
 ) -> list[Change]:
     """The changes that make the account match `desired`, in apply order."""
+    open_ = open_ or Open()
     account = _Account({o.key: o for o in live}, {e.guid.lower() for e in state.values()})
-    changes, unmatched = _owned_orders(desired, state, account, today)
+    changes, unmatched = _owned_orders(desired, state, account, today, open_.recovered)
     changes += _unowned_orders(unmatched, live, account, today)
     changes += _removed_orders(desired, state, account, today)
-    changes += _unmanaged_orders(live, account, today, options or Options())
+    changes += _pending_cancels(open_.pending, account, today)
+    changes += _unmanaged_orders(live, account, today, options or Options(), open_.ours)
+    changes = _moves(changes, state)
     return sorted((_with_recorded_cost(c, state) for c in changes), key=lambda c: c.sort_key)
+
+
+def _moves(changes: list[Change], state: Mapping[str, StateEntry]) -> list[Change]:
+    """A renamed manifest is a cancel of the old name and a create of the new one whose specs
+    are equal: a move (the entry is renamed; nothing is called, nothing is paid twice)."""
+    cancels = [
+        c
+        for c in changes
+        if c.action == Action.CANCEL
+        and c.name in state
+        and c.live is not None
+        and not c.error
+        and c.cancellation is not None
+        and c.cancellation.effect != CancelEffect.NOTHING
+    ]
+    creates = [c for c in changes if c.action == Action.CREATE and c.desired is not None]
+    paired: dict[int, Change] = {}
+    used: set[int] = set()
+    for create in creates:
+        for index, cancel in enumerate(cancels):
+            if index not in used and cancel.live == create.desired:
+                used.add(index)
+                paired[id(create)] = cancel
+                break
+    if not paired:
+        return changes
+    gone = {id(cancels[i]) for i in used}
+    out = [c for c in changes if id(c) not in gone]
+    return [_move(c, paired[id(c)], state) if id(c) in paired else c for c in out]
+
+
+def _move(create: Change, cancel: Change, state: Mapping[str, StateEntry]) -> Change:
+    return replace(
+        create,
+        action=Action.MOVE,
+        order_guid=cancel.order_guid,
+        live=cancel.live,
+        moved_from=cancel.name,
+        recorded_cost=state[cancel.name].cost,
+        warnings=(
+            *create.warnings,
+            f"renamed from {cancel.name}: the entry moves, the order is kept (no call, no cost)",
+        ),
+    )
 
 
 def _owned_orders(
@@ -59,6 +127,7 @@ def _owned_orders(
     state: Mapping[str, StateEntry],
     account: _Account,
     today: date,
+    recovered: frozenset[str],
 ) -> tuple[list[Change], list[tuple[DesiredOrder, str | None]]]:
     """Manifests whose state entry names a live order: noop or replace. The rest, with the
     drift that lost them their order, still need one."""
@@ -78,7 +147,14 @@ def _owned_orders(
             unmatched.append((order, drift))
         else:
             account.claimed.add(current.key)
-            changes.append(_rerecord(_compare(order, current, today), entry, order))
+            change = _rerecord(_compare(order, current, today), entry, order)
+            if order.name in recovered and change.action == Action.NOOP:
+                change = replace(
+                    change,
+                    action=Action.ADOPT,
+                    warnings=(*change.warnings, "records the order an earlier apply made"),
+                )
+            changes.append(change)
     return changes, unmatched
 
 
@@ -156,17 +232,56 @@ def _removed_orders(
     return changes
 
 
+def _pending_cancels(pending: Sequence[Intent], account: _Account, today: date) -> list[Change]:
+    """Orders an apply meant to cancel and nobody owns now: cancelled again, every run."""
+    changes = []
+    for intent in pending:
+        current = account.by_guid.get(intent.guid.lower())
+        if current is None or current.key in account.claimed:
+            continue
+        account.claimed.add(current.key)
+        cancel = _cancel(intent.name, current.guid, current, today, False)
+        note = "pending cancel: an earlier apply replaced this order and could not cancel it yet"
+        changes.append(replace(cancel, warnings=(note, *cancel.warnings)))
+    return changes
+
+
 def _unmanaged_orders(
-    live: Sequence[LiveOrder], account: _Account, today: date, options: Options
+    live: Sequence[LiveOrder],
+    account: _Account,
+    today: date,
+    options: Options,
+    ours: frozenset[str],
 ) -> list[Change]:
-    """Active orders nobody owns or matched: reported, or cancelled with --prune (never the
-    service's own)."""
+    """Active orders nobody owns or matched: orphans when they look like this tool's (cancelled
+    with --prune-orphans), else unmanaged (cancelled with --prune; never the service's own)."""
     changes = []
     for listed in live:
         if listed.key in account.owned or listed.key in account.claimed or not listed.active:
             continue
-        if options.prune and not listed.is_automatic:
-            changes.append(_cancel("", listed.guid, listed, today, False))
+        orphan = (
+            not listed.is_automatic and listed.spec is not None and listed.spec.fingerprint in ours
+        )
+        if (options.prune or (orphan and options.prune_orphans)) and not listed.is_automatic:
+            cancel = _cancel("", listed.guid, listed, today, False)
+            reason = ("an orphan: this tool ordered it and no entry owns it",) if orphan else ()
+            changes.append(replace(cancel, warnings=(*reason, *cancel.warnings)))
+            continue
+        if orphan:
+            changes.append(
+                Change(
+                    Action.ORPHANED,
+                    "",
+                    listed.guid,
+                    None,
+                    listed.spec,
+                    warnings=(
+                        "looks like an order of this tool that no entry owns (an earlier apply "
+                        "stopped half way?); --prune-orphans cancels it",
+                        *_status_warnings(listed),
+                    ),
+                )
+            )
             continue
         note: tuple[str, ...] = (
             ("created by the service itself (IsAutomaticOrder); never pruned",)

@@ -12,6 +12,7 @@ from reconciler.planning.model import CancelEffect
 
 class Operation(StrEnum):
     ADOPT = "adopt"
+    MOVE = "move"
     CREATE = "create"
     CANCEL = "cancel"
 

@@ -18,20 +18,24 @@ class Action(StrEnum):
     CANCEL = "cancel"
     REPLACE = "replace"
     ADOPT = "adopt"
+    MOVE = "move"
     NOOP = "noop"
     UNMANAGED = "unmanaged"
+    ORPHANED = "orphaned"
 
 
-CHANGING = frozenset({Action.CREATE, Action.CANCEL, Action.REPLACE, Action.ADOPT})
-"""Actions that change the account or the state; noop and unmanaged are reports."""
+CHANGING = frozenset({Action.CREATE, Action.CANCEL, Action.REPLACE, Action.ADOPT, Action.MOVE})
+"""Actions that change the account or the state; noop, unmanaged and orphaned are reports."""
 
 ORDER = {
     Action.CANCEL: 0,
     Action.REPLACE: 1,
     Action.CREATE: 2,
-    Action.ADOPT: 3,
-    Action.NOOP: 4,
-    Action.UNMANAGED: 5,
+    Action.MOVE: 3,
+    Action.ADOPT: 4,
+    Action.NOOP: 5,
+    Action.ORPHANED: 6,
+    Action.UNMANAGED: 7,
 }
 
 
@@ -162,6 +166,8 @@ class Change:
     prevent_cancel: bool = False
     create_before_cancel: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)
+    moved_from: str | None = None
+    """For a move: the name whose entry this one takes over (a renamed manifest)."""
     desired_footprint: MultiPolygon | None = None
     """A tile order's ground (its tiles' footprints), where the tile search answered."""
     live_footprint: MultiPolygon | None = None

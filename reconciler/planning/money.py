@@ -132,6 +132,11 @@ def change_months(change: Change, today: date, horizon: int) -> list[MonthCost]:
 
 def with_money(change: Change, today: date, horizon: int) -> Change:
     """The change with its months, its bill change this month and next, and its total."""
+    if change.action == Action.ORPHANED and change.old_order_cost is not None:
+        cost = change.old_order_cost
+        return change.with_warning(
+            f"it costs about {cost.next_month:,.2f} {cost.currency} per month"
+        )
     if change.action not in (Action.CREATE, Action.CANCEL, Action.REPLACE):
         return change  # adopting or keeping an order changes no bill
     if not (change.new_order_cost or change.old_order_cost):

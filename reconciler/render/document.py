@@ -71,6 +71,9 @@ class ChangeDoc(_Doc):
     warnings: list[str] = Field(default_factory=list)
     error: str | None = Field(None, description="Why this change cannot be applied.")
     drift: str | None = Field(None, description="What changed outside clearsky-orders.")
+    moved_from: str | None = Field(
+        None, description="For a move: the manifest name the order was recorded under."
+    )
     cancellation: CancellationDoc | None = None
     area_km2: float | None = None
     images_per_month: float | None = None
@@ -96,8 +99,10 @@ class SummaryDoc(_Doc):
     cancel: int = 0
     replace: int = 0
     adopt: int = 0
+    move: int = 0
     noop: int = 0
     unmanaged: int = 0
+    orphaned: int = 0
     errors: int = 0
     violations: int = 0
     current_month_cost: float = 0.0
@@ -139,6 +144,7 @@ class ContextDoc(_Doc):
     sandbox: bool = False
     api_url: str = ""
     prune: bool = False
+    prune_orphans: bool = False
     force: bool = False
     targets: list[str] = Field(default_factory=list)
     excludes: list[str] = Field(default_factory=list)
@@ -254,6 +260,7 @@ def _change(change: Change, today: date) -> ChangeDoc:
         warnings=list(change.warnings),
         error=change.error,
         drift=change.drift,
+        moved_from=change.moved_from,
         cancellation=CancellationDoc(
             effect=change.cancellation.effect,
             effective=change.cancellation.effective,

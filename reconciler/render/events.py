@@ -24,6 +24,8 @@ def _words(e: ApplyEvent) -> str | None:
         return None
     if e.operation == Operation.ADOPT:
         return f"adopted {who} ({e.guid})"
+    if e.operation == Operation.MOVE:
+        return f"moved to {who} ({e.guid}): renamed, the order is kept"
     if e.operation == Operation.CANCEL:
         if e.outcome == Outcome.FAILED:
             return f"FAILED cancel {who} ({e.guid}): {e.error}"

@@ -28,7 +28,9 @@ ICONS = {
     "cancel": "🟥",
     "replace": "🔁",
     "adopt": "📌",
+    "move": "🔀",
     "unmanaged": "❔",
+    "orphaned": "🚨",
     "noop": "",
 }
 
@@ -119,6 +121,7 @@ def first_line(doc: PlanDoc) -> str:
             ("replace", s.replace),
             ("cancel", s.cancel),
             ("adopt", s.adopt),
+            ("move", s.move),
         )
         if n
     )

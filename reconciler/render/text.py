@@ -13,15 +13,19 @@ SYMBOLS = {
     "cancel": "-",
     "replace": "-/+",
     "adopt": "=",
+    "move": ">",
     "noop": " ",
     "unmanaged": "?",
+    "orphaned": "!",
 }
 COLOURS = {
     "create": "green",
     "cancel": "red",
     "replace": "yellow",
     "adopt": "cyan",
+    "move": "cyan",
     "unmanaged": "magenta",
+    "orphaned": "red",
 }
 _ANSI = {
     "green": "32",
@@ -80,8 +84,11 @@ def summary_line(doc: PlanDoc) -> str:
         f"{s.replace} to replace",
         f"{s.cancel} to cancel",
         f"{s.adopt} to adopt",
+        *([f"{s.move} to move"] if s.move else []),
         f"{s.noop} unchanged",
     ]
+    if s.orphaned:
+        parts.append(f"{s.orphaned} orphaned")
     if s.unmanaged:
         parts.append(f"{s.unmanaged} unmanaged")
     return "Plan: " + ", ".join(parts) + "."

@@ -76,7 +76,7 @@ class State:
         return replace(self, owner=owner)
 
     def with_intent(self, intent: Intent) -> State:
-        return replace(self, intents=(*self.intents, intent))
+        return replace(self, intents=(*(i for i in self.intents if i != intent), intent))
 
     def without_intent(self, intent: Intent) -> State:
         return replace(self, intents=tuple(i for i in self.intents if i != intent))
