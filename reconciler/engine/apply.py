@@ -89,6 +89,8 @@ class _Run:
         self.report = ApplyReport()
         self.started = datetime.now(UTC)
         self.blocked: set[str] = set()
+        self.previous: dict[str, tuple[str, ...]] = {}
+        """Fingerprints of the orders names owned before this run cancelled them."""
 
     def record(self, state: State) -> None:
         self.state = self.state_file.save(state)
@@ -181,6 +183,7 @@ async def _cancel(run: _Run, change: Change) -> None:
     owned = state.orders.get(change.name)
     # After a create-before-cancel replace the name already owns the new order: keep it.
     if change.name and owned is not None and owned.guid.lower() == guid.lower():
+        run.previous[change.name] = (*owned.previous, owned.fingerprint)
         state = state.without(change.name)
     if state != run.state:
         run.record(state)
@@ -283,9 +286,10 @@ def _entry(run: _Run, change: Change, guid: str) -> StateEntry:
     by its fingerprint, to know its orphans."""
     fingerprint = change.desired.fingerprint if change.desired else ""
     old = run.state.orders.get(change.name)
-    previous = old.previous if old else ()
-    if old and old.fingerprint and old.fingerprint != fingerprint:
-        previous = (*previous, old.fingerprint)
+    previous = run.previous.get(change.name, ())
+    if old is not None:
+        previous = (*previous, *old.previous, old.fingerprint)
+    previous = tuple(p for p in previous if p and p != fingerprint)
     return StateEntry(
         guid,
         fingerprint,

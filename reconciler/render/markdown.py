@@ -113,7 +113,10 @@ def plan_markdown(view: PlanView, options: RenderOptions) -> str:
 def first_line(doc: PlanDoc) -> str:
     s = doc.summary
     if not doc.has_changes:
-        return f"**clearsky-orders: no changes** ({s.noop} order(s) match the manifests)"
+        orphans = f" · 🚨 {s.orphaned} orphaned order(s) running" if s.orphaned else ""
+        return (
+            f"**clearsky-orders: no changes** ({s.noop} order(s) match the manifests){orphans}"
+        )
     counts = ", ".join(
         f"{n} to {a}"
         for a, n in (

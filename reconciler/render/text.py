@@ -78,6 +78,11 @@ def summary_line(doc: PlanDoc) -> str:
     s = doc.summary
     if not doc.has_changes:
         extra = f" {s.unmanaged} unmanaged order(s) left alone." if s.unmanaged else ""
+        if s.orphaned:
+            extra += (
+                f" But {s.orphaned} orphaned order(s) are running and owned by nobody: "
+                "--prune-orphans cancels them."
+            )
         return f"No changes. The account matches the manifests ({s.noop} order(s)).{extra}"
     parts = [
         f"{s.create} to create",

@@ -13,6 +13,7 @@ from reconciler.errors import ApplyError, BrokenChangesError, PolicyError
 from reconciler.planning import Action, Plan
 from reconciler.planning.events import ApplyEvent, Operation, Outcome
 from reconciler.sandbox import Sandbox
+from reconciler.state import State
 from tests.conftest import Repo, in_process_client, manifest
 
 KEY = "engine-test-key"
@@ -27,6 +28,7 @@ class Account:
     sandbox: Sandbox
     repo: Repo
     events: list[ApplyEvent] = field(default_factory=list)
+    start: State = field(default_factory=State)
 
     def client(self) -> ClearskyClient:
         return in_process_client(self.sandbox, KEY)
@@ -35,7 +37,8 @@ class Account:
         async def go() -> Plan:
             async with self.client() as client:
                 workspace = open_workspace(Settings())
-                _, plan = await plan_workspace(workspace, workspace.state_file.load(), client)
+                snap, plan = await plan_workspace(workspace, workspace.state_file.load(), client)
+                self.start = snap.state  # what the plan was made from, open intents resolved
                 return plan
 
         return asyncio.run(go())
@@ -44,8 +47,7 @@ class Account:
         async def go() -> None:
             workspace = open_workspace(Settings())
             async with self.client() as client:
-                state = workspace.state_file.load()
-                await apply_plan(plan, client, workspace.state_file, state, self.events.append)
+                await apply_plan(plan, client, workspace.state_file, self.start, self.events.append)
 
         asyncio.run(go())
 
@@ -168,3 +170,34 @@ def test_apply_refuses_a_plan_with_an_error_on_a_change(account: Account) -> Non
     with pytest.raises(BrokenChangesError, match=r"1 change\(s\) cannot be applied \(skagen"):
         account.apply(broken)
     assert account.active() == []
+
+
+def test_a_lost_create_left_open_is_recorded_even_after_the_manifest_changed(
+    account: Account,
+) -> None:
+    plan = account.plan()
+    account.sandbox.faults.update(
+        drop_next_creates=1, fail_path="/api/tasking/orders", fail_method="GET"
+    )
+    with pytest.raises(ApplyError):
+        account.apply(plan)  # made, answer lost, the account not listed: as if killed there
+    account.sandbox.faults.update(fail_path="")
+    state = open_workspace(Settings()).state_file.load()
+    assert [i.kind.value for i in state.intents] == ["create"]
+    made = [g for g in account.active() if g not in account.owned().values()]
+    assert len(made) == 1
+    name = state.intents[0].name
+    account.repo.write(
+        f"{name}.yaml" if name == "aarhus-bay" else "coast/skagen.yaml",
+        manifest("aarhus-bay", frequency=6)
+        if name == "aarhus-bay"
+        else manifest("skagen", frequency=6),
+    )
+    replan = account.plan()
+    change = next(c for c in replan.changes if c.name == name)
+    assert change.action == Action.REPLACE and change.order_guid == made[0]
+    account.events.clear()
+    account.apply(replan)
+    assert made[0] not in account.active()
+    assert sorted(account.active()) == sorted(account.owned().values())
+    assert open_workspace(Settings()).state_file.load().intents == ()
