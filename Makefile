@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= build/demo
 CLI := $(abspath $(BIN))/clearsky-orders
 
-.PHONY: install demo test test-fast lint schemas bench clean
+.PHONY: install demo test test-fast lint schemas bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: install lint
 
 test-fast: install
 	$(BIN)/pytest -q -m "not slow"
+
+## chaos: the chaos test with many seeds (faults, kills, races, broken states); prints counts.
+chaos: install
+	CHAOS_SEEDS=$${CHAOS_SEEDS:-500} $(BIN)/pytest -q -m chaos
 
 lint: install
 	$(BIN)/ruff check reconciler tests bench

@@ -11,6 +11,7 @@ many changes it left out.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from shapely.geometry import MultiPolygon
@@ -35,88 +36,101 @@ ICONS = {
 }
 
 
+TABLE_HEAD = [
+    "",
+    "| | action | name | area km2 | images/month | this month | next month | from | total |",
+    "|---|---|---|---:|---:|---:|---:|---|---:|",
+]
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The comment's pieces; `compose` fits as many rows, details and the map as the cap lets."""
+
+    head: list[str]
+    rows: list[str]
+    details: list[str]
+    map_block: str
+    tail: list[str]
+    limit: int
+
+    def compose(self, n_rows: int, n_details: int, with_map: bool) -> str:
+        parts = list(self.head)
+        if n_rows:
+            parts += TABLE_HEAD + self.rows[:n_rows]
+        if n_details:
+            parts += ["", "<details><summary>Details</summary>", "", *self.details[:n_details]]
+            parts.append("</details>")
+        if with_map and self.map_block:
+            parts += ["", "```geojson", self.map_block, "```"]
+        left_out = len(self.rows) - n_rows
+        if left_out or n_details < n_rows:
+            parts += [
+                "",
+                f"> ✂️ This comment is limited to {self.limit:,} characters: "
+                f"{left_out} change(s) left out of the table"
+                + (f", details of {n_rows - n_details} left out" if n_details < n_rows else "")
+                + ("" if with_map or not self.map_block else ", map left out")
+                + ". Run `clearsky-orders plan` for the whole plan.",
+            ]
+        return "\n".join(parts + self.tail) + "\n"
+
+    def fitted(self) -> str:
+        """Everything when it fits; else without the map, then fewer details, then rows."""
+        full = self.compose(len(self.rows), len(self.details), True)
+        if len(full) <= self.limit:
+            return full
+        n_rows, n_details = len(self.rows), len(self.details)
+        while n_details and len(self.compose(n_rows, n_details, False)) > self.limit:
+            n_details = max(0, n_details - max(1, n_details // 8))
+        while n_rows and len(self.compose(n_rows, n_details, False)) > self.limit:
+            n_rows = max(0, n_rows - max(1, n_rows // 8))
+            n_details = min(n_details, n_rows)
+        return self.compose(n_rows, n_details, False)
+
+
 def plan_markdown(view: PlanView, options: RenderOptions) -> str:
-    doc, limit = view.doc, options.max_chars
+    doc = view.doc
     shown = [
         (c, view.areas_of(i))
         for i, c in enumerate(doc.changes)
         if c.action.value != "noop" or c.warnings or c.error
     ]
-    head = _head(doc)
-    rows = [_row(c) for c, _ in shown]
-    details = [_details(c) for c, _ in shown]
-    map_block = _map(shown)
-    table_head = [
-        "",
-        "| | action | name | area km2 | images/month | this month | next month | from | total |",
-        "|---|---|---|---:|---:|---:|---:|---|---:|",
-    ]
-    marks = (
-        [
-            "",
-            "<sub>~ marks a figure derived from an estimate, not quoted by it "
-            "(the JSON plan says how).</sub>",
-        ]
-        if any(c.estimate and c.estimate.approximate for c, _ in shown)
-        or (
-            any(m.change for m in doc.summary.months)
-            and any(m.approximate for m in doc.summary.months)
-        )
-        else []
-    )
     tail = [
-        *marks,
+        *_marks(doc, [c for c, _ in shown]),
         "",
         f"<sub>Checksum `{doc.checksum}` · apply exactly this plan with "
         f"`clearsky-orders apply --expect-checksum {doc.checksum}`</sub>",
     ]
+    return _Parts(
+        _head(doc),
+        [_row(c) for c, _ in shown],
+        [_details(c) for c, _ in shown],
+        _map(shown),
+        tail,
+        options.max_chars,
+    ).fitted()
 
-    def compose(n_rows: int, n_details: int, with_map: bool) -> str:
-        parts = list(head)
-        if n_rows:
-            parts += table_head + rows[:n_rows]
-        if n_details:
-            parts += [
-                "",
-                "<details><summary>Details</summary>",
-                "",
-                *details[:n_details],
-                "</details>",
-            ]
-        if with_map and map_block:
-            parts += ["", "```geojson", map_block, "```"]
-        left_out = len(shown) - n_rows
-        if left_out or n_details < n_rows:
-            parts += [
-                "",
-                f"> ✂️ This comment is limited to {limit:,} characters: "
-                f"{left_out} change(s) left out of the table"
-                + (f", details of {n_rows - n_details} left out" if n_details < n_rows else "")
-                + ("" if with_map or not map_block else ", map left out")
-                + ". Run `clearsky-orders plan` for the whole plan.",
-            ]
-        return "\n".join(parts + tail) + "\n"
 
-    full = compose(len(rows), len(details), True)
-    if len(full) <= limit:
-        return full
-    # Cut in order: the map, then details from the end, then rows from the end.
-    n_rows, n_details = len(rows), len(details)
-    while n_details and len(compose(n_rows, n_details, False)) > limit:
-        n_details = max(0, n_details - max(1, n_details // 8))
-    while n_rows and len(compose(n_rows, n_details, False)) > limit:
-        n_rows = max(0, n_rows - max(1, n_rows // 8))
-        n_details = min(n_details, n_rows)
-    return compose(n_rows, n_details, False)
+def _marks(doc: PlanDoc, shown: list[ChangeDoc]) -> list[str]:
+    """The explanation of ~, where a ~ appears."""
+    months = doc.summary.months
+    in_changes = any(c.estimate and c.estimate.approximate for c in shown)
+    in_timeline = any(m.change for m in months) and any(m.approximate for m in months)
+    if not (in_changes or in_timeline):
+        return []
+    return [
+        "",
+        "<sub>~ marks a figure derived from an estimate, not quoted by it "
+        "(the JSON plan says how).</sub>",
+    ]
 
 
 def first_line(doc: PlanDoc) -> str:
     s = doc.summary
     if not doc.has_changes:
         orphans = f" · 🚨 {s.orphaned} orphaned order(s) running" if s.orphaned else ""
-        return (
-            f"**clearsky-orders: no changes** ({s.noop} order(s) match the manifests){orphans}"
-        )
+        return f"**clearsky-orders: no changes** ({s.noop} order(s) match the manifests){orphans}"
     counts = ", ".join(
         f"{n} to {a}"
         for a, n in (

@@ -26,6 +26,8 @@ class Faults:
     fail_method: str = ""
     """...when its method is this one (any method when empty)."""
     seed: int | None = None
+    injected: int = 0
+    """How many faults were injected so far (errors, 429s, dropped answers)."""
     _random: random.Random = field(default_factory=random.Random, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -52,14 +54,19 @@ class Faults:
     def failure(self, method: str = "", path: str = "") -> str | None:
         """'outage', 'error', 'rate-limit' or None for the next request."""
         with self._lock:
-            if self._fails(method, path):
-                return "outage"
-            roll = self._random.random()
-            if roll < self.error_rate:
-                return "error"
-            if roll < self.error_rate + self.rate_limit_rate:
-                return "rate-limit"
-            return None
+            found = self._roll(method, path)
+            self.injected += found is not None
+            return found
+
+    def _roll(self, method: str, path: str) -> str | None:
+        if self._fails(method, path):
+            return "outage"
+        roll = self._random.random()
+        if roll < self.error_rate:
+            return "error"
+        if roll < self.error_rate + self.rate_limit_rate:
+            return "rate-limit"
+        return None
 
     def _fails(self, method: str, path: str) -> bool:
         if not self.fail_path or not path.startswith(self.fail_path):
@@ -70,8 +77,11 @@ class Faults:
         with self._lock:
             if self.drop_next_creates > 0:
                 self.drop_next_creates -= 1
-                return True
-            return self._random.random() < self.drop_create_rate
+                dropped = True
+            else:
+                dropped = self._random.random() < self.drop_create_rate
+            self.injected += dropped
+            return dropped
 
 
 _KINDS: dict[str, type] = {

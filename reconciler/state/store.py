@@ -94,10 +94,10 @@ class StateFile:
         """The state; an empty one only when neither it nor a backup with orders exists."""
         if not self.path.exists():
             backup = self._backup_state()
-            if backup is not None and backup.orders:
+            if backup is not None and (backup.orders or backup.intents):
                 raise StateError(
                     f"the state file {self.path} is missing, but {self.backup.name} "
-                    f"({self._age(self.backup)}) records {len(backup.orders)} order(s). "
+                    f"({self._age(self.backup)}) records {_contents(backup)}. "
                     "Restore it with 'clearsky-orders state restore', or remove the backup to "
                     "start afresh; nothing was planned or changed"
                 )
@@ -149,7 +149,7 @@ class StateFile:
         if not self.backup.exists():
             return True
         kept = self._backup_state()
-        return kept is None or kept.lineage == lineage or not kept.orders
+        return kept is None or kept.lineage == lineage or not (kept.orders or kept.intents)
 
     def _backup_state(self) -> State | None:
         try:
@@ -166,7 +166,7 @@ class StateFile:
             )
         return (
             f"The previous version, {self.backup.name} ({self._age(self.backup)}, "
-            f"{len(backup.orders)} order(s)), can be restored with "
+            f"{_contents(backup)}), can be restored with "
             "'clearsky-orders state restore'; nothing was planned or changed"
         )
 
@@ -213,6 +213,13 @@ class StateFile:
             with contextlib.suppress(OSError):
                 fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
+
+
+def _contents(state: State) -> str:
+    text = f"{len(state.orders)} order(s)"
+    if state.intents:
+        text += f" and {len(state.intents)} unfinished operation(s)"
+    return text
 
 
 def _state(found: StateJson) -> State:

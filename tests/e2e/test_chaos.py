@@ -1,0 +1,259 @@
+"""Chaos: applies as an unlucky team meets them, then the account is checked.
+
+Each seed is a repository and an account of its own on one sandbox served on loopback. A few
+rounds of: a random manifest edit (add, delete, rename, change, protect), random faults (503s,
+429s, creates committed and their answers dropped), a state file truncated or deleted now and
+then, and an apply in a child process that is sometimes killed (SIGKILL) at a random moment or
+raced by a second apply. Then, without faults, the user's way back (restore the state when it
+is refused, apply until it converges) must end with exactly one active order per manifest,
+each owned by its entry, nothing else in the account, and no traceback in any output.
+
+`make test` runs a few seeds; `make chaos` runs CHAOS_SEEDS (500) of them and prints counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from reconciler.api import ClearskyClient, live_order
+from reconciler.cli import main
+from reconciler.manifest import load
+from reconciler.sandbox import Sandbox, serve_in_thread
+from reconciler.state import StateFile
+from tests.conftest import next_month
+
+SEEDS = int(os.environ.get("CHAOS_SEEDS", "3"))
+FIRST = int(os.environ.get("CHAOS_FIRST", "0"))
+ROUNDS = 4
+PLACES = [(8.1 + 0.3 * i, 55.2 + 0.2 * (i % 3)) for i in range(8)]
+
+
+@dataclass
+class Counts:
+    runs: int = 0
+    faults: int = 0
+    kills: int = 0
+    races: int = 0
+    corruptions: int = 0
+    duplicates: int = 0
+    orphans: int = 0
+    tracebacks: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"chaos: {self.runs} runs, {self.faults} faults, {self.kills} kills, "
+            f"{self.races} concurrent pairs, {self.corruptions} state corruptions, "
+            f"{self.duplicates} duplicates, {self.orphans} orphans, {self.tracebacks} tracebacks"
+        )
+
+
+@dataclass
+class Repo:
+    root: Path
+    wanted: dict[str, tuple[int, int, bool]] = field(default_factory=dict)
+    """name -> (place, image frequency, protected)"""
+
+    def write(self) -> None:
+        for path in self.root.glob("*.yaml"):
+            if path.name != "clearsky.yaml":
+                path.unlink()
+        for name, (place, frequency, protected) in self.wanted.items():
+            (self.root / f"{name}.yaml").write_text(manifest(name, place, frequency, protected))
+
+
+def manifest(name: str, place: int, frequency: int, protected: bool) -> str:
+    x, y = PLACES[place]
+    wkt = f"POLYGON(({x} {y}, {x + 0.1} {y}, {x + 0.1} {y + 0.1}, {x} {y + 0.1}, {x} {y}))"
+    return textwrap.dedent(f"""\
+        apiVersion: clearsky-orders/v1
+        kind: TaskingOrder
+        metadata: {{name: {name}}}
+        spec:
+          aoi: {{wkt: "{wkt}"}}
+          constellations: [Sentinel1, Sentinel2]
+          model: Stratus2Fast
+          imageFrequency: {frequency}
+          referenceDate: 2025-01-01
+          from: {next_month().isoformat()}
+          lifecycle: {{preventCancel: {str(protected).lower()}}}
+        """)
+
+
+def edit(repo: Repo, dice: random.Random) -> None:
+    """One change a contributor might make."""
+    free = [n for n, (_, _, protected) in repo.wanted.items() if not protected]
+    move = dice.choice(["add", "add", "delete", "rename", "change", "protect"])
+    if move == "add" or not repo.wanted:
+        name = f"m{dice.randrange(100)}"
+        repo.wanted.setdefault(name, (dice.randrange(len(PLACES)), dice.randint(1, 7), False))
+    elif move == "delete" and free:
+        del repo.wanted[dice.choice(free)]
+    elif move == "rename" and free:
+        old = dice.choice(free)
+        repo.wanted[f"r{dice.randrange(100)}"] = repo.wanted.pop(old)
+    elif move == "change" and free:
+        name = dice.choice(free)
+        place, _, protected = repo.wanted[name]
+        repo.wanted[name] = (place, dice.randint(1, 7), protected)
+    elif move == "protect":
+        name = dice.choice(list(repo.wanted))
+        place, frequency, protected = repo.wanted[name]
+        repo.wanted[name] = (place, frequency, not protected)
+    repo.write()
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[tuple[Sandbox, str]]:
+    sandbox = Sandbox()
+    with serve_in_thread(sandbox.app()) as url:
+        yield sandbox, url
+
+
+def run_apply(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "."],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def finish(child: subprocess.Popen[bytes], counts: Counts, kill_after: float | None) -> float:
+    """Wait for (or kill) the child; returns how long it ran."""
+    started = time.monotonic()
+    if kill_after is not None:
+        time.sleep(kill_after)
+        if child.poll() is None:
+            child.send_signal(signal.SIGKILL)
+            counts.kills += 1
+    out, _ = child.communicate(timeout=120)
+    took = time.monotonic() - started
+    counts.runs += 1
+    if b"Traceback" in out:
+        counts.tracebacks += 1
+        counts.failures.append(out.decode(errors="replace")[-2000:])
+    return took
+
+
+def corrupt(state: Path, dice: random.Random, counts: Counts) -> None:
+    """Truncate or delete the state, while a backup is there to restore (the only copy of who
+    owns what, lost, is lost for any tool)."""
+    backup = state.with_name(state.name + ".backup")
+    if not state.exists() or not backup.exists() or dice.random() > 0.15:
+        return
+    counts.corruptions += 1
+    if dice.random() < 0.5:
+        state.write_bytes(state.read_bytes()[: dice.randrange(1, max(2, state.stat().st_size))])
+    else:
+        state.unlink()
+
+
+def converge(root: Path, env: dict[str, str], counts: Counts) -> None:
+    """The user's way back, without faults: restore a refused state, apply until no changes."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        for _ in range(4):
+            counts.runs += 1
+            if main(["apply", "--auto-approve", "."]) == 0:
+                if main(["plan", "--detailed-exitcode", "."]) == 0:
+                    return
+                continue
+            if StateFile(root / ".clearsky" / "state.json").backup.exists():
+                main(["state", "restore"])
+        raise AssertionError("no convergence in 4 fault-free applies")
+    finally:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def check(root: Path, url: str, key: str, counts: Counts) -> None:
+    async def listed() -> list:  # type: ignore[type-arg]
+        async with ClearskyClient(api_key=key, base_url=url) as api:
+            return await api.list_orders()
+
+    live = [live_order(o) for o in asyncio.run(listed())]
+    active = [o for o in live if o.active]
+    state = StateFile(root / ".clearsky" / "state.json").load()
+    owned = {e.guid.lower(): name for name, e in state.orders.items()}
+    wanted = {o.name: o.spec for o in load([root]).orders}
+    for order in active:
+        if order.key in owned:
+            continue
+        if any(order.spec == spec for spec in wanted.values()):
+            counts.duplicates += 1
+        else:
+            counts.orphans += 1
+    for name, spec in wanted.items():
+        mine = [o for o in active if owned.get(o.key) == name]
+        assert len(mine) == 1 and mine[0].spec == spec, f"{name}: {mine}"
+    assert len(active) == len(wanted), (len(active), sorted(wanted))
+
+
+@pytest.mark.slow
+@pytest.mark.chaos
+def test_chaos_never_pays_twice_nor_leaves_orders_unowned(
+    service: tuple[Sandbox, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox, url = service
+    counts = Counts()
+    for seed in range(FIRST, FIRST + SEEDS):
+        dice = random.Random(seed)
+        key = f"chaos-key-{seed}-{dice.randrange(10**9)}"
+        sandbox.add_account(key, f"chaos-{seed}")
+        root = tmp_path / f"seed-{seed}"
+        root.mkdir()
+        (root / "clearsky.yaml").write_text("apiVersion: clearsky-orders/v1\nkind: Config\n")
+        repo = Repo(root)
+        env = {**os.environ, "CLEARSKY_API_URL": url, "CLEARSKY_API_KEY": key}
+        before = sandbox.faults.injected
+        typical = 0.6  # seconds an apply takes here; kills land within it
+        for _ in range(ROUNDS):
+            edit(repo, dice)
+            sandbox.faults.update(
+                error_rate=dice.choice([0, 0, 0.1, 0.25]),
+                rate_limit_rate=dice.choice([0, 0.1]),
+                drop_create_rate=dice.choice([0, 0.3, 0.6]),
+                retry_after_s=0,
+                latency_ms=dice.choice([0, 20]),
+            )
+            corrupt(root / ".clearsky" / "state.json", dice, counts)
+            first = run_apply(root, env)
+            second = run_apply(root, env) if dice.random() < 0.15 else None
+            kill = dice.uniform(0.5, 0.95) * typical if dice.random() < 0.4 else None
+            took = finish(first, counts, kill)
+            if kill is None:
+                typical = 0.7 * typical + 0.3 * took
+            if second is not None:
+                counts.races += 1
+                finish(second, counts, None)
+        sandbox.faults.update(
+            error_rate=0, rate_limit_rate=0, drop_create_rate=0, latency_ms=0, drop_next_creates=0
+        )
+        counts.faults += sandbox.faults.injected - before
+        try:
+            converge(root, env, counts)
+            check(root, url, key, counts)
+        except AssertionError as error:
+            raise AssertionError(f"seed {seed}: {error}") from None
+    with capsys.disabled():
+        print("\n" + counts.line())
+    assert counts.duplicates == 0 and counts.orphans == 0
+    assert counts.tracebacks == 0, counts.failures[:1]
