@@ -26,3 +26,12 @@ def image_dates(reference: date, every_days: int, start: date, end: date) -> lis
     first = start + timedelta(days=(every_days - offset) % every_days)
     count = (end - first).days // every_days + 1 if first <= end else 0
     return [first + timedelta(days=every_days * i) for i in range(max(count, 0))]
+
+
+def count_image_dates(reference: date, every_days: int, start: date, end: date) -> int:
+    """How many cadence dates fall between start and end, both included (len(image_dates))."""
+    if end < start:
+        return 0
+    offset = (start - reference).days % every_days
+    first = start + timedelta(days=(every_days - offset) % every_days)
+    return (end - first).days // every_days + 1 if first <= end else 0

@@ -14,7 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from reconciler.domain.calendar import image_dates, month_end, month_start, next_month_start
+from reconciler.domain.calendar import (
+    count_image_dates,
+    month_end,
+    month_start,
+    next_month_start,
+)
 from reconciler.domain.order import OrderSpec
 from reconciler.planning.model import (
     ESTIMATED,
@@ -66,7 +71,9 @@ def months_of(start: date, count: int) -> list[date]:
 
 def _dates(spec: OrderSpec, month: date) -> int:
     last = month_end(month) if spec.end is None else min(month_end(month), spec.end)
-    return len(image_dates(spec.reference_date, spec.image_frequency, max(month, spec.start), last))
+    return count_image_dates(
+        spec.reference_date, spec.image_frequency, max(month, spec.start), last
+    )
 
 
 def order_months(
@@ -93,7 +100,7 @@ def order_months(
 def _rate(spec: OrderSpec, price: Cost) -> float:
     """EUR per image date, from the estimate's monthly figure."""
     basis = next_month_start(price.month) if price.month else next_month_start(spec.start)
-    count = len(image_dates(spec.reference_date, spec.image_frequency, basis, month_end(basis)))
+    count = count_image_dates(spec.reference_date, spec.image_frequency, basis, month_end(basis))
     return price.next_month / count if count else price.next_month
 
 
