@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from reconciler.api import ClearskyClient
+from reconciler.api import ClearskyClient, OrderRequest
 from reconciler.cli import main
 from reconciler.domain.calendar import next_month_start
 from reconciler.domain.desired import DesiredOrder, Source
@@ -143,6 +144,22 @@ def golden(name: str, text: str) -> None:
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8"), f"{name} changed; UPDATE_GOLDEN=1 rewrites"
+
+
+def page_request(**changes: Any) -> OrderRequest:
+    """A create/estimate request for the endpoint page's example area; `changes` override
+    fields by their wire names (From defaults to next month)."""
+    body = {
+        "Wkt": PAGE_WKT,
+        "SatelliteConstellations": ["Sentinel1", "Sentinel2", "Landsat89"],
+        "Model": "Stratus2",
+        "ImageFrequency": 3,
+        "ReferenceDate": "2025-01-01",
+        "From": next_month().isoformat(),
+        "To": None,
+        **changes,
+    }
+    return OrderRequest.model_validate(body)
 
 
 # -- services ------------------------------------------------------------------------------

@@ -8,19 +8,7 @@ clearsky-orders does not know them: they exercise models that come only from the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Model:
-    name: str
-    required: frozenset[str]
-    optional: frozenset[str] = frozenset()
-
-    @property
-    def allowed(self) -> frozenset[str]:
-        return self.required | self.optional
-
+from reconciler.domain.catalog import ModelEntry as Model
 
 S1, S2, S3, L89 = "Sentinel1", "Sentinel2", "Sentinel3", "Landsat89"
 MODELS: tuple[Model, ...] = (

@@ -21,21 +21,13 @@ from reconciler.errors import (
     ValidationFailedError,
 )
 from reconciler.sandbox import Dialect
-from tests.conftest import KEY_A, KEY_B, PAGE_WKT, Service, next_month
+from tests.conftest import KEY_A, KEY_B, PAGE_WKT, Service, page_request
 
 
 def order(**changes: Any) -> OrderRequest:
-    body = {
-        "Wkt": PAGE_WKT,
-        "SatelliteConstellations": ["Sentinel1", "Sentinel2", "landsat89"],
-        "Model": "Stratus2",
-        "ImageFrequency": 3,
-        "ReferenceDate": "2025-01-01",
-        "From": next_month().isoformat(),
-        "To": None,
-        **changes,
-    }
-    return OrderRequest.model_validate(body)
+    return page_request(
+        **{"SatelliteConstellations": ["Sentinel1", "Sentinel2", "landsat89"], **changes}
+    )
 
 
 class Sleeps:

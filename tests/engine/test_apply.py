@@ -85,15 +85,20 @@ def test_a_lost_create_that_was_not_committed_is_reported_not_made(account: Acco
     assert account.active() == [] and account.owned() == {}
 
 
-def test_a_listing_that_fails_while_looking_for_a_lost_create_is_reported(
-    account: Account,
-) -> None:
+def lose_a_create_unseen(account: Account) -> None:
+    """Apply with the first create made and its answer lost, and the account not listable."""
     plan = account.plan()
     account.sandbox.faults.update(
         drop_next_creates=1, fail_path="/api/tasking/orders", fail_method="GET"
     )
     with pytest.raises(ApplyError):
         account.apply(plan)
+
+
+def test_a_listing_that_fails_while_looking_for_a_lost_create_is_reported(
+    account: Account,
+) -> None:
+    lose_a_create_unseen(account)
     lost = next(e for e in account.events if e.outcome == Outcome.UNCHECKED)
     assert "HTTP 503" in lost.error
     assert lost.name not in account.owned()
@@ -175,12 +180,7 @@ def test_apply_refuses_a_plan_with_an_error_on_a_change(account: Account) -> Non
 def test_a_lost_create_left_open_is_recorded_even_after_the_manifest_changed(
     account: Account,
 ) -> None:
-    plan = account.plan()
-    account.sandbox.faults.update(
-        drop_next_creates=1, fail_path="/api/tasking/orders", fail_method="GET"
-    )
-    with pytest.raises(ApplyError):
-        account.apply(plan)  # made, answer lost, the account not listed: as if killed there
+    lose_a_create_unseen(account)  # made, answer lost, not looked for: as if killed there
     account.sandbox.faults.update(fail_path="")
     state = open_workspace(Settings()).state_file.load()
     assert [i.kind.value for i in state.intents] == ["create"]

@@ -13,23 +13,13 @@ from reconciler.api import ClearskyClient, OrderRequest
 from reconciler.domain.calendar import image_dates
 from reconciler.errors import ValidationFailedError
 from reconciler.sandbox import Clock, Dialect, Sandbox, serve_in_thread
-from tests.conftest import PAGE_WKT, Service, in_process_client
+from tests.conftest import PAGE_WKT, Service, in_process_client, page_request
 
 START = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
 
 
 def request(**changes: Any) -> OrderRequest:
-    body = {
-        "Wkt": PAGE_WKT,
-        "SatelliteConstellations": ["Sentinel1", "Sentinel2", "Landsat89"],
-        "Model": "Stratus2",
-        "ImageFrequency": 3,
-        "ReferenceDate": "2025-01-01",
-        "From": "2025-04-01",
-        "To": None,
-        **changes,
-    }
-    return OrderRequest.model_validate(body)
+    return page_request(**{"From": "2025-04-01", **changes})
 
 
 @pytest.fixture

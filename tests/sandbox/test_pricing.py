@@ -12,23 +12,13 @@ import pytest
 from reconciler.api import OrderRequest
 from reconciler.sandbox import Clock, Sandbox
 from reconciler.sandbox.pricing import NIMBUS_TIERS, Product, order_cost, tier_cost, tiers_of
-from tests.conftest import AARHUS, PAGE_WKT, in_process_client
+from tests.conftest import AARHUS, in_process_client, page_request
 
 TODAY = datetime(2025, 4, 10, 8, 0, tzinfo=UTC)
 
 
 def request(**changes: Any) -> OrderRequest:
-    body = {
-        "Wkt": PAGE_WKT,
-        "SatelliteConstellations": ["Sentinel1", "Sentinel2", "Landsat89"],
-        "Model": "Stratus2",
-        "ImageFrequency": 3,
-        "ReferenceDate": "2025-01-01",
-        "From": "2025-04-01",
-        "To": None,
-        **changes,
-    }
-    return OrderRequest.model_validate(body)
+    return page_request(**{"From": "2025-04-01", **changes})
 
 
 @pytest.fixture
