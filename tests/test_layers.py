@@ -27,7 +27,7 @@ ALLOWED = {
     "engine": {"domain", "api", "manifest", "planning", "policy", "render", "state", "sandbox"},
     "cli": {"domain", "api", "manifest", "planning", "render", "state", "engine", "sandbox"},
 }
-BOTTOM = {"errors", "loopback"}
+BOTTOM = {"errors", "files", "loopback"}
 
 
 def imports(path: Path) -> set[str]:

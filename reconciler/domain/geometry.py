@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -31,6 +32,11 @@ MAX_AREA_KM2 = 1_000_000.0
 MIN_BILLED_KM2 = 1.0
 """The service bills at least 1 km2 for every polygon."""
 
+MAX_VERTICES = 250_000
+"""Vertices in one AOI: more is not an area of interest but a mistake (or an attack)."""
+MAX_NESTING = 32
+"""Collections within collections in one AOI."""
+
 _GEOD = Geod(ellps="WGS84")
 _WHERE = re.compile(r"\[(-?[\d.eE+-]+) (-?[\d.eE+-]+)\]")
 
@@ -41,10 +47,18 @@ class GeometryProblem(ValueError):
 
 def parse_wkt(text: str) -> MultiPolygon:
     """Parse WKT into a checked, normalised MultiPolygon."""
+    if text.upper().count("GEOMETRYCOLLECTION") > MAX_NESTING:
+        raise GeometryProblem(f"the WKT nests more than {MAX_NESTING} collections")
+    if text.count(",") > MAX_VERTICES:
+        raise GeometryProblem(f"the AOI has more than {MAX_VERTICES:,} vertices")
     try:
-        geometry = shapely.wkt.loads(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geometry = shapely.wkt.loads(text)
     except (ShapelyError, ValueError, TypeError) as exc:
         raise GeometryProblem(_explain_geos(str(exc), "WKT")) from None
+    except RecursionError:
+        raise GeometryProblem("the WKT nests too deeply") from None
     return normalise(geometry)
 
 
@@ -55,7 +69,12 @@ def parse_geojson(value: Any) -> MultiPolygon:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
             raise GeometryProblem(f"unparsable GeoJSON: {exc.msg} at line {exc.lineno}") from None
-    geometries = list(_geojson_geometries(value))
+        except RecursionError:
+            raise GeometryProblem("the GeoJSON nests too deeply") from None
+    try:
+        geometries = list(_geojson_geometries(value, 0))
+    except RecursionError:
+        raise GeometryProblem("the GeoJSON nests too deeply") from None
     if not geometries:
         raise GeometryProblem("GeoJSON holds no geometry")
     parts: list[BaseGeometry] = []
@@ -68,7 +87,9 @@ def parse_geojson(value: Any) -> MultiPolygon:
     return normalise(parts[0] if len(parts) == 1 else GeometryCollection(parts))
 
 
-def _geojson_geometries(value: Any) -> Iterable[Mapping[str, Any]]:
+def _geojson_geometries(value: Any, depth: int) -> Iterable[Mapping[str, Any]]:
+    if depth > MAX_NESTING:
+        raise GeometryProblem(f"the GeoJSON nests more than {MAX_NESTING} levels")
     if not isinstance(value, Mapping):
         raise GeometryProblem("GeoJSON must be an object with a 'type'")
     kind = value.get("type")
@@ -77,18 +98,21 @@ def _geojson_geometries(value: Any) -> Iterable[Mapping[str, Any]]:
         if not isinstance(features, list):
             raise GeometryProblem("GeoJSON FeatureCollection needs a 'features' list")
         for feature in features:
-            yield from _geojson_geometries(feature)
+            yield from _geojson_geometries(feature, depth + 1)
     elif kind == "Feature":
         geometry = value.get("geometry")
         if geometry is None:
             raise GeometryProblem("GeoJSON Feature has no geometry")
-        yield from _geojson_geometries(geometry)
+        yield from _geojson_geometries(geometry, depth + 1)
     elif kind == "GeometryCollection":
-        for geometry in value.get("geometries") or []:
-            yield from _geojson_geometries(geometry)
+        geometries = value.get("geometries")
+        if not isinstance(geometries, list):
+            raise GeometryProblem("GeoJSON GeometryCollection needs a 'geometries' list")
+        for geometry in geometries:
+            yield from _geojson_geometries(geometry, depth + 1)
     elif isinstance(kind, str):
-        if "coordinates" not in value:
-            raise GeometryProblem(f"GeoJSON {kind} has no 'coordinates'")
+        if not isinstance(value.get("coordinates"), list):
+            raise GeometryProblem(f"GeoJSON {kind} needs a 'coordinates' list")
         yield value
     else:
         raise GeometryProblem("GeoJSON object has no 'type'")
@@ -100,6 +124,8 @@ def _check_geojson_rings(geometry: Mapping[str, Any]) -> None:
     coords = geometry.get("coordinates")
     polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
     for polygon in polygons or []:
+        if not isinstance(polygon, list):
+            raise GeometryProblem(f"GeoJSON {kind} coordinates must be lists of rings")
         for ring in polygon or []:
             if not isinstance(ring, list) or len(ring) < 4:
                 count = len(ring) if isinstance(ring, list) else 0
@@ -136,8 +162,11 @@ def normalise(geometry: BaseGeometry) -> MultiPolygon:
                 raise GeometryProblem(
                     f"a ring needs at least 4 positions, found {len(ring.coords)}"
                 )
+    if sum(len(r.coords) for p in polygons for r in (p.exterior, *p.interiors)) > MAX_VERTICES:
+        raise GeometryProblem(f"the AOI has more than {MAX_VERTICES:,} vertices")
     multi = MultiPolygon(polygons)
     _check_range(multi)
+    _check_ends_of_the_earth(polygons)
     # Members are checked one by one: the service accepts overlapping polygons in one order
     # (the endpoint page's own example has two) and bills each of them on its own.
     for number, polygon in enumerate(polygons, start=1):
@@ -174,6 +203,22 @@ def _check_range(geometry: BaseGeometry) -> None:
             "; the positions look like lat/lon: write them as lon lat (swapping makes it valid)"
         )
     raise GeometryProblem(problem)
+
+
+def _check_ends_of_the_earth(polygons: list[Polygon]) -> None:
+    """Geodesic areas go wrong on the antimeridian and at the poles (a box along +-180 measures
+    0 km2): refuse what touches or crosses them rather than measure it wrong."""
+    for polygon in polygons:
+        min_x, min_y, max_x, max_y = polygon.bounds
+        if not all(math.isfinite(v) for v in (min_x, min_y, max_x, max_y)):
+            raise GeometryProblem("a coordinate is not a finite number")
+        if max(abs(min_x), abs(max_x)) >= 180 or max_x - min_x > 180:
+            raise GeometryProblem(
+                "the polygon touches or crosses the antimeridian (longitude 180): split it "
+                "into one polygon on each side, within 179.999999"
+            )
+        if max(abs(min_y), abs(max_y)) >= 89.5:
+            raise GeometryProblem("the polygon reaches a pole (latitude beyond 89.5): not served")
 
 
 def _explain_invalid(reason: str) -> str:

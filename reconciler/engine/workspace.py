@@ -11,6 +11,8 @@ from pathlib import Path
 
 from reconciler.api import DEFAULT_URL
 from reconciler.engine.target import Target
+from reconciler.errors import ConfigurationError
+from reconciler.files import inside
 from reconciler.manifest import Config, find_config, load_config
 from reconciler.planning.decide import Options
 from reconciler.planning.select import Selection
@@ -57,11 +59,17 @@ def open_workspace(settings: Settings) -> Workspace:
     """Read clearsky.yaml for the settings' paths; raises ManifestError when it is invalid."""
     paths = settings.paths or (".",)
     config = load_config(paths)
+    sandbox_db = project_dir(paths) / ".clearsky" / "sandbox.db"
+    if settings.sandbox and not inside(sandbox_db, project_dir(paths)):
+        raise ConfigurationError(
+            f"{sandbox_db.parent} leads outside the repository (a symlink?); the embedded "
+            "sandbox keeps its data only inside it"
+        )
     target = Target(
         sandbox=settings.sandbox,
         api_url=settings.api_url or DEFAULT_URL,
         api_key=settings.api_key,
-        sandbox_db=relative(project_dir(paths) / ".clearsky" / "sandbox.db"),
+        sandbox_db=relative(sandbox_db),
         parallelism=settings.parallelism or config.api.parallelism,
     )
     return Workspace(settings, config, target, state_file_for(paths, settings.state_path, config))
@@ -77,10 +85,17 @@ def state_file_for(
     paths: tuple[str, ...], state_path: str | None, config: Config | None = None
 ) -> StateFile:
     """The state file: --state if given, else clearsky.yaml's state.path beside it."""
-    if state_path:
+    if state_path:  # given on the command line: the user's choice, anywhere
         return StateFile(Path(state_path))
     relative_path = config.state.path if config else DEFAULT_STATE
-    return StateFile(relative(project_dir(paths) / relative_path))
+    base = project_dir(paths)
+    chosen = base / relative_path
+    if Path(relative_path).is_absolute() or not inside(chosen, base):
+        raise ConfigurationError(
+            f"state.path {relative_path!r} in clearsky.yaml leads outside the repository; keep "
+            "it inside, or give --state to put the state elsewhere"
+        )
+    return StateFile(relative(chosen))
 
 
 def relative(path: Path) -> Path:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.domain.catalog import Catalog
+from reconciler.files import inside, read_text_file
 
 CACHE = Path(".clearsky") / "models.json"
 MAX_BYTES = 1_000_000
@@ -20,9 +21,7 @@ def cached_catalog(root: Path) -> Catalog | None:
     """The cached list of the service, or None when there is none or it cannot be read."""
     path = root / CACHE
     try:
-        if path.stat().st_size > MAX_BYTES:
-            return None
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_text_file(path, MAX_BYTES, follow=False))
         rows = [
             (str(m["model"]), [str(c) for c in m["required"]], [str(c) for c in m["optional"]])
             for m in raw["models"]
@@ -44,6 +43,8 @@ def save_catalog(root: Path, catalog: Catalog) -> None:
         ],
     }
     path = root / CACHE
+    if not inside(path, root):  # a .clearsky that leads elsewhere: keep nothing
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(path.name + ".tmp")

@@ -16,6 +16,7 @@ from reconciler.domain.catalog import BUILT_IN, Catalog
 from reconciler.domain.desired import DesiredOrder, Source
 from reconciler.domain.order import OrderSpec
 from reconciler.errors import Problem, Problems
+from reconciler.files import NotARegularFile, read_text_file
 from reconciler.manifest.catalog_cache import cached_catalog
 from reconciler.manifest.messages import explain
 from reconciler.manifest.models import (
@@ -29,6 +30,7 @@ from reconciler.manifest.resolve import merge_defaults, resolve_spec
 from reconciler.manifest.yamlfile import Document, YamlSyntaxError, read_documents
 
 CONFIG_NAMES = ("clearsky.yaml", "clearsky.yml")
+MAX_MANIFEST_BYTES = 10 * 1024 * 1024
 _SKIPPED_DIRS = {".git", ".clearsky", "node_modules", ".venv", "__pycache__"}
 
 
@@ -192,12 +194,15 @@ def display(path: Path) -> str:
 
 def _read(file: Path, problems: Problems) -> list[Document] | None:
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_text_file(file, MAX_MANIFEST_BYTES)
     except UnicodeDecodeError:
         problems.add(display(file), 0, "", "", "not UTF-8 text")
         return None
+    except NotARegularFile as exc:
+        problems.add(display(file), 0, "", "", str(exc))
+        return None
     except OSError as exc:
-        problems.add(display(file), 0, "", "", f"cannot read: {exc.strerror}")
+        problems.add(display(file), 0, "", "", f"cannot read: {exc.strerror or exc}")
         return None
     try:
         return list(read_documents(text))

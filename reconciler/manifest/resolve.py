@@ -15,6 +15,7 @@ from reconciler.domain.geometry import (
     parse_wkt,
 )
 from reconciler.domain.order import OrderSpec
+from reconciler.files import NotARegularFile, read_text_file
 from reconciler.manifest.models import Aoi, Spec
 from reconciler.manifest.product import check_product
 
@@ -156,20 +157,27 @@ def _attr(key: str) -> str:
 
 
 def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> Any:
+    if "\x00" in name or len(name) > 1024:
+        raise GeometryProblem("not a usable file name")
     relative = Path(name)
     if relative.is_absolute():
         raise GeometryProblem(f"{name}: give a path relative to the manifest, not an absolute one")
-    path = (manifest_dir / relative).resolve()
+    try:
+        path = (manifest_dir / relative).resolve()
+    except (OSError, RuntimeError):
+        raise GeometryProblem(f"{name}: the path cannot be followed (a symlink loop?)") from None
     if not path.is_relative_to(root.resolve()):
         raise GeometryProblem(f"{name}: the file is outside the repository root ({root})")
-    if not path.is_file():
+    try:
+        text = read_text_file(path, MAX_AOI_FILE_BYTES)
+    except FileNotFoundError:
         raise GeometryProblem(
             f"{name}: no such file (looked at {path.relative_to(root.resolve())})"
-        )
-    size = path.stat().st_size
-    if size > MAX_AOI_FILE_BYTES:
-        raise GeometryProblem(f"{name}: the file is {size / 1e6:.1f} MB; the limit is 10 MB")
-    text = path.read_text(encoding="utf-8", errors="replace")
+        ) from None
+    except NotARegularFile as exc:
+        raise GeometryProblem(f"{name}: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GeometryProblem(f"{name}: cannot be read ({type(exc).__name__})") from None
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         return parse_geojson(text)

@@ -69,6 +69,38 @@ def _child(node: Node, part: str | int) -> Node | None:
     return None
 
 
+MAX_NODES = 100_000
+"""Values a document may expand to, aliases counted each time they are used (a few hundred
+bytes of nested aliases can otherwise expand to gigabytes)."""
+MAX_DEPTH = 64
+
+
+def _check_size(node: Node) -> None:
+    """Refuse a document whose expansion or nesting is out of bounds, before building it."""
+    count = 0
+    stack: list[tuple[Node, int]] = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise YamlSyntaxError(
+                f"the document expands to more than {MAX_NODES:,} values (aliases?)",
+                _line(node.start_mark),
+                0,
+            )
+        if depth > MAX_DEPTH:
+            raise YamlSyntaxError(
+                f"the document nests deeper than {MAX_DEPTH} levels",
+                _line(current.start_mark),
+                _column(current.start_mark),
+            )
+        if isinstance(current, MappingNode):
+            for key, value in current.value:
+                stack += [(key, depth + 1), (value, depth + 1)]
+        elif isinstance(current, SequenceNode):
+            stack += [(item, depth + 1) for item in current.value]
+
+
 class YamlSyntaxError(Exception):
     def __init__(self, message: str, line: int, column: int) -> None:
         super().__init__(message)
@@ -107,8 +139,14 @@ def read_documents(text: str) -> Iterator[Document]:
             node = loader.get_node()
             if node is None:  # pragma: no cover - check_node said there was one
                 break
+            _check_size(node)
             loader.duplicate_keys = []
-            value = loader.construct_document(node)
+            try:
+                value = loader.construct_document(node)
+            except (ValueError, OverflowError) as exc:  # 2026-02-30, 5,000-digit integers
+                raise YamlSyntaxError(
+                    f"a value cannot be read: {_short(exc)}", _line(node.start_mark), 0
+                ) from None
             yield Document(value, node, index, list(loader.duplicate_keys))
             index += 1
     except ConstructorError as exc:
@@ -125,6 +163,11 @@ def read_documents(text: str) -> Iterator[Document]:
         raise YamlSyntaxError(str(exc), 0, 0) from None
     finally:
         loader.dispose()
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _line(mark: Any) -> int:

@@ -27,8 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.errors import StateError, StateLockedError
+from reconciler.files import NotARegularFile, open_for_update, read_text_file
 from reconciler.planning.model import Intent, StateEntry
 from reconciler.state.document import (
+    MAX_BYTES,
     STATE_VERSION,
     StateJson,
     entry_json,
@@ -103,9 +105,13 @@ class StateFile:
                 )
             return State()
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_text_file(self.path, MAX_BYTES, follow=False)
+        except NotARegularFile as exc:
+            raise StateError(f"the state file {self.path}: {exc}") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise StateError(f"cannot read the state file {self.path}: {exc}") from None
+            raise StateError(
+                f"cannot read the state file {self.path}: {type(exc).__name__}"
+            ) from None
         try:
             return _state(parse(text, str(self.path)))
         except StateError as error:
@@ -129,7 +135,8 @@ class StateFile:
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self._may_replace_backup(written.lineage):
-            _atomic_write(self.backup, self.path.read_bytes())
+            current = read_text_file(self.path, MAX_BYTES, follow=False)
+            _atomic_write(self.backup, current.encode())
         _atomic_write(self.path, (json.dumps(body, indent=2) + "\n").encode())
         return written
 
@@ -137,7 +144,10 @@ class StateFile:
         """Put the backup back (the file it replaces is kept as `<name>.broken`)."""
         if not self.backup.exists():
             raise StateError(f"there is no backup {self.backup} to restore")
-        text = self.backup.read_text(encoding="utf-8")
+        try:
+            text = read_text_file(self.backup, MAX_BYTES, follow=False)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"the backup {self.backup} cannot be read: {exc}") from None
         state = _state(parse(text, str(self.backup)))
         if self.path.exists():
             os.replace(self.path, self.path.with_name(self.path.name + ".broken"))
@@ -153,7 +163,8 @@ class StateFile:
 
     def _backup_state(self) -> State | None:
         try:
-            return _state(parse(self.backup.read_text(encoding="utf-8"), str(self.backup)))
+            text = read_text_file(self.backup, MAX_BYTES, follow=False)
+            return _state(parse(text, str(self.backup)))
         except (OSError, UnicodeDecodeError, StateError):
             return None
 
@@ -190,7 +201,10 @@ class StateFile:
     def lock(self) -> Iterator[None]:
         """Hold the state lock, or fail at once when another run holds it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.lock_path, "a+")  # noqa: SIM115 - held for the whole block
+        try:
+            handle = os.fdopen(open_for_update(self.lock_path), "r+")
+        except OSError as exc:
+            raise StateError(f"cannot take the lock {self.lock_path}: {exc}") from None
         try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,0 +1,83 @@
+"""Reading and opening files in a repository a contributor may have filled with traps:
+symlinks to devices or to files elsewhere, FIFOs, loops, files of any size. Only regular files
+are read, up to a size; the files the tool writes are never opened through a symlink."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+
+class NotARegularFile(OSError):
+    """A path that is a device, FIFO, socket or folder where a file was expected."""
+
+
+def read_text_file(path: Path, limit: int, *, follow: bool = True) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; anything else is refused
+    before a byte is read. With `follow=False` a symlink is refused too."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symlink loop, or a symlink where none may be
+            raise NotARegularFile(
+                f"{path.name}: a symlink" + (" loop" if follow else ", which is not followed here")
+            ) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise NotARegularFile(
+                f"the file is {info.st_size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB"
+            )
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            fd = -1
+            data = handle.read(limit + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > limit:
+        raise NotARegularFile(f"the file grew past {limit / 1e6:.0f} MB while it was read")
+    return data.decode("utf-8")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+def open_for_update(path: Path) -> int:
+    """A file descriptor for reading and writing `path`, created if missing (mode 0600), never
+    through a symlink, and only if it is a regular file."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | os.O_NONBLOCK, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotARegularFile(f"{path} is a symlink; it is not followed") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotARegularFile(f"{path} is not a regular file")
+    return fd
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path`, with every symlink resolved, lies within `root`."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
