@@ -6,8 +6,9 @@ import ipaddress
 
 
 def is_loopback(host: str) -> bool:
-    """True for localhost, *.localhost and loopback IPs (127.0.0.0/8, ::1)."""
-    if host == "localhost" or host.endswith(".localhost"):
+    """True for `localhost` and literal loopback addresses (127.0.0.0/8, ::1); a name under
+    .localhost is not trusted to resolve there."""
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback

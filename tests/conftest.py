@@ -189,7 +189,7 @@ def in_process_client(
         sandbox = Sandbox()
         sandbox.add_account(key)
     transport = Scripted(sandbox, answer) if answer else InProcessTransport(app=sandbox.app())
-    return ClearskyClient(api_key=key, base_url="http://sandbox.localhost", transport=transport)
+    return ClearskyClient(api_key=key, base_url="http://localhost", transport=transport)
 
 
 def next_month() -> date:

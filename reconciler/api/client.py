@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from reconciler.api.models import (
     AccountInfo,
@@ -72,10 +73,22 @@ T = TypeVar("T")
 
 
 def check_base_url(url: str) -> str:
-    """The URL without a trailing slash; plain http only to loopback (no key on the wire)."""
-    parts = urlsplit(url)
+    """The URL without a trailing slash; plain http only to loopback (no key on the wire), and
+    no credentials in it (they would be printed and saved)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        raise ConfigurationError("the API URL is not a valid URL") from None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ConfigurationError(
+            "the API URL carries credentials (user:password@); give the key in "
+            "CLEARSKY_API_KEY and the URL without them"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"the API URL {url!r} is not an http(s) URL")
+    if parts.query or parts.fragment:
+        raise ConfigurationError(f"the API URL {url!r} may not carry a query or fragment")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http to {parts.hostname}: the API key would travel unencrypted; "
@@ -102,7 +115,10 @@ class ClearskyClient:
     ) -> None:
         if not api_key:
             raise AuthError("no API key: set CLEARSKY_API_KEY (or use --sandbox)")
+        if not api_key.isascii() or not api_key.isprintable() or len(api_key) > 512:
+            raise AuthError("the API key is not a usable key (printable ASCII, at most 512)")
         self.base_url = check_base_url(base_url)
+        self._key = api_key
         self._retries = retries
         self._backoff = backoff
         self._max_backoff = max_backoff
@@ -144,14 +160,14 @@ class ClearskyClient:
         data = await self._call("GET", ORDERS_PATH, params=params)
         if isinstance(data, dict):
             data = _ci(data, "taskorders")
-        return [TaskOrder.model_validate(item) for item in data or []]
+        return _read_list(TaskOrder, data, "GET", ORDERS_PATH)
 
     async def estimate_order(self, order: OrderRequest) -> Estimate:
         """POST the estimate: what the order would cost (assuming no overlap).
 
         Raises NoPriceError when the answer holds no cost this client can read."""
         path, data = await self._call_any("POST", ESTIMATE_PATHS, json=order.body())
-        estimate = Estimate.model_validate(data or {})
+        estimate = _read(Estimate, data or {}, "POST", path)
         if estimate.this_month is None or estimate.next_month is None:
             raise NoPriceError(
                 "the service returned no price for this order", method="POST", path=path
@@ -161,8 +177,9 @@ class ClearskyClient:
     async def create_order(self, order: OrderRequest) -> TaskOrder:
         """POST create. Never retried: after a TransportError the order may exist. (A 404 or
         405 made nothing, so the older path is tried then.)"""
-        _, data = await self._call_any("POST", CREATE_PATHS, json=order.body(), retry=False)
-        return TaskOrder.model_validate(data)
+        path, data = await self._call_any("POST", CREATE_PATHS, json=order.body(), retry=False)
+        # An answer that cannot be read says nothing of the order: as good as lost.
+        return _read(TaskOrder, data, "POST", path)
 
     async def cancel_order(self, guid: str) -> None:
         """DELETE cancel. Cancelling an order that is already canceled succeeds."""
@@ -178,12 +195,12 @@ class ClearskyClient:
         data = await self._call("POST", DETAILS_PATH, json={"Guids": list(guids)})
         if isinstance(data, dict):
             data = _ci(data, "taskorders")
-        return [TaskOrder.model_validate(item) for item in data or []]
+        return _read_list(TaskOrder, data, "POST", DETAILS_PATH)
 
     async def account_info(self) -> AccountInfo:
         """The account the key belongs to and its limits."""
         _, data = await self._call_any("GET", ACCOUNT_PATHS)
-        return AccountInfo.model_validate(data or {})
+        return _read(AccountInfo, data or {}, "GET", ACCOUNT_PATHS[0])
 
     async def _is_canceled(self, guid: str) -> bool:
         try:
@@ -215,7 +232,7 @@ class ClearskyClient:
             "tileGuidForMiniTiles": tile_guid_for_mini_tiles,
         }
         data = await self._call("POST", TILES_PATH, json=body)
-        return TileSearch.model_validate(data or {})
+        return _read(TileSearch, data or {}, "POST", TILES_PATH)
 
     async def available_dates(
         self,
@@ -233,7 +250,7 @@ class ClearskyClient:
             "Until": until,
         }
         data = await self._call("POST", AVAILABLE_DATES_PATH, json=body)
-        return AvailableDates.model_validate(data or {})
+        return _read(AvailableDates, data or {}, "POST", AVAILABLE_DATES_PATH)
 
     async def check_availability(
         self,
@@ -257,14 +274,14 @@ class ClearskyClient:
             "Bandnames": "all",
         }
         data = await self._call("POST", AVAILABILITY_PATH, json=body)
-        return Availability.model_validate(data or {})
+        return _read(Availability, data or {}, "POST", AVAILABILITY_PATH)
 
     async def list_models(self) -> list[ModelInfo]:
         """GET /api/tasking/models: the models and the constellations each supports."""
         data = await self._call("GET", MODELS_PATH)
         if isinstance(data, dict):
             data = _ci(data, "taskingmodels") or _ci(data, "models") or []
-        return [ModelInfo.model_validate(item) for item in data or []]
+        return _read_list(ModelInfo, data, "GET", MODELS_PATH)
 
     async def limited(self, job: Callable[[], Awaitable[T]]) -> T:
         """Run one job within the `parallelism` bound."""
@@ -336,7 +353,10 @@ class ClearskyClient:
                     attempt, response.headers.get("retry-after"), f"HTTP {response.status_code}"
                 )
                 continue
-            return _unwrap(response, method, path)
+            try:
+                return _unwrap(response, method, path)
+            except ApiError as error:
+                raise _scrubbed(error, self._key) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _pause(self, attempt: int, retry_after: str | None, why: str) -> None:
@@ -346,6 +366,42 @@ class ClearskyClient:
             delay = random.uniform(ceiling / 2, ceiling)
         log.info("retrying after %s in %.2fs", why, delay)
         await self._sleep(delay)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _read(model: type[M], data: Any, method: str, path: str) -> M:
+    """The answer as `model`; TransportError when it cannot be read (no usable answer)."""
+    try:
+        return model.model_validate(data)
+    except (ValidationError, ValueError, TypeError, RecursionError) as exc:
+        where = ""
+        if isinstance(exc, ValidationError) and exc.errors():
+            first = exc.errors()[0]
+            where = " at " + ".".join(str(p) for p in first["loc"])[:80]
+        raise TransportError(
+            f"the service's answer cannot be read{where}", method=method, path=path
+        ) from None
+
+
+def _read_list(model: type[M], data: Any, method: str, path: str) -> list[M]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise TransportError("the service's answer is not a list", method=method, path=path)
+    return [_read(model, item, method, path) for item in data]
+
+
+def _scrubbed(error: ApiError, key: str) -> ApiError:
+    """The error without the key, should the service echo it, and of a sane length."""
+    message = error.message.replace(key, "***") if len(key) >= 8 else error.message
+    if len(message) > 500:
+        message = message[:497] + "..."
+    if message != error.message:
+        error.message = message
+        error.args = (error._describe(),)
+    return error
 
 
 def _bool(value: bool) -> str:
@@ -365,10 +421,15 @@ def _retry_after_seconds(value: str | None) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
         if parsed is None:
             return None
         seconds = parsed.timestamp() - time.time()
+    if seconds != seconds:  # NaN
+        return None
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
 
@@ -431,11 +492,21 @@ def _error_fields(error: Any, response: httpx.Response) -> tuple[str, int | None
         code = _ci(error, "code")
         return (
             str(message) if message else "",
-            int(code) if isinstance(code, int | str) and str(code).lstrip("-").isdigit() else None,
+            _code(code),
         )
     if isinstance(error, str):
         return error, None
     return (response.reason_phrase or "", None)
+
+
+def _code(code: Any) -> int | None:
+    """The service's error code, when it is a sane integer."""
+    if isinstance(code, bool):
+        return None
+    text = str(code) if isinstance(code, int | str) else ""
+    if not text.lstrip("-").isdigit() or len(text) > 9:
+        return None
+    return int(text)
 
 
 def _is_problem(envelope: Mapping[str, Any]) -> bool:

@@ -21,7 +21,7 @@ from reconciler.errors import (
 from reconciler.manifest import Policy
 from reconciler.planning import Plan, StateEntry, Violation
 from reconciler.policy import check
-from reconciler.render.document import PlanDoc, to_document
+from reconciler.render.document import PlanDoc, checksum, to_document
 
 
 def blocking_violations(
@@ -64,6 +64,12 @@ def raise_if_unsafe(
 
 
 def _stale(saved: PlanDoc, plan: Plan) -> StalePlanError | None:
+    own = checksum(saved.changes, saved.violations, saved.summary, saved.notes)
+    if own != saved.checksum:
+        return StalePlanError(
+            "the saved plan was changed after it was made: its checksum does not match its "
+            "content. Nothing was applied; make the plan again"
+        )
     moved = [
         what
         for what, old, new in (
@@ -75,9 +81,12 @@ def _stale(saved: PlanDoc, plan: Plan) -> StalePlanError | None:
     ]
     before = [(c.action.value, c.name, c.order_guid) for c in saved.changes]
     now = [(c.action.value, c.name, c.order_guid) for c in plan.changes]
-    if not moved and before == now:
+    fresh = to_document(plan).checksum
+    if not moved and before == now and fresh == saved.checksum:
         return None
-    what = " and ".join(moved) or "the changes"
+    what = " and ".join(moved) or (
+        "the changes" if before != now else "the prices, warnings or guardrails"
+    )
     return StalePlanError(
         f"the saved plan is stale: {what} changed since it was made "
         f"({saved.created_at:%Y-%m-%d %H:%M} UTC). Nothing was applied; run plan again"

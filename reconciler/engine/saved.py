@@ -7,22 +7,26 @@ from pathlib import Path
 
 from shapely.geometry import MultiPolygon
 
+from reconciler.api import DEFAULT_URL
 from reconciler.domain.geometry import GeometryProblem, parse_wkt
 from reconciler.engine.workspace import Settings, Workspace
 from reconciler.errors import PlanError
+from reconciler.files import inside, read_text_file
 from reconciler.planning.select import Selection, parse_selectors
 from reconciler.render.document import ChangeDoc, ContextDoc, PlanDoc, load_document
 from reconciler.render.view import Areas, PlanView
+
+MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 
 def read_saved_plan(path: str | Path) -> PlanDoc:
     """A plan saved by `plan -o`; PlanError when it cannot be read."""
     try:
-        return load_document(Path(path).read_text(encoding="utf-8"))
+        return load_document(read_text_file(Path(path), MAX_PLAN_BYTES))
     except OSError as exc:
-        raise PlanError(f"cannot read the plan {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        first = str(exc).splitlines()[0]
+        raise PlanError(f"cannot read the plan {path}: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError) as exc:
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise PlanError(f"{path} is not a clearsky-orders plan ({first})") from None
 
 
@@ -44,15 +48,29 @@ def context_of(workspace: Workspace) -> ContextDoc:
 
 
 def saved_settings(doc: PlanDoc, given: Settings) -> Settings:
-    """The settings a saved plan was made with; flags given now win for the service and state."""
+    """The settings a saved plan was made with. The file is untrusted: its paths must stay in
+    this repository, and the service (and so the key) comes only from the flags and the
+    environment; a plan made against another API URL is refused."""
     ctx = doc.context
     if ctx is None:
         return replace(given, paths=(".",))
+    for path in [*ctx.manifest_paths, ctx.state_path]:
+        if path and not _here(path):
+            raise PlanError(f"the saved plan names {path!r}, outside this repository; refused")
+    url = given.api_url or DEFAULT_URL
+    if (
+        not (ctx.sandbox or given.sandbox)
+        and ctx.api_url
+        and ctx.api_url.rstrip("/") != url.rstrip("/")
+    ):
+        raise PlanError(
+            f"the saved plan was made against {ctx.api_url}, and the API URL now is {url}; "
+            "give --api-url (or CLEARSKY_API_URL) for that service, or make the plan again"
+        )
     return replace(
         given,
         paths=tuple(ctx.manifest_paths) or (".",),
         sandbox=given.sandbox or ctx.sandbox,
-        api_url=given.api_url or (ctx.api_url if not ctx.sandbox else None),
         state_path=given.state_path or ctx.state_path or None,
         selection=Selection(
             frozenset(ctx.targets), frozenset(ctx.excludes), parse_selectors(ctx.selectors)
@@ -61,6 +79,11 @@ def saved_settings(doc: PlanDoc, given: Settings) -> Settings:
         prune_orphans=ctx.prune_orphans,
         force=ctx.force,
     )
+
+
+def _here(path: str) -> bool:
+    """A relative path that stays within the working folder."""
+    return not Path(path).is_absolute() and inside(Path(path), Path.cwd())
 
 
 def saved_view(doc: PlanDoc) -> PlanView:

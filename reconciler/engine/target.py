@@ -45,7 +45,7 @@ class Target:
         sandbox.add_account(SANDBOX_KEY, "sandbox")
         return ClearskyClient(
             api_key=SANDBOX_KEY,
-            base_url="http://sandbox.localhost",
+            base_url="http://localhost",
             transport=InProcessTransport(app=sandbox.app()),
             parallelism=self.parallelism,
         )

@@ -19,10 +19,13 @@ from shapely.geometry import MultiPolygon
 from reconciler.domain.geometry import to_geojson
 from reconciler.planning.model import CancelEffect
 from reconciler.render.document import ChangeDoc, PlanDoc
+from reconciler.render.escape import fenced, md, plain
 from reconciler.render.text import money
 from reconciler.render.view import Areas, PlanView, RenderOptions
 
 MARKER = "<!-- clearsky-orders:plan -->"
+MAX_LISTED = 20
+"""Violations, notes and warnings of one change listed in the comment before "and N more"."""
 GREEN, RED = "#2da44e", "#cf222e"
 ICONS = {
     "create": "🟩",
@@ -156,7 +159,7 @@ def first_line(doc: PlanDoc) -> str:
 
 def _head(doc: PlanDoc) -> list[str]:
     lines = [first_line(doc), MARKER, ""]
-    lines.append(f"Plan against {doc.source or 'the ClearSKY API'} on {doc.today.isoformat()}.")
+    lines.append(f"Plan against {md(doc.source or 'the ClearSKY API')} on {doc.today.isoformat()}.")
     if doc.summary.unmanaged:
         lines.append(f"{doc.summary.unmanaged} unmanaged order(s) in the account are left alone.")
     if doc.summary.errors:
@@ -165,9 +168,12 @@ def _head(doc: PlanDoc) -> list[str]:
         lines.append(
             f"\n**⛔ The plan breaks {len(doc.violations)} guardrail(s); apply refuses it:**"
         )
-        lines.extend(f"- `{v.rule}`: {v.message}" for v in doc.violations)
+        shown = doc.violations[:MAX_LISTED]
+        lines.extend(f"- {md(v.rule)}: {md(v.message)}" for v in shown)
+        if len(doc.violations) > len(shown):
+            lines.append(f"- … and {len(doc.violations) - len(shown)} more (run plan to see all)")
     lines.extend(_timeline(doc))
-    lines.extend(f"\n> 📝 {note}" for note in doc.notes)
+    lines.extend(f"\n> 📝 {md(note)}" for note in doc.notes[:MAX_LISTED])
     return lines
 
 
@@ -199,7 +205,7 @@ def _timeline(doc: PlanDoc) -> list[str]:
 
 
 def _name(change: ChangeDoc) -> str:
-    return f"`{change.name}`" if change.name else f"(unmanaged `{change.order_guid}`)"
+    return md(change.name) if change.name else f"(no manifest) {md(change.order_guid)}"
 
 
 def _row(change: ChangeDoc) -> str:
@@ -221,9 +227,9 @@ def _row(change: ChangeDoc) -> str:
 def _details(change: ChangeDoc) -> str:
     lines = [f"<details><summary>{change.action.value} {_name(change)}</summary>", ""]
     if change.order_guid:
-        lines.append(f"Order `{change.order_guid}`.")
+        lines.append(f"Order {md(change.order_guid)}.")
     if change.drift:
-        lines.append(f"Drift: {change.drift}.")
+        lines.append(f"Drift: {md(change.drift)}.")
     if change.cancellation and change.cancellation.effect == CancelEffect.STOPS_RENEWAL:
         deadline = change.cancellation.deadline
         when = f"; cancel before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else ""
@@ -231,13 +237,15 @@ def _details(change: ChangeDoc) -> str:
     if change.diff:
         lines += ["", "```diff"]
         for field, values in change.diff.items():
-            lines.append(f"- {field}: {_short(values.get('old'))}")
-            lines.append(f"+ {field}: {_short(values.get('new'))}")
+            lines.append(f"- {fenced(field)}: {fenced(_short(values.get('old')))}")
+            lines.append(f"+ {fenced(field)}: {fenced(_short(values.get('new')))}")
         lines.append("```")
-    for warning in change.warnings:
-        lines.append(f"- ⚠️ {warning}")
+    for warning in change.warnings[:MAX_LISTED]:
+        lines.append(f"- ⚠️ {md(warning)}")
+    if len(change.warnings) > MAX_LISTED:
+        lines.append(f"- ⚠️ … and {len(change.warnings) - MAX_LISTED} more warnings")
     if change.error:
-        lines.append(f"- ⛔ {change.error}")
+        lines.append(f"- ⛔ {md(change.error)}")
     lines += ["", "</details>", ""]
     return "\n".join(lines)
 
@@ -253,10 +261,10 @@ def _map(changes: list[tuple[ChangeDoc, Areas]]) -> str:
         action = change.action.value
         if action in ("create", "replace") and areas.desired is not None:
             new = " (new)" if action == "replace" else ""
-            features.append(_feature(areas.desired, f"{action} {change.name}{new}", GREEN))
+            features.append(_feature(areas.desired, plain(f"{action} {change.name}{new}"), GREEN))
         if action in ("cancel", "replace") and areas.live is not None:
             old = " (old)" if action == "replace" else ""
-            title = f"{action} {change.name or change.order_guid}{old}"
+            title = plain(f"{action} {change.name or change.order_guid}{old}")
             features.append(_feature(areas.live, title, RED))
     if not features:
         return ""

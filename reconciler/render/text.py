@@ -6,6 +6,7 @@ from typing import Any
 
 from reconciler.planning.model import CancelEffect
 from reconciler.render.document import ChangeDoc, PlanDoc
+from reconciler.render.escape import plain
 from reconciler.render.view import PlanView, RenderOptions
 
 SYMBOLS = {
@@ -59,7 +60,7 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
     lines.append(summary_line(doc))
     lines.append(cost_line(doc))
     lines.extend(timeline_lines(doc))
-    lines.extend(f"Note: {note}" for note in doc.notes)
+    lines.extend(f"Note: {plain(note)}" for note in doc.notes)
     if _approximate(doc, shown):
         lines.append(MARKS)
     if doc.summary.errors:
@@ -69,7 +70,9 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
     if doc.violations:
         count = len(doc.violations)
         lines.append(paint("red", f"The plan breaks {count} guardrail(s); apply refuses it:"))
-        lines.extend(paint("red", f"  - {v.rule}: {v.message}") for v in doc.violations)
+        lines.extend(
+            paint("red", f"  - {plain(v.rule)}: {plain(v.message)}") for v in doc.violations
+        )
     lines.append(paint("dim", f"Checksum: {doc.checksum}"))
     return "\n".join(lines)
 
@@ -170,7 +173,7 @@ def _approximate(doc: PlanDoc, shown: list[ChangeDoc]) -> bool:
 
 def _who(change: ChangeDoc) -> str:
     guid = f" ({change.order_guid})" if change.order_guid else ""
-    return (change.name or "(no manifest)") + guid
+    return plain(change.name or "(no manifest)") + plain(guid)
 
 
 def _change(change: ChangeDoc, paint: Any, width: int) -> list[str]:
@@ -194,20 +197,20 @@ def _change(change: ChangeDoc, paint: Any, width: int) -> list[str]:
     if billing:
         lines.append(f"      {billing}")
     if change.drift:
-        lines.append(f"      drift: {change.drift}")
+        lines.append(f"      drift: {plain(change.drift)}")
     if change.cancellation and change.cancellation.effect == CancelEffect.STOPS_RENEWAL:
         deadline = change.cancellation.deadline
         when = f"; cancel before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else ""
         lines.append(f"      stops renewing; runs until {change.cancellation.effective}{when}")
     for field, values in (change.diff or {}).items():
         lines.append(
-            f"      ~ {field}: {_short(values.get('old'))} -> {_short(values.get('new'))}"
-            + _area_note(values)
+            f"      ~ {plain(field)}: {plain(_short(values.get('old')))} -> "
+            f"{plain(_short(values.get('new')))}" + _area_note(values)
         )
     for warning in change.warnings:
-        lines.append(paint("yellow", f"      warning: {warning}"))
+        lines.append(paint("yellow", f"      warning: {plain(warning)}"))
     if change.error:
-        lines.append(paint("red", f"      error: {change.error}"))
+        lines.append(paint("red", f"      error: {plain(change.error)}"))
     return lines
 
 

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from reconciler.errors import StateError
 from reconciler.planning.model import Cost, Intent, IntentKind, StateEntry
 
 STATE_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
+GUID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+NAME = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+"""What a manifest name may be (metadata.name): the state holds no other."""
+
+
 
 
 class _Strict(BaseModel):
@@ -42,11 +47,11 @@ class EntryJson(_Strict):
 
 class IntentJson(_Strict):
     kind: IntentKind = Field(strict=False)
-    name: str
-    fingerprint: str = ""
-    guid: str = ""
+    name: str = Field(pattern=r"^$|" + NAME)
+    fingerprint: str = Field("", pattern=r"^[0-9a-f]{0,64}$")
+    guid: str = Field("", pattern=r"^$|" + GUID)
     since: datetime | None = Field(None, strict=False)
-    replaces: str = ""
+    replaces: str = Field("", pattern=r"^$|" + GUID)
 
 
 class OwnerJson(_Strict):
@@ -60,7 +65,9 @@ class StateJson(_Strict):
     lineage: str = Field(min_length=1)
     updatedAt: str = ""
     owner: OwnerJson | None = None
-    orders: dict[str, EntryJson] = Field(default_factory=dict)
+    orders: dict[Annotated[str, StringConstraints(pattern=NAME)], EntryJson] = Field(
+        default_factory=dict
+    )
     intents: list[IntentJson] = Field(default_factory=list)
 
 
@@ -83,10 +90,16 @@ def parse(text: str, where: str) -> StateJson:
         found = StateJson.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
+        field = ".".join(md_safe(str(p)) for p in first["loc"])
         raise StateError(f"{where}: {field}: {first['msg']}") from None
     _one_owner_per_order(found, where)
     return found
+
+
+def md_safe(text: str) -> str:
+    """A field path for a message: printable, short (a hostile key may be anything)."""
+    printable = "".join(c if c.isprintable() else "?" for c in text)
+    return printable if len(printable) <= 80 else printable[:77] + "..."
 
 
 def _one_owner_per_order(found: StateJson, where: str) -> None:
