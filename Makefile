@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= build/demo
 CLI := $(abspath $(BIN))/clearsky-orders
 
-.PHONY: install demo test test-fast lint schemas bench chaos clean
+.PHONY: install demo test test-fast lint schemas bench chaos fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test-fast: install
 ## chaos: the chaos test with many seeds (faults, kills, races, broken states); prints counts.
 chaos: install
 	CHAOS_SEEDS=$${CHAOS_SEEDS:-500} $(BIN)/pytest -q -m chaos
+
+## fuzz: the untrusted-input suite with many generated examples (FUZZ_EXAMPLES).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q tests/fuzz
 
 lint: install
 	$(BIN)/ruff check reconciler tests bench

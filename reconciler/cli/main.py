@@ -7,6 +7,7 @@ sandbox.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Sequence
 
 import click
@@ -87,5 +88,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except ClearskyOrdersError as error:
         fail(str(error))
+        return 1
+    except KeyboardInterrupt:
+        fail("interrupted")
+        return 1
+    except Exception as error:  # a bug: say so in one line, never a traceback by default
+        if os.environ.get("CLEARSKY_ORDERS_DEBUG"):
+            raise
+        fail(
+            f"internal error ({type(error).__name__}); this is a bug in clearsky-orders. "
+            "CLEARSKY_ORDERS_DEBUG=1 shows where it happened"
+        )
         return 1
     return int(result or 0)

@@ -19,6 +19,9 @@ from reconciler.planning.footprint import Tiles, footprint
 from reconciler.planning.model import Action, Change
 
 DEADLINE_WARNING = timedelta(hours=48)
+MAX_OVERLAPS = 5
+"""Overlaps told per order; past that one line counts the rest (a plan stays readable, and
+the work stays linear when thousands of manifests cover the same ground)."""
 MIN_OVERLAP_KM2 = 0.01
 
 
@@ -154,13 +157,17 @@ def _manifest_overlaps(
     tree = STRtree([g for _, g in shapes])
     out: list[tuple[str, tuple[str, float]]] = []
     for i, (order, geometry) in enumerate(shapes):
-        for j in tree.query(geometry, predicate="intersects"):
-            other, other_geometry = shapes[int(j)]
-            found = (
-                None if int(j) == i else _overlap(order.spec, geometry, other.spec, other_geometry)
-            )
+        candidates = [int(j) for j in tree.query(geometry, predicate="intersects") if int(j) != i]
+        told = 0
+        for rank, j in enumerate(candidates):
+            if told == MAX_OVERLAPS:
+                out.append((order.name, (_more(len(candidates) - rank, "manifest"), 0.0)))
+                break
+            other, other_geometry = shapes[j]
+            found = _overlap(order.spec, geometry, other.spec, other_geometry)
             if found is None:
                 continue
+            told += 1
             shared, share = found
             text = (
                 f"overlaps manifest {other.name} by {shared:,.2f} km2 "
@@ -169,6 +176,10 @@ def _manifest_overlaps(
             )
             out.append((order.name, (text, share)))
     return out
+
+
+def _more(count: int, what: str) -> str:
+    return f"touches {count} more {what}(s) that may overlap it too (not all are listed)"
 
 
 def _live_overlaps(
@@ -196,12 +207,18 @@ def _live_overlaps(
         geometry = _area(change.desired, tiles, change.desired_shape)
         if geometry is None:
             continue
-        for j in tree.query(geometry, predicate="intersects"):
-            order, order_geometry = others[int(j)]
+        candidates = [int(j) for j in tree.query(geometry, predicate="intersects")]
+        told = 0
+        for rank, j in enumerate(candidates):
+            if told == MAX_OVERLAPS:
+                out.append((index, (_more(len(candidates) - rank, "live order"), 0.0)))
+                break
+            order, order_geometry = others[j]
             assert order.spec is not None
             found = _overlap(change.desired, geometry, order.spec, order_geometry)
             if found is None:
                 continue
+            told += 1
             shared, share = found
             text = (
                 f"overlaps live order {order.guid} by {shared:,.2f} km2 "

@@ -18,6 +18,7 @@ rounded to 6 decimals.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -100,6 +101,8 @@ class Sandbox:
     review: timedelta = lifecycle.REVIEW
     dialect: Dialect = Dialect.CURRENT
     max_concurrent_connections: int = 8
+    admin_key: str | None = field(default=None, repr=False)
+    """The key of the /_sandbox/ controls (clock, faults, injected orders); none: disabled."""
     _spending: dict[tuple[str, date, date, int], float] = field(default_factory=dict, repr=False)
 
     def add_account(self, api_key: str, name: str = "", *, skip_review: bool = False) -> str:
@@ -123,12 +126,20 @@ class Sandbox:
             *self._dialect_routes(),
             Route("/_sandbox/health", self.health, methods=["GET"]),
             Route(
-                "/_sandbox/clock", api(self.clock_control, faults=False), methods=["GET", "POST"]
+                "/_sandbox/clock",
+                api(self.clock_control, faults=False, admin=True),
+                methods=["GET", "POST"],
             ),
             Route(
-                "/_sandbox/faults", api(self.fault_control, faults=False), methods=["GET", "POST"]
+                "/_sandbox/faults",
+                api(self.fault_control, faults=False, admin=True),
+                methods=["GET", "POST"],
             ),
-            Route("/_sandbox/orders", api(self.inject_order, faults=False), methods=["POST"]),
+            Route(
+                "/_sandbox/orders",
+                api(self.inject_order, faults=False, admin=True),
+                methods=["POST"],
+            ),
         ]
         return Starlette(routes=routes)
 
@@ -149,9 +160,11 @@ class Sandbox:
         ]
 
     def _api(
-        self, handler: Handler, *, faults: bool = True
+        self, handler: Handler, *, faults: bool = True, admin: bool = False
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            if admin and not self._is_admin(request):
+                return failure(403, "The sandbox's controls need its admin key.", 403)
             if faults:
                 await self.faults.delay()
             key = request.headers.get("x-api-key")
@@ -167,8 +180,14 @@ class Sandbox:
                 return await handler(request, account[0])
             except Invalid as invalid:
                 return self._refusal(invalid)
+            except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
+                return failure(400, "Malformed request.", 992)
 
         return endpoint
+
+    def _is_admin(self, request: Request) -> bool:
+        given = request.headers.get("x-admin-key", "")
+        return bool(self.admin_key) and hmac.compare_digest(given, self.admin_key or "")
 
     def _refusal(self, invalid: Invalid) -> Response:
         """A refused request: in the current dialect a geometry the service cannot read is
@@ -531,10 +550,27 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("true", "1", "yes")
 
 
+MAX_BODY = 1024 * 1024
+"""Bytes a request body may have."""
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise Invalid({"": ["The request body is too large."]}, code=992, message="Too large.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Invalid({"": ["The request body is too large."]}, code=992, message="Too large.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _json(request: Request) -> Any:
     try:
-        body = json.loads(await request.body() or b"null")
-    except ValueError:
+        body = json.loads(await _body(request) or b"null")
+    except (ValueError, RecursionError):
         raise Invalid(
             {"": ["The request body is not valid JSON."]}, code=992, message="Malformed request."
         ) from None

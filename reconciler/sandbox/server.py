@@ -169,6 +169,13 @@ def parser(prog: str) -> argparse.ArgumentParser:
         help="share of creates committed whose response is then dropped",
     )
     add("--seed", type=int, help="seed for the fault dice")
+    add(
+        "--admin-key-env",
+        default="CLEARSKY_SANDBOX_ADMIN_KEY",
+        metavar="NAME",
+        help="environment variable whose value opens the /_sandbox/ controls (clock, faults, "
+        "injected orders); unset: the controls are closed (default: %(default)s)",
+    )
     add("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     return p
 
@@ -201,6 +208,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m reconciler.sa
         ),
         review=timedelta(minutes=args.review_minutes),
         dialect=Dialect(args.dialect),
+        admin_key=os.environ.get(args.admin_key_env) or None,
     )
     for number, key in enumerate(keys, start=1):
         service.add_account(key, f"account-{number}", skip_review=args.skip_review)

@@ -21,6 +21,7 @@ from reconciler.domain.geometry import parse_wkt, service_wkt
 from reconciler.sandbox import Sandbox, serve_in_thread
 from tests.conftest import AARHUS, CONFIG, SKAGEN, manifest, next_month
 
+ADMIN = "convergence-admin-key"
 AREAS = [AARHUS, SKAGEN, "POLYGON((8.62 56.93, 8.78 56.93, 8.84 56.97, 8.62 56.93))"]
 # A pool of distinct specs: (area, image frequency).
 POOL = list(itertools.product(range(len(AREAS)), (2, 3, 7)))
@@ -47,7 +48,7 @@ def body(area: int, frequency: int) -> dict[str, Any]:
 def test_apply_converges_without_duplicates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox = Sandbox()
+    sandbox = Sandbox(admin_key=ADMIN)
     with serve_in_thread(sandbox.app()) as url:
         monkeypatch.setenv("CLEARSKY_API_URL", url)
 
@@ -66,7 +67,7 @@ def test_apply_converges_without_duplicates(
             for (area, frequency), automatic in existing:
                 httpx.post(
                     f"{url}/_sandbox/orders",
-                    headers={"x-api-key": key},
+                    headers={"x-api-key": key, "x-admin-key": ADMIN},
                     json={**body(area, frequency), "IsAutomaticOrder": automatic},
                 ).raise_for_status()
             root = tmp_path / key

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from reconciler.planning import StateEntry, decide
-from reconciler.planning.annotate import annotate
+from reconciler.planning.annotate import MAX_OVERLAPS, annotate
 from tests.conftest import NOW, TODAY, desired, live, spec
 
 
@@ -31,3 +31,11 @@ def test_overlapping_manifests_and_live_orders_are_warned() -> None:
     a = next(c for c in changes if c.name == "a")
     assert any(w.startswith("overlaps manifest b by ") and "km2 (" in w for w in a.warnings)
     assert any(w.startswith("overlaps live order g-other by ") for w in a.warnings)
+
+
+def test_overlaps_are_told_for_a_few_and_counted_past_that() -> None:
+    wanted = [desired(f"m{i}", spec(frequency=3)) for i in range(12)]  # all on one ground
+    changes = annotate(decide(wanted, [], {}, TODAY), wanted, [], NOW)
+    told = [w for w in changes[0].warnings if w.startswith("overlaps manifest")]
+    assert len(told) == MAX_OVERLAPS
+    assert any(w.startswith("touches 6 more manifest(s)") for w in changes[0].warnings)

@@ -179,3 +179,38 @@ def test_available_dates_are_cadence_dates_of_accepted_orders(sandbox: Sandbox) 
     )
     dates = found.model_image_dates[0].dates_by_geog[0].dates
     assert dates == [date(2025, 4, d) for d in (1, 4, 7, 10)]
+
+
+def test_the_controls_need_the_admin_key_and_bodies_are_bounded(service: Service) -> None:
+    account = {"x-api-key": "test-key-account-a"}
+    for route in ("/_sandbox/faults", "/_sandbox/clock"):
+        answer = httpx.post(f"{service.url}{route}", headers=account, json={"error_rate": 1})
+        assert answer.status_code == 403 and answer.json()["Succeeded"] is False
+    assert service.sandbox.faults.error_rate == 0
+    huge = httpx.post(
+        f"{service.url}/api/tasking/orders/estimate",
+        headers={**account, "content-type": "application/json"},
+        content=b" " * (2 * 1024 * 1024),
+    )
+    assert huge.status_code == 400 and huge.json()["Error"]["Code"] == 992
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 50_000 + b"]" * 50_000,
+        b'{"ImageFrequency": ' + b"9" * 5000 + b"}",
+        b'{"From": {"a": 1}, "ImageFrequency": "x", "SatelliteConstellations": 7}',
+        b'{"Wkt": 42}',
+    ],
+)
+def test_a_malformed_request_is_a_400_in_the_services_envelope(
+    service: Service, body: bytes
+) -> None:
+    answer = httpx.post(
+        f"{service.url}/api/tasking/orders/estimate",
+        headers={"x-api-key": "test-key-account-a", "content-type": "application/json"},
+        content=body,
+    )
+    assert answer.status_code == 400
+    assert answer.json().get("Succeeded", answer.json().get("status")) in (False, 400)

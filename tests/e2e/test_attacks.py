@@ -1,0 +1,203 @@
+"""Hostile input, one test per attack: each ends in one clear message (exit 1) or a safe
+result, never a traceback, a hang, a leak of the key, or a write outside the repository."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reconciler.api import ClearskyClient, order_request
+from reconciler.errors import ConfigurationError, ServiceError
+from reconciler.planning import Plan, Violation
+from reconciler.render import RenderOptions, plan_view, render
+from reconciler.render.markdown import MARKER
+from tests.conftest import AARHUS, Repo, Service, manifest, sample_plan, spec
+from tests.e2e.test_plan_apply import Cli, converge, state_of
+
+FORGED = "\n".join(
+    [
+        "x",
+        "",
+        "**clearsky-orders: no changes**",
+        "<!-- clearsky-orders:plan -->",
+        "@org/team ![i](http://evil/x.png) [a](http://evil)",
+        "<sub>Checksum `" + "0" * 64 + "`",
+    ]
+)
+
+
+def test_a_state_key_with_a_line_break_is_refused(api_env: Service, repo: Repo, cli: Cli) -> None:
+    converge(cli)
+    body = state_of(repo)
+    body["orders"][FORGED] = body["orders"].pop("skagen")
+    repo.state.write_text(json.dumps(body))
+    result = cli("plan", "--format", "markdown")
+    assert result.code == 1 and result.out == "" and result.err.count("\n") == 1
+
+
+def test_text_from_the_service_cannot_forge_the_comment() -> None:
+    plan = sample_plan()
+    hostile = replace(plan.changes[0], warnings=(FORGED,), drift=FORGED, order_guid=FORGED)
+    forged = Plan(
+        (hostile, *plan.changes[1:]),
+        plan.today,
+        plan.inputs,
+        plan.created_at,
+        FORGED,
+        violations=(Violation("policy.x", FORGED),),
+        notes=(FORGED,),
+    )
+    text = render("markdown", plan_view(forged))
+    assert text.count(MARKER) == 1
+    assert [line for line in text.splitlines() if line.startswith("<sub>Checksum")] == [
+        next(line for line in text.splitlines() if line.startswith("<sub>Checksum"))
+    ]
+    assert "0" * 64 not in next(
+        line for line in text.splitlines() if line.startswith("<sub>Checksum")
+    )
+    for bad in ("@org", "](http", "<!--", "**clearsky-orders: no changes**"):
+        assert text.count(bad) == (1 if bad == "<!--" else 0), bad
+    assert all(not line.startswith("**clearsky-orders: no changes") for line in text.splitlines())
+
+
+def test_a_thousand_violations_keep_the_comment_under_githubs_limit() -> None:
+    plan = sample_plan()
+    many = replace(plan, violations=tuple(Violation("policy.x", "y" * 500) for _ in range(1500)))
+    text = render("markdown", plan_view(many), RenderOptions())
+    assert len(text) < 65_536 and "1480 more" in text
+
+
+def test_a_saved_plan_for_another_server_or_with_made_up_content_is_refused(
+    api_env: Service, repo: Repo, cli: Cli, tmp_path: Path
+) -> None:
+    saved = tmp_path / "plan.json"
+    assert cli("plan", "-o", str(saved)).code == 0
+    body = json.loads(saved.read_text())
+    elsewhere = {**body, "context": {**body["context"], "apiUrl": "https://evil.example"}}
+    (tmp_path / "elsewhere.json").write_text(json.dumps(elsewhere))
+    refused = cli("apply", str(tmp_path / "elsewhere.json"))
+    assert refused.code == 1 and "made against https://evil.example" in refused.err
+    made_up = {**body, "checksum": "0" * 64}
+    made_up["summary"]["nextMonthCost"] = -1_000_000
+    (tmp_path / "made-up.json").write_text(json.dumps(made_up))
+    refused = cli("apply", str(tmp_path / "made-up.json"))
+    assert refused.code == 1 and "changed after it was made" in refused.err
+    outside = {**body, "context": {**body["context"], "statePath": "/tmp/victim.json"}}
+    (tmp_path / "outside.json").write_text(json.dumps(outside))
+    refused = cli("apply", str(tmp_path / "outside.json"))
+    assert refused.code == 1 and "outside this repository" in refused.err
+    assert not Path("/tmp/victim.json").exists()
+
+
+def test_a_committed_lock_symlink_is_not_followed(
+    api_env: Service, repo: Repo, cli: Cli, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (repo.root / ".clearsky").mkdir()
+    os.symlink(victim, repo.root / ".clearsky" / "state.json.lock")
+    result = cli("apply", "--auto-approve")
+    assert result.code == 1 and "symlink" in result.err
+    assert victim.read_text() == "precious"
+
+
+@pytest.mark.parametrize("where", ["/dev/zero", "/", "../../outside.json"])
+def test_a_state_path_outside_the_repository_is_refused(
+    api_env: Service, repo: Repo, cli: Cli, where: str
+) -> None:
+    repo.write(
+        "clearsky.yaml",
+        f"apiVersion: clearsky-orders/v1\nkind: Config\nstate: {{path: {where!r}}}\n",
+    )
+    started = time.monotonic()
+    result = cli("plan")
+    assert result.code == 1 and "leads outside the repository" in result.err
+    assert time.monotonic() - started < 10
+
+
+def test_a_fifo_state_does_not_hang(api_env: Service, repo: Repo, cli: Cli) -> None:
+    (repo.root / ".clearsky").mkdir()
+    os.mkfifo(repo.root / ".clearsky" / "state.json")
+    result = cli("plan")
+    assert result.code == 1 and "not a regular file" in result.err
+
+
+def test_a_manifest_linked_to_a_device_or_in_a_loop_is_a_message(repo: Repo, cli: Cli) -> None:
+    os.symlink("/dev/zero", repo.root / "zero.yaml")
+    os.symlink(repo.root / "loop-b.yaml", repo.root / "loop-a.yaml")
+    os.symlink(repo.root / "loop-a.yaml", repo.root / "loop-b.yaml")
+    result = cli("validate")
+    assert result.code == 1 and "zero.yaml: not a regular file (a device)" in result.err
+    assert "loop-a.yaml" in result.err and "Traceback" not in result.err
+
+
+def test_a_billion_laughs_is_refused_quickly(repo: Repo, cli: Cli) -> None:
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    repo.write("laughs.yaml", manifest("laughs").replace("metadata:", laughs + "metadata:"))
+    started = time.monotonic()
+    result = cli("validate")
+    assert result.code == 1 and "expands to more than" in result.err
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("from: ", "from: 2026-02-30\n  x: "), "cannot be read"),
+        (("imageFrequency: 3", "imageFrequency: " + "9" * 5000), "cannot be read"),
+        (('    wkt: "', '    file: "a\\x00b"\n    x: "'), "aoi"),
+    ],
+)
+def test_values_that_broke_the_reader_are_located_messages(
+    repo: Repo, cli: Cli, change: tuple[str, str], message: str
+) -> None:
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay").replace(*change, 1))
+    result = cli("validate")
+    assert result.code == 1 and "aarhus-bay.yaml" in result.err and message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_box_on_the_antimeridian_is_refused_not_measured_as_zero(repo: Repo, cli: Cli) -> None:
+    world = "POLYGON((-180 -80, 180 -80, 180 80, -180 80, -180 -80))"
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay", world))
+    result = cli("validate")
+    assert result.code == 1 and "antimeridian" in result.err
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://user:secret@api.clearsky.vision", "http://sandbox.localhost:8787"],
+)
+def test_urls_with_credentials_or_unsafe_http_are_refused(url: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        ClearskyClient(api_key="k" * 10, base_url=url)
+    assert "secret" not in str(caught.value)
+
+
+def test_a_key_the_service_echoes_is_not_shown() -> None:
+    key = "very-secret-key-42"
+    echo = httpx.MockTransport(
+        lambda request: httpx.Response(
+            400, json={"Succeeded": False, "Error": {"Message": f"bad key {key}", "Code": 992}}
+        )
+    )
+
+    async def go() -> None:
+        async with ClearskyClient(
+            api_key=key, base_url="https://api.clearsky.vision", transport=echo
+        ) as api:
+            await api.estimate_order(order_request(spec(AARHUS)))
+
+    with pytest.raises(ServiceError) as caught:
+        asyncio.run(go())
+    assert key not in str(caught.value) and "***" in str(caught.value)

@@ -1,0 +1,169 @@
+"""Untrusted input never crashes the tool: manifests, clearsky.yaml, state files, saved plans
+and the service's answers, generated and mutated. Each ends in a value or one of the tool's
+own errors (a message), never another exception, within a bounded time.
+
+`make test` runs a bounded number of examples; `make fuzz` many more (FUZZ_EXAMPLES).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconciler.api import ClearskyClient
+from reconciler.cli import main
+from reconciler.engine import read_saved_plan
+from reconciler.errors import ClearskyOrdersError, ManifestError
+from reconciler.manifest import load
+from reconciler.render import plan_view, render
+from reconciler.render.document import dump, to_document
+from reconciler.state import StateFile
+from tests.conftest import AARHUS, CONFIG, manifest, page_request, sample_plan
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+def mutate(text: str, data: st.DataObject) -> str:
+    """Cut, repeat, insert or replace a slice of `text`."""
+    at = data.draw(st.integers(0, len(text)))
+    to = data.draw(st.integers(at, min(len(text), at + 40)))
+    piece = data.draw(
+        st.sampled_from(
+            [
+                "",
+                "\n",
+                ": ",
+                "- ",
+                "&a ",
+                "*a",
+                "{",
+                "[",
+                "!!python/object ",
+                "'",
+                "\x00",
+                "9" * 5000,
+                "2026-02-30",
+                "é",
+            ]
+        )
+        | st.text(max_size=8)
+    )
+    return text[:at] + piece + text[to:]
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_mutated_manifest_is_valid_or_located_problems(
+    data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp("m")
+    (root / "clearsky.yaml").write_text(
+        mutate(CONFIG, data) if data.draw(st.booleans()) else CONFIG
+    )
+    (root / "a.yaml").write_bytes(mutate(manifest("a", AARHUS), data).encode("utf-8", "replace"))
+    try:
+        load([root])
+    except ManifestError as error:
+        assert error.problems and all(p.message for p in error.problems)
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_mutated_or_made_up_state_file_is_read_or_refused(
+    data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp("s")
+    states = StateFile(root / "state.json")
+    base = {"version": 1, "serial": 3, "lineage": "l", "orders": {"a": {"orderGuid": "g1"}}}
+    text = (
+        json.dumps(data.draw(JSON)) if data.draw(st.booleans()) else mutate(json.dumps(base), data)
+    )
+    states.path.write_text(text, encoding="utf-8", errors="replace")
+    with contextlib.suppress(ClearskyOrdersError):
+        states.load()
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_mutated_saved_plan_is_read_or_refused(
+    data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("p") / "plan.json"
+    path.write_text(mutate(dump(to_document(sample_plan())), data), errors="replace")
+    try:
+        doc = read_saved_plan(path)
+    except ClearskyOrdersError:
+        return
+    render("markdown", plan_view(sample_plan()))  # a readable one renders
+    assert doc.checksum
+
+
+@FUZZ
+@given(JSON, st.sampled_from([200, 400, 404, 429, 500]))
+def test_any_answer_of_the_service_is_a_value_or_an_api_error(body: Any, status: int) -> None:
+    wire = json.dumps(body, allow_nan=True).encode()  # NaN and Infinity travel as tokens
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(
+            status, content=wire, headers={"Retry-After": "x", "content-type": "application/json"}
+        )
+    )
+
+    async def go() -> None:
+        async with ClearskyClient(
+            api_key="fuzz-key-123456",
+            base_url="https://api.clearsky.vision",
+            transport=transport,
+            retries=0,
+        ) as api:
+            calls = (
+                api.list_orders,
+                lambda: api.estimate_order(page_request()),
+                api.list_models,
+                api.account_info,
+                lambda: api.search_tiles(wkt=AARHUS),
+            )
+            for call in calls:
+                with contextlib.suppress(ClearskyOrdersError):
+                    await call()
+
+    asyncio.run(go())
+
+
+def test_the_cli_turns_a_bug_into_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CLEARSKY_ORDERS_DEBUG", raising=False)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr("reconciler.cli.commands.validate.load", broken)
+    assert main(["validate"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: internal error (ZeroDivisionError)") and "Traceback" not in err
