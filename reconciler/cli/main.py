@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from collections.abc import Sequence
 
 import click
@@ -62,11 +63,24 @@ def cli(no_color: bool) -> None:
     set_colour(not no_color)
 
 
+GLOBAL_FLAGS = ("--no-color",)
+"""Options of the group that are accepted after the command too."""
+
+
+def _global_flags_first(args: list[str]) -> list[str]:
+    """`plan --no-color` means `--no-color plan`: global flags may come anywhere before `--`."""
+    end = args.index("--") if "--" in args else len(args)
+    found = [a for a in args[:end] if a in GLOBAL_FLAGS]
+    rest = [a for a in args[:end] if a not in GLOBAL_FLAGS] + args[end:]
+    return found + rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok/no changes, 2 changes, 1 error)."""
+    args = _global_flags_first(list(argv) if argv is not None else sys.argv[1:])
     try:
         result = cli.main(
-            args=list(argv) if argv is not None else None,
+            args=args,
             prog_name="clearsky-orders",
             standalone_mode=False,
         )

@@ -271,7 +271,9 @@ def service_wkt(geometry: MultiPolygon) -> str:
 
 
 def to_geojson(geometry: MultiPolygon) -> dict[str, Any]:
-    """A GeoJSON geometry (Polygon when there is one member) for maps and requests."""
-    single = geometry.geoms[0] if len(geometry.geoms) == 1 else geometry
+    """A GeoJSON geometry (Polygon when there is one member) for maps and requests, its
+    exterior rings counter-clockwise as RFC 7946 asks."""
+    oriented = shapely.orient_polygons(geometry)
+    single = oriented.geoms[0] if len(oriented.geoms) == 1 else oriented
     result: dict[str, Any] = json.loads(shapely.to_geojson(single))
     return result

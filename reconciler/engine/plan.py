@@ -132,7 +132,7 @@ async def make_plan(
         asyncio.to_thread(_decided, snap, settings, day),
         tile_footprints(specs, client) if client is not None else _nothing(),
     )
-    notes = snap.notes + tile_notes
+    notes = (*(str(n) for n in snap.manifests.notes), *snap.notes, *tile_notes)
     changes = [with_footprints(c, tiles) for c in changes]
     geometry = asyncio.to_thread(_geometry, changes, snap, settings, day, tiles)
     if client is not None:

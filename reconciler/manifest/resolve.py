@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.domain.calendar import month_end
 from reconciler.domain.catalog import BUILT_IN, Catalog
 from reconciler.domain.geometry import (
     MAX_AREA_KM2,
@@ -75,6 +77,7 @@ def resolve_spec(
         )
     if start is not None and spec.to is not None and spec.to < start:
         before(("spec", "to"), f"{spec.to.isoformat()} is before from ({start.isoformat()})")
+    _dates_worth_a_word(spec, note or _ignore)
     if (
         before.count
         or model is None
@@ -106,6 +109,23 @@ class _Counter:
     def __call__(self, path: tuple[str | int, ...], message: str) -> None:
         self.count += 1
         self.report(path, message)
+
+
+def _dates_worth_a_word(spec: Spec, note: Report) -> None:
+    """Dates that are valid but probably not what was meant."""
+    this_month = datetime.now(UTC).date().replace(day=1)
+    if spec.from_ is not None and spec.from_ < this_month:
+        note(
+            ("spec", "from"),
+            f"{spec.from_.isoformat()} is in the past: a new order is billed from this month, "
+            "earlier months are not bought",
+        )
+    if spec.to is not None and spec.to != month_end(spec.to):
+        note(
+            ("spec", "to"),
+            f"{spec.to.isoformat()} is not the last day of a month; orders run in whole "
+            f"months (did you mean {month_end(spec.to).isoformat()}?)",
+        )
 
 
 def _ignore(path: tuple[str | int, ...], message: str) -> None:

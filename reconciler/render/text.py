@@ -179,7 +179,8 @@ def _who(change: ChangeDoc) -> str:
 def _change(change: ChangeDoc, paint: Any, width: int) -> list[str]:
     action = change.action.value
     symbol = SYMBOLS[action]
-    head = f"{symbol:>3} {action:<9} {_who(change):<{width}}"
+    word = "unchanged" if action == "noop" else action
+    head = f"{symbol:>3} {word:<9} {_who(change):<{width}}"
     facts = []
     if change.area_km2 is not None:
         facts.append(f"{change.area_km2:,.2f} km2")

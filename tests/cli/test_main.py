@@ -51,3 +51,11 @@ def test_a_malformed_selector_is_one_error_line(
     err = capsys.readouterr().err
     assert err.startswith("Error: --selector 'team': write it as key=value")
     assert err.count("\n") == 1
+
+
+def test_global_flags_are_accepted_after_the_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "--no-color"]) == 0
+    assert main(["--no-color", "validate"]) == 0

@@ -45,3 +45,14 @@ def test_comment_is_capped_and_says_what_it_left_out() -> None:
 def _square(i: int) -> str:
     x, y = 8 + (i % 50) * 0.05, 55 + (i // 50) * 0.05
     return f"POLYGON(({x} {y}, {x + 0.04} {y}, {x + 0.04} {y + 0.04}, {x} {y + 0.04}, {x} {y}))"
+
+
+def test_map_rings_run_counter_clockwise() -> None:
+    from shapely.geometry import shape
+
+    text = render("markdown", plan_view(sample_plan()))
+    block = text.split("```geojson\n", 1)[1].split("\n```", 1)[0]
+    for feature in json.loads(block)["features"]:
+        geometry = shape(feature["geometry"])
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            assert polygon.exterior.is_ccw
