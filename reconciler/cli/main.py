@@ -25,6 +25,7 @@ COMMANDS = {
     "state": "state",
     "import": "import_order",
     "sandbox": "sandbox",
+    "version": "version",
 }
 """Command name -> module in reconciler.cli.commands (each defines a command of that name)."""
 

@@ -59,3 +59,13 @@ def test_global_flags_are_accepted_after_the_command(
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "--no-color"]) == 0
     assert main(["--no-color", "validate"]) == 0
+
+
+def test_version_in_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from reconciler import __version__
+
+    assert main(["version", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["clearskyOrders"] == __version__
+    assert main(["version"]) == 0 and __version__ in capsys.readouterr().out

@@ -1,0 +1,28 @@
+"""clearsky-orders version"""
+
+from __future__ import annotations
+
+import json
+import platform
+
+import click
+
+from reconciler import __version__
+from reconciler.cli.output import say
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def version(fmt: str) -> int:
+    """Show the version of clearsky-orders and of Python.
+
+    \b
+    Example:
+      clearsky-orders version --format json
+    """
+    facts = {"clearskyOrders": __version__, "python": platform.python_version()}
+    if fmt == "json":
+        say(json.dumps(facts))
+    else:
+        say(f"clearsky-orders {__version__} (Python {facts['python']})")
+    return 0
