@@ -309,3 +309,17 @@ def test_markdown_plan_through_the_cli(api_env: Service, repo: Repo, cli: Cli) -
     assert result.code == 0
     assert result.out.splitlines()[1] == "<!-- clearsky-orders:plan -->"
     assert "\033[" not in result.out
+
+
+def test_state_commands_find_the_state_from_the_paths_like_plan_does(
+    api_env: Service, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write(
+        "clearsky.yaml",
+        "apiVersion: clearsky-orders/v1\nkind: Config\nstate: {path: ops/state.json}\n",
+    )
+    converge(cli)
+    monkeypatch.chdir(repo.root.parent)
+    listed = cli("state", "list", "orders")
+    assert listed.code == 0 and "orders/ops/state.json" in listed.out
+    assert "aarhus-bay" in listed.out and "skagen" in listed.out

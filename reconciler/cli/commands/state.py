@@ -9,6 +9,7 @@ import click
 from reconciler.cli.output import say
 from reconciler.engine import forget_order, move_entry, restore_state, state_file_for
 from reconciler.errors import StateError
+from reconciler.manifest import load_config
 
 STATE_OPTION = click.option(
     "--state",
@@ -17,13 +18,8 @@ STATE_OPTION = click.option(
     default=None,
     help="State file (default: beside clearsky.yaml).",
 )
-PATH_OPTION = click.option(
-    "--path",
-    "paths",
-    multiple=True,
-    type=click.Path(),
-    help="Where the manifests are (to find clearsky.yaml); repeatable.",
-)
+PATH_OPTION = click.argument("paths", nargs=-1, type=click.Path())
+"""Where the manifests are, as for plan and apply: clearsky.yaml is found from there."""
 
 
 @click.group()
@@ -32,7 +28,7 @@ def state() -> None:
 
     \b
     Examples:
-      clearsky-orders state list
+      clearsky-orders state list orders/
       clearsky-orders state show aarhus-bay
       clearsky-orders state rm aarhus-bay     # stop managing it; the order keeps running
       clearsky-orders state mv old-name new-name
@@ -45,7 +41,9 @@ def state() -> None:
 @PATH_OPTION
 def list_(state_path: str | None, paths: tuple[str, ...]) -> int:
     """List managed names and their order GUIDs."""
-    current = state_file_for(paths, state_path).load()
+    states = state_file_for(paths, state_path, load_config(paths or (".",)))
+    current = states.load()
+    say(f"State: {states.path}")
     if not current.orders:
         say("The state is empty: no orders are managed yet.")
     for name, entry in sorted(current.orders.items()):
@@ -60,7 +58,7 @@ def list_(state_path: str | None, paths: tuple[str, ...]) -> int:
 @PATH_OPTION
 def show(name: str, state_path: str | None, paths: tuple[str, ...]) -> int:
     """Show one managed name's record."""
-    current = state_file_for(paths, state_path).load()
+    current = state_file_for(paths, state_path, load_config(paths or (".",))).load()
     entry = current.orders.get(name)
     if entry is None:
         raise StateError(f"{name!r} is not in the state; 'clearsky-orders state list' lists it")
@@ -82,7 +80,7 @@ def show(name: str, state_path: str | None, paths: tuple[str, ...]) -> int:
 @PATH_OPTION
 def rm(name: str, state_path: str | None, paths: tuple[str, ...]) -> int:
     """Forget NAME's order: nothing is cancelled, the order keeps running unmanaged."""
-    guid = forget_order(state_file_for(paths, state_path), name)
+    guid = forget_order(state_file_for(paths, state_path, load_config(paths or (".",))), name)
     say(f"Removed {name} ({guid}) from the state; the order itself was not touched.")
     return 0
 
@@ -98,7 +96,7 @@ def mv(old: str, new: str, state_path: str | None, paths: tuple[str, ...]) -> in
     A plan finds a rename by itself (a cancel and a create of equal orders become a move);
     this does the same by hand.
     """
-    guid = move_entry(state_file_for(paths, state_path), old, new)
+    guid = move_entry(state_file_for(paths, state_path, load_config(paths or (".",))), old, new)
     say(f"Moved {old} ({guid}) to {new}; the order itself was not touched.")
     return 0
 
@@ -112,6 +110,6 @@ def restore(state_path: str | None, paths: tuple[str, ...]) -> int:
     For a state file that was deleted, truncated or mangled; run plan afterwards to see what
     the account holds.
     """
-    count = restore_state(state_file_for(paths, state_path))
+    count = restore_state(state_file_for(paths, state_path, load_config(paths or (".",))))
     say(f"Restored the state from its backup: {count} order(s). Run plan to see where it stands.")
     return 0
