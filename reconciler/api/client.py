@@ -344,7 +344,7 @@ class ClearskyClient:
             except httpx.TransportError as exc:
                 if last:
                     raise TransportError(
-                        _transport_message(exc), method=method, path=path
+                        _transport_message(exc, self.base_url), method=method, path=path
                     ) from None
                 await self._pause(attempt, None, f"{type(exc).__name__}")
                 continue
@@ -433,14 +433,15 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
 
-def _transport_message(exc: httpx.TransportError) -> str:
+def _transport_message(exc: httpx.TransportError, url: str) -> str:
+    cause = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        return "no answer in time (timeout)"
+        return f"no answer from {url} in time (timeout)"
     if isinstance(exc, httpx.RemoteProtocolError):
-        return "the connection closed before a complete response"
+        return f"{url} closed the connection before a complete response"
     if isinstance(exc, httpx.ConnectError):
-        return "cannot connect to the service"
-    return f"network error: {type(exc).__name__}"
+        return f"cannot connect to {url} ({cause})"
+    return f"network error talking to {url}: {type(exc).__name__}"
 
 
 def _unwrap(response: httpx.Response, method: str, path: str) -> Any:
