@@ -71,12 +71,14 @@ async def load_and_refresh(
     state: State,
     client: ClearskyClient,
     catalog: Catalog | None = None,
+    listing: asyncio.Task[list[LiveOrder]] | None = None,
 ) -> tuple[Manifests, tuple[LiveOrder, ...], Prefetch]:
-    """Load the manifests while the live list is read and likely estimates already run."""
+    """Load the manifests while the live list is read (`listing`, if it is already under
+    way) and likely estimates already run."""
     prefetch = Prefetch(client, state.orders)
-    job = prepare(paths, catalog)
-    listing = asyncio.create_task(refresh(client))
+    listing = listing or asyncio.create_task(refresh(client))
     try:
+        job = prepare(paths, catalog)
         manifests = finish(job, await _load_chunks(job, prefetch))
         live = await listing
     except BaseException:

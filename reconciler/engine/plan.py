@@ -6,6 +6,7 @@ Everything `plan` does, and the first half of `apply`, without parsing or render
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -95,10 +96,17 @@ async def plan_workspace(
 ) -> tuple[Snapshot, Plan]:
     """The plan for a workspace's manifests: loaded while the account is read and likely
     estimates already run."""
-    service = await open_service(workspace, state, client)
+    listing = asyncio.create_task(refresh(client))  # the longest read: start it first
+    try:
+        service = await open_service(workspace, state, client)
+    except BaseException:
+        listing.cancel()
+        with contextlib.suppress(BaseException):
+            await listing
+        raise
     owner = service.owner
     manifests, live, prefetch = await load_and_refresh(
-        workspace.paths, state, client, service.catalog
+        workspace.paths, state, client, service.catalog, listing
     )
     try:
         snap = resolved(manifests, state, live, owner)

@@ -132,6 +132,7 @@ class _Loader(_Parser, _Constructor, Resolver):
 
 def read_documents(text: str) -> Iterator[Document]:
     """Each document of a YAML text; raises YamlSyntaxError with the line and column."""
+    aliased = "&" in text  # only anchors let a small text expand: walk those documents
     loader = _Loader(text)
     index = 0
     try:
@@ -139,10 +140,15 @@ def read_documents(text: str) -> Iterator[Document]:
             node = loader.get_node()
             if node is None:  # pragma: no cover - check_node said there was one
                 break
-            _check_size(node)
+            if aliased:
+                _check_size(node)
             loader.duplicate_keys = []
             try:
                 value = loader.construct_document(node)
+            except RecursionError:
+                raise YamlSyntaxError(
+                    f"the document nests deeper than {MAX_DEPTH} levels", _line(node.start_mark), 0
+                ) from None
             except (ValueError, OverflowError) as exc:  # 2026-02-30, 5,000-digit integers
                 raise YamlSyntaxError(
                     f"a value cannot be read: {_short(exc)}", _line(node.start_mark), 0
