@@ -7,6 +7,7 @@ sandbox.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -76,6 +77,16 @@ def _global_flags_first(args: list[str]) -> list[str]:
     return found + rest
 
 
+def _errors_as_json(args: list[str], errors: list[dict[str, object]]) -> None:
+    """With --format json, errors go to stdout as {"errors": [...]} too, for machines."""
+    wanted = any(
+        a == "--format=json" or (a == "--format" and args[i + 1 : i + 2] == ["json"])
+        for i, a in enumerate(args)
+    )
+    if wanted and (not args or args[0] != "validate"):  # validate prints its own list
+        say(json.dumps({"errors": errors}))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok/no changes, 2 changes, 1 error)."""
     args = _global_flags_first(list(argv) if argv is not None else sys.argv[1:])
@@ -95,14 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except ManifestError as error:
         say(problems_text(error.problems), err=True)
+        _errors_as_json(args, [p.as_dict() for p in error.problems])
         return 1
     except AuthError as error:
-        fail(
-            f"{error.message}. Check CLEARSKY_API_KEY (the key is never printed), or use --sandbox."
+        message = (
+            f"{error.message.rstrip('.')}. Check CLEARSKY_API_KEY (the key is never printed), "
+            "or use --sandbox."
         )
+        fail(message)
+        _errors_as_json(args, [{"message": message}])
         return 1
     except ClearskyOrdersError as error:
         fail(str(error))
+        _errors_as_json(args, [{"message": str(error)}])
         return 1
     except KeyboardInterrupt:
         fail("interrupted")

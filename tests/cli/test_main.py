@@ -69,3 +69,28 @@ def test_version_in_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["version", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["clearskyOrders"] == __version__
     assert main(["version"]) == 0 and __version__ in capsys.readouterr().out
+
+
+def test_with_json_output_errors_are_json_on_stdout_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.yaml").write_text("kind: Nope\n")
+    assert main(["plan", "--sandbox", "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["errors"][0]["file"] == "bad.yaml" and out["errors"][0]["message"]
+    assert main(["plan", "--format=json", "--selector", "x"]) == 1
+    assert "write it as key=value" in json.loads(capsys.readouterr().out)["errors"][0]["message"]
+
+
+def test_a_rejected_key_reads_as_one_sentence(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CLEARSKY_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("CLEARSKY_API_KEY", "bad\tkey")
+    assert main(["plan"]) == 1
+    err = capsys.readouterr().err
+    assert ".." not in err and "Check CLEARSKY_API_KEY" in err and "bad\tkey" not in err
