@@ -1,6 +1,6 @@
 """The ClearSKY API client: the only package that speaks HTTP and knows the wire format."""
 
-from reconciler.api.client import DEFAULT_URL, ClearskyClient, check_base_url
+from reconciler.api.client import DEFAULT_URL, GONE, ClearskyClient, check_base_url
 from reconciler.api.models import (
     Availability,
     AvailableDates,
@@ -15,6 +15,7 @@ from reconciler.api.wire import live_order, live_spec, order_request
 
 __all__ = [
     "DEFAULT_URL",
+    "GONE",
     "Availability",
     "AvailableDates",
     "ClearskyClient",

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from urllib.parse import urlsplit
 
-from reconciler.api import ClearskyClient
+from reconciler.api import GONE, ClearskyClient
 from reconciler.engine.target import SANDBOX_KEY, Target
 from reconciler.errors import ApiError, StateError
 from reconciler.state import Owner, State
@@ -21,7 +21,6 @@ from reconciler.state import Owner, State
 EMBEDDED = "embedded-sandbox"
 """The API URL the state records for --sandbox: its own account, never confused with a
 sandbox served on loopback."""
-GONE = (404, 405)
 
 
 class AccountMismatchError(StateError):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.api import ClearskyClient
+from reconciler.api import GONE, ClearskyClient
 from reconciler.domain.catalog import Catalog
 from reconciler.errors import ApiError
 from reconciler.manifest.catalog_cache import save_catalog
-
-GONE = (404, 405)
 
 
 async def service_catalog(client: ClearskyClient, keep_in: Path | None = None) -> Catalog | None:
