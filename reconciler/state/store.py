@@ -91,6 +91,8 @@ class StateFile:
         self.path = path
         self.backup = path.with_name(path.name + ".backup")
         self.lock_path = path.with_name(path.name + ".lock")
+        self._backup_takes: str | None = None
+        """A lineage whose writes this file already knows may replace the backup."""
 
     def load(self) -> State:
         """The state; an empty one only when neither it nor a backup with orders exists."""
@@ -155,11 +157,16 @@ class StateFile:
         return state
 
     def _may_replace_backup(self, lineage: str) -> bool:
-        """A backup is replaced only by a state of its own lineage (or when there is none)."""
-        if not self.backup.exists():
+        """A backup is replaced only by a state of its own lineage (or when there is none).
+        Once a lineage may, it may for every later save through this file: the backup then
+        holds that lineage's previous version (the caller holds the lock)."""
+        if self._backup_takes == lineage:
             return True
-        kept = self._backup_state()
-        return kept is None or kept.lineage == lineage or not (kept.orders or kept.intents)
+        kept = self._backup_state() if self.backup.exists() else None
+        allowed = kept is None or kept.lineage == lineage or not (kept.orders or kept.intents)
+        if allowed:
+            self._backup_takes = lineage
+        return allowed
 
     def _backup_state(self) -> State | None:
         try:
