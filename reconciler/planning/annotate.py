@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -158,24 +158,35 @@ def _manifest_overlaps(
     out: list[tuple[str, tuple[str, float]]] = []
     for i, (order, geometry) in enumerate(shapes):
         candidates = [int(j) for j in tree.query(geometry, predicate="intersects") if int(j) != i]
-        told = 0
-        for rank, j in enumerate(candidates):
-            if told == MAX_OVERLAPS:
-                out.append((order.name, (_more(len(candidates) - rank, "manifest"), 0.0)))
-                break
-            other, other_geometry = shapes[j]
-            found = _overlap(order.spec, geometry, other.spec, other_geometry)
-            if found is None:
-                continue
-            told += 1
-            shared, share = found
+        found, untold = _first_overlaps(
+            candidates,
+            lambda j: _overlap(order.spec, geometry, shapes[j][0].spec, shapes[j][1]),  # noqa: B023
+        )
+        for j, shared, share in found:
             text = (
-                f"overlaps manifest {other.name} by {shared:,.2f} km2 "
+                f"overlaps manifest {shapes[j][0].name} by {shared:,.2f} km2 "
                 f"({share:.1f}% of this order), same model and months: "
                 "that area is paid twice"
             )
             out.append((order.name, (text, share)))
+        if untold:
+            out.append((order.name, (_more(untold, "manifest"), 0.0)))
     return out
+
+
+def _first_overlaps(
+    candidates: Sequence[int], measure: Callable[[int], tuple[float, float] | None]
+) -> tuple[list[tuple[int, float, float]], int]:
+    """Up to MAX_OVERLAPS (candidate, km2, %) that `measure` finds, and how many candidates
+    were left unmeasured: the work stays linear when thousands cover the same ground."""
+    found: list[tuple[int, float, float]] = []
+    for rank, j in enumerate(candidates):
+        if len(found) == MAX_OVERLAPS:
+            return found, len(candidates) - rank
+        overlap = measure(j)
+        if overlap is not None:
+            found.append((j, *overlap))
+    return found, 0
 
 
 def _more(count: int, what: str) -> str:
@@ -200,6 +211,7 @@ def _live_overlaps(
     if not others:
         return []
     tree = STRtree([g for _, g in others])
+    specs = [o.spec for o, _ in others if o.spec is not None]
     out: list[tuple[int, tuple[str, float]]] = []
     for index, change in enumerate(changes):
         if not change.needs_create or change.desired is None:
@@ -208,21 +220,17 @@ def _live_overlaps(
         if geometry is None:
             continue
         candidates = [int(j) for j in tree.query(geometry, predicate="intersects")]
-        told = 0
-        for rank, j in enumerate(candidates):
-            if told == MAX_OVERLAPS:
-                out.append((index, (_more(len(candidates) - rank, "live order"), 0.0)))
-                break
-            order, order_geometry = others[j]
-            assert order.spec is not None
-            found = _overlap(change.desired, geometry, order.spec, order_geometry)
-            if found is None:
-                continue
-            told += 1
-            shared, share = found
+        desired = change.desired
+        found, untold = _first_overlaps(
+            candidates,
+            lambda j: _overlap(desired, geometry, specs[j], others[j][1]),  # noqa: B023
+        )
+        for j, shared, share in found:
             text = (
-                f"overlaps live order {order.guid} by {shared:,.2f} km2 "
+                f"overlaps live order {others[j][0].guid} by {shared:,.2f} km2 "
                 f"({share:.1f}%); the estimate assumes no overlap"
             )
             out.append((index, (text, share)))
+        if untold:
+            out.append((index, (_more(untold, "live order"), 0.0)))
     return out
