@@ -91,6 +91,14 @@ class StateLockedError(StateError):
     """Another run holds the lock on the state file."""
 
 
+class StateConflictError(StateError):
+    """Another run wrote the state since this one read it (a compare-and-swap failed)."""
+
+
+class OwnershipError(StateError):
+    """An order this state would record is owned by another state of the account."""
+
+
 class PlanError(ClearskyOrdersError):
     """A saved plan cannot be read."""
 

@@ -25,10 +25,12 @@ COMMANDS = {
     "apply": "apply",
     "state": "state",
     "import": "import_order",
+    "force-unlock": "state:force_unlock",
     "sandbox": "sandbox",
     "version": "version",
 }
-"""Command name -> module in reconciler.cli.commands (each defines a command of that name)."""
+"""Command name -> module in reconciler.cli.commands (each defines a command of that name, or
+the one after the colon)."""
 
 EPILOG = """\b
 Examples:
@@ -50,8 +52,9 @@ class Commands(click.Group):
         module = COMMANDS.get(cmd_name)
         if module is None:
             return None
+        module, _, name = module.partition(":")
         found = importlib.import_module(f"reconciler.cli.commands.{module}")
-        command: click.Command = getattr(found, module)
+        command: click.Command = getattr(found, name or module)
         return command
 
 

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import os
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
@@ -35,9 +35,10 @@ SERVICE_OPTIONS = (
     click.option(
         "--state",
         "state_path",
-        type=click.Path(dir_okay=False),
         default=None,
-        help="State file (default: .clearsky/state.json beside clearsky.yaml).",
+        metavar="PATH|URL",
+        help="State file or bucket URL (default: clearsky.yaml's state.url, else "
+        ".clearsky/state.json beside clearsky.yaml).",
     ),
     click.option(
         "--parallelism",
@@ -75,6 +76,12 @@ CHANGE_OPTIONS = (
         "--prune", is_flag=True, help="Also cancel unmanaged orders (never automatic ones)."
     ),
     click.option(
+        "--sole-owner",
+        is_flag=True,
+        help="With --prune and a local state: confirm that no other repository manages "
+        "orders in this account (a remote state knows; a local one cannot).",
+    ),
+    click.option(
         "--prune-orphans",
         is_flag=True,
         help="Also cancel orphans: orders this tool made that no entry owns.",
@@ -91,10 +98,42 @@ CHANGE_OPTIONS = (
 )
 
 
-def settings_options(*, changes: bool = True) -> Callable[[F], F]:
+class Duration(click.ParamType):  # type: ignore[type-arg]
+    """30, 30s, 5m or 1h: seconds to wait."""
+
+    name = "duration"
+    UNITS: ClassVar[dict[str, float]] = {"": 1, "s": 1, "m": 60, "h": 3600}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int | float):
+            return float(value)
+        text = str(value).strip().lower()
+        number, unit = text.rstrip("smh"), text[len(text.rstrip("smh")) :]
+        try:
+            seconds = float(number) * self.UNITS[unit]
+        except (ValueError, KeyError):
+            self.fail(f"{value!r} is not a duration (e.g. 30s, 5m, 1h)", param, ctx)
+        if not 0 <= seconds <= 86400:
+            self.fail(f"{value!r}: give a duration between 0 and 24h", param, ctx)
+        return seconds
+
+
+LOCK_OPTION = click.option(
+    "--lock-timeout",
+    type=Duration(),
+    default="0",
+    metavar="DURATION",
+    help="Wait this long for another run's lock on the state (e.g. 30s, 5m; default: fail at "
+    "once).",
+)
+
+
+def settings_options(*, changes: bool = True, lock: bool = False) -> Callable[[F], F]:
     """Add the service options (and, with `changes`, the ones that choose changes) and hand the
     command one `settings` argument in their place. The command declares `paths` itself."""
-    options = SERVICE_OPTIONS + (CHANGE_OPTIONS if changes else ())
+    options = (
+        SERVICE_OPTIONS + (CHANGE_OPTIONS if changes else ()) + ((LOCK_OPTION,) if lock else ())
+    )
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
@@ -126,6 +165,8 @@ def _settings(kwargs: dict[str, Any]) -> Settings:
         prune=kwargs.pop("prune", False),
         prune_orphans=kwargs.pop("prune_orphans", False),
         force=kwargs.pop("force", False),
+        sole_owner=kwargs.pop("sole_owner", False),
+        lock_timeout=kwargs.pop("lock_timeout", 0.0),
         horizon=kwargs.pop("horizon", 12),
     )
 

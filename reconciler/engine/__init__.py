@@ -10,8 +10,10 @@ from reconciler.engine.ownership import (
     Imported,
     forget_order,
     import_order,
+    migrate_state,
     move_entry,
     restore_state,
+    seal_state,
 )
 from reconciler.engine.plan import Snapshot, make_plan, plan_workspace, snapshot
 from reconciler.engine.runs import ApplyResult, apply_manifests, apply_saved, plan_only
@@ -35,6 +37,7 @@ __all__ = [
     "forget_order",
     "import_order",
     "make_plan",
+    "migrate_state",
     "move_entry",
     "open_workspace",
     "plan_only",
@@ -45,6 +48,7 @@ __all__ = [
     "restore_state",
     "saved_settings",
     "saved_view",
+    "seal_state",
     "snapshot",
     "state_file_for",
 ]

@@ -25,7 +25,7 @@ from reconciler.errors import ApiError, ApplyError, ServerError, TransportError
 from reconciler.planning import Action, CancelEffect, Change, Plan, StateEntry
 from reconciler.planning.events import ApplyEvent, Listener, Operation, Outcome
 from reconciler.planning.model import Intent, IntentKind
-from reconciler.state import State, StateFile
+from reconciler.state import State, StateStore
 
 RECENT = timedelta(minutes=5)
 """A lost create's order was made after the apply started, give or take the clocks' skew."""
@@ -78,7 +78,7 @@ class _Run:
     """One apply: the client, the state as last written, and what has happened so far."""
 
     def __init__(
-        self, client: ClearskyClient, state_file: StateFile, state: State, listener: Listener
+        self, client: ClearskyClient, state_file: StateStore, state: State, listener: Listener
     ) -> None:
         self.client = client
         self.state_file = state_file
@@ -116,7 +116,7 @@ class _Run:
 
 
 async def apply_plan(
-    plan: Plan, client: ClearskyClient, state_file: StateFile, state: State, listener: Listener
+    plan: Plan, client: ClearskyClient, state_file: StateStore, state: State, listener: Listener
 ) -> ApplyReport:
     """Apply `plan` (the caller holds the state lock); raises ApplyError on partial failure."""
     raise_if_unsafe(plan)

@@ -21,7 +21,7 @@ from reconciler.errors import (
 from reconciler.manifest import Policy
 from reconciler.planning import Plan, StateEntry, Violation
 from reconciler.policy import check
-from reconciler.render.document import PlanDoc, checksum, to_document
+from reconciler.render.document import PlanDoc, checksum, to_document, trust_lines
 
 
 def blocking_violations(
@@ -64,7 +64,8 @@ def raise_if_unsafe(
 
 
 def _stale(saved: PlanDoc, plan: Plan) -> StalePlanError | None:
-    own = checksum(saved.changes, saved.violations, saved.summary, saved.notes)
+    lines = trust_lines(saved.state_warning, saved.untrusted_entries)
+    own = checksum(saved.changes, saved.violations, saved.summary, [*lines, *saved.notes])
     if own != saved.checksum:
         return StalePlanError(
             "the saved plan was changed after it was made: its checksum does not match its "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -53,16 +53,38 @@ class Snapshot:
 
 
 def resolved(
-    manifests: Manifests, state: State, live: tuple[LiveOrder, ...], owner: Owner | None
+    manifests: Manifests,
+    state: State,
+    live: tuple[LiveOrder, ...],
+    owner: Owner | None,
+    foreign: Mapping[str, str] | None = None,
 ) -> Snapshot:
-    """The snapshot with the state's open intents resolved against `live`."""
+    """The snapshot with the state's open intents resolved against `live`, and without the
+    entries that name an order another state owns (`foreign`, from the ownership index)."""
+    foreign = foreign or {}
+    state, dropped = _without_foreign(state, foreign)
     found = resolve(state.intents, state.orders, live)
     ours = {e.fingerprint for e in found.orders.values()}
     ours |= {p for e in found.orders.values() for p in e.previous}
     ours |= {i.fingerprint for i in state.intents if i.fingerprint}
     effective = replace(state, orders=found.orders, intents=found.pending)
-    open_ = Open(found.pending, found.recovered, frozenset(ours - {""}))
-    return Snapshot(manifests, effective, live, owner, open_, found.notes)
+    open_ = Open(found.pending, found.recovered, frozenset(ours - {""}), foreign)
+    notes = (*state.notes, *dropped, *found.notes)
+    return Snapshot(manifests, effective, live, owner, open_, notes)
+
+
+def _without_foreign(state: State, foreign: Mapping[str, str]) -> tuple[State, tuple[str, ...]]:
+    dropped = [
+        (name, e.guid) for name, e in sorted(state.orders.items()) if e.guid.lower() in foreign
+    ]
+    notes = tuple(
+        f"the state entry {name} names order {guid}, which {foreign[guid.lower()]}; the entry "
+        "is ignored and will be dropped"
+        for name, guid in dropped
+    )
+    for name, _ in dropped:
+        state = state.without(name)
+    return state, notes
 
 
 async def snapshot(
@@ -105,11 +127,12 @@ async def plan_workspace(
             await listing
         raise
     owner = service.owner
-    manifests, live, prefetch = await load_and_refresh(
-        workspace.paths, state, client, service.catalog, listing
+    others = asyncio.to_thread(workspace.state_file.others, owner.account)
+    (manifests, live, prefetch), foreign = await asyncio.gather(
+        load_and_refresh(workspace.paths, state, client, service.catalog, listing), others
     )
     try:
-        snap = resolved(manifests, state, live, owner)
+        snap = resolved(manifests, state, live, owner, foreign)
         plan = await make_plan(
             snap,
             client,
@@ -153,9 +176,21 @@ async def make_plan(
     priced = [with_money(c, day, settings.horizon) for c in changes]
     noted = annotate(priced, snap.manifests.orders, snap.live, now, tiles, found)
     line = with_changes(base, noted)
-    plan = Plan(tuple(noted), day, inputs, now, source, timeline=line, notes=notes)
+    trust = snap.state.trust
+    plan = Plan(
+        tuple(noted),
+        day,
+        inputs,
+        now,
+        source,
+        timeline=line,
+        notes=notes,
+        state_warning=trust.summary(),
+        untrusted=tuple(sorted(snap.state.untrusted)),
+    )
     policy = snap.manifests.config.policy
-    found_rules = blocking_violations(plan, policy, snap.state.orders, force=settings.force)
+    guarded = snap.state.guarded()
+    found_rules = blocking_violations(plan, policy, guarded, force=settings.force)
     return replace(plan, violations=found_rules)
 
 
@@ -164,7 +199,7 @@ async def _nothing() -> tuple[dict[str, BaseGeometry], tuple[str, ...]]:
 
 
 def _decided(snap: Snapshot, settings: Settings, day: date) -> tuple[list[Change], Inputs]:
-    state = snap.state.orders
+    state = snap.state.guarded()
     found = decide(snap.manifests.orders, snap.live, state, day, settings.options, snap.open)
     return select(found, settings.selection, state), snap.inputs()
 
@@ -175,4 +210,4 @@ def _geometry(
     """The overlaps, and what the managed orders cost before the plan."""
     found = overlaps(changes, snap.manifests.orders, snap.live, tiles)
     live_specs = {o.key: o.spec for o in snap.live if o.spec is not None and o.active}
-    return found, baseline(snap.state.orders, live_specs, day, settings.horizon)
+    return found, baseline(snap.state.guarded(), live_specs, day, settings.horizon)

@@ -35,7 +35,7 @@ def context_of(workspace: Workspace) -> ContextDoc:
     s = workspace.settings
     return ContextDoc(
         manifest_paths=list(workspace.paths),
-        state_path=str(workspace.state_file.path),
+        state_path=workspace.state_file.location,
         sandbox=workspace.target.sandbox,
         api_url=workspace.target.api_url,
         prune=s.prune,

@@ -6,17 +6,18 @@ and resolves the target and the state file, relative to that folder.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.api import DEFAULT_URL
-from reconciler.engine.target import Target
+from reconciler.engine.target import SANDBOX_KEY, Target
 from reconciler.errors import ConfigurationError
 from reconciler.files import inside
 from reconciler.manifest import Config, find_config, load_config
 from reconciler.planning.decide import Options
 from reconciler.planning.select import Selection
-from reconciler.state import StateFile
+from reconciler.state import Sealer, StateFile, StateStore
 
 DEFAULT_STATE = ".clearsky/state.json"
 
@@ -35,6 +36,9 @@ class Settings:
     prune: bool = False
     prune_orphans: bool = False
     force: bool = False
+    sole_owner: bool = False
+    """--sole-owner: no other repository manages orders in this account (local state)."""
+    lock_timeout: float = 0.0
     horizon: int = 12
     """Months of the cost timeline, and of a recurring order's commitment."""
 
@@ -48,7 +52,7 @@ class Workspace:
     settings: Settings
     config: Config
     target: Target
-    state_file: StateFile
+    state_file: StateStore
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -72,7 +76,14 @@ def open_workspace(settings: Settings) -> Workspace:
         sandbox_db=relative(sandbox_db),
         parallelism=settings.parallelism or config.api.parallelism,
     )
-    return Workspace(settings, config, target, state_file_for(paths, settings.state_path, config))
+    states = state_file_for(paths, settings.state_path, config, sealer_for(target))
+    return Workspace(settings, config, target, states)
+
+
+def sealer_for(target: Target) -> Sealer | None:
+    """The state's seal key, from the API key (the embedded sandbox's own for it)."""
+    key = SANDBOX_KEY if target.sandbox else target.api_key
+    return Sealer.for_api_key(key) if key else None
 
 
 def project_dir(paths: tuple[str, ...]) -> Path:
@@ -82,12 +93,27 @@ def project_dir(paths: tuple[str, ...]) -> Path:
 
 
 def state_file_for(
-    paths: tuple[str, ...], state_path: str | None, config: Config | None = None
-) -> StateFile:
-    """The state file: --state if given, else clearsky.yaml's state.path beside it."""
+    paths: tuple[str, ...],
+    state_path: str | None,
+    config: Config | None = None,
+    sealer: Sealer | None = None,
+) -> StateStore:
+    """Where the state lives: --state if given (a path or a bucket URL), else clearsky.yaml's
+    state.url, else its state.path beside it."""
+    settings = config.state if config else None
+    workspace = settings.workspace if settings and settings.workspace else ""
+    url = state_path if state_path and "://" in state_path else None
+    url = url or (settings.url if settings and not state_path else None)
+    if url:
+        from reconciler.state.remote import RemoteSettings, RemoteState
+
+        remote = RemoteSettings(
+            url, settings.endpoint if settings else None, settings.region if settings else None
+        )
+        return RemoteState(remote, sealer, workspace or default_workspace(url))
     if state_path:  # given on the command line: the user's choice, anywhere
-        return StateFile(Path(state_path))
-    relative_path = config.state.path if config else DEFAULT_STATE
+        return StateFile(Path(state_path), sealer, workspace)
+    relative_path = settings.path if settings else DEFAULT_STATE
     base = project_dir(paths)
     chosen = base / relative_path
     if Path(relative_path).is_absolute() or not inside(chosen, base):
@@ -95,7 +121,14 @@ def state_file_for(
             f"state.path {relative_path!r} in clearsky.yaml leads outside the repository; keep "
             "it inside, or give --state to put the state elsewhere"
         )
-    return StateFile(relative(chosen))
+    return StateFile(relative(chosen), sealer, workspace)
+
+
+def default_workspace(url: str) -> str:
+    """A workspace name from a state URL's path: s3://b/team-a/state.json -> team-a-state."""
+    path = url.split("://", 1)[-1].split("/", 1)[-1].removesuffix(".json")
+    slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:63].strip("-")
+    return slug or "default"
 
 
 def relative(path: Path) -> Path:

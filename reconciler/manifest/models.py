@@ -101,6 +101,26 @@ class TaskingOrderManifest(_Strict):
 
 class StateSettings(_Strict):
     path: str = Field(".clearsky/state.json", description="Relative to clearsky.yaml.")
+    url: str | None = Field(
+        None,
+        max_length=1000,
+        pattern=r"^(s3|gs|az|azure|abfs|abfss)://[^@?#\s]+$",
+        description="Remote state shared by a team, e.g. s3://bucket/team/state.json (then "
+        "`path` is not used). Credentials come from the standard environment variables.",
+    )
+    endpoint: str | None = Field(
+        None,
+        max_length=1000,
+        pattern=r"^https?://[^@?#\s]+$",
+        description="An S3-compatible server's URL (MinIO, Ceph, R2, ...).",
+    )
+    region: str | None = Field(None, max_length=64, pattern=r"^[a-z0-9-]+$")
+    workspace: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+        description="This state's name in the account's ownership index (remote state); "
+        "defaults to the state's path.",
+    )
 
 
 class ApiSettings(_Strict):

@@ -47,6 +47,8 @@ class Open:
     """Names whose order was found after its create's answer was lost (to be recorded)."""
     ours: frozenset[str] = frozenset()
     """Fingerprints of specs this tool ordered: an unowned order with one is an orphan."""
+    foreign: Mapping[str, str] = field(default_factory=dict)
+    """Orders (lower-case GUID) other states own, with whose: never adopted nor pruned."""
 
 
 @dataclass
@@ -56,6 +58,7 @@ class _Account:
     by_guid: dict[str, LiveOrder]
     owned: set[str]
     claimed: set[str] = field(default_factory=set)
+    foreign: Mapping[str, str] = field(default_factory=dict)
 
 
 def decide(
@@ -68,7 +71,9 @@ def decide(
 ) -> list[Change]:
     """The changes that make the account match `desired`, in apply order."""
     open_ = open_ or Open()
-    account = _Account({o.key: o for o in live}, {e.guid.lower() for e in state.values()})
+    account = _Account(
+        {o.key: o for o in live}, {e.guid.lower() for e in state.values()}, foreign=open_.foreign
+    )
     changes, unmatched = _owned_orders(desired, state, account, today, open_.recovered)
     changes += _unowned_orders(unmatched, live, account, today)
     changes += _removed_orders(desired, state, account, today)
@@ -167,7 +172,14 @@ def _unowned_orders(
     """Manifests without an order: adopt an equal unowned one, else create (or nothing, when
     the period has ended)."""
     candidates = _index(
-        [o for o in live if o.key not in account.owned and not o.canceled and o.spec is not None]
+        [
+            o
+            for o in live
+            if o.key not in account.owned
+            and o.key not in account.foreign
+            and not o.canceled
+            and o.spec is not None
+        ]
     )
     changes = []
     for order, lost in unmatched:
@@ -259,6 +271,9 @@ def _unmanaged_orders(
     for listed in live:
         if listed.key in account.owned or listed.key in account.claimed or not listed.active:
             continue
+        if listed.key in account.foreign:
+            changes.append(_foreign(listed, account.foreign[listed.key]))
+            continue
         orphan = (
             not listed.is_automatic and listed.spec is not None and listed.spec.fingerprint in ours
         )
@@ -299,6 +314,17 @@ def _unmanaged_orders(
             )
         )
     return changes
+
+
+def _foreign(listed: LiveOrder, owner: str) -> Change:
+    return Change(
+        Action.UNMANAGED,
+        "",
+        listed.guid,
+        None,
+        listed.spec,
+        warnings=(f"owned by {owner}: never adopted or pruned from here",),
+    )
 
 
 def _rerecord(change: Change, entry: StateEntry, order: DesiredOrder) -> Change:

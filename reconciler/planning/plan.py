@@ -46,6 +46,10 @@ class Plan:
     """The managed orders' cost before and after, month by month over the horizon."""
     notes: tuple[str, ...] = ()
     """What a reviewer should know of the plan as a whole (not of one change)."""
+    state_warning: str = ""
+    """Set when the state was changed outside the tool (its seal does not match): said first."""
+    untrusted: tuple[str, ...] = ()
+    """The state entries planning treated as untrusted (protected, no recorded cost)."""
 
     @property
     def commitment(self) -> float:

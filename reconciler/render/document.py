@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -156,6 +157,16 @@ class PlanDoc(_Doc):
 
     model_config = ConfigDict(title="Plan")
 
+    state_warning: str = Field(
+        "",
+        description="Set when the state was changed outside clearsky-orders (its seal does not "
+        "match): read this first.",
+    )
+    untrusted_entries: list[str] = Field(
+        default_factory=list,
+        description="State entries treated as untrusted: they lift no protection and lower no "
+        "cost until accepted with 'clearsky-orders state seal'.",
+    )
     format_version: int = FORMAT_VERSION
     created_at: datetime
     today: date
@@ -195,11 +206,18 @@ def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
         uncounted=list(plan.timeline.unknown),
     )
     return PlanDoc(
+        state_warning=plan.state_warning,
+        untrusted_entries=list(plan.untrusted),
         created_at=plan.created_at,
         today=plan.today,
         source=plan.source,
         has_changes=plan.has_changes,
-        checksum=checksum(changes, violations, summary, list(plan.notes)),
+        checksum=checksum(
+            changes,
+            violations,
+            summary,
+            [*trust_lines(plan.state_warning, plan.untrusted), *plan.notes],
+        ),
         inputs=InputsDoc(
             manifests=plan.inputs.manifests,
             live_orders=plan.inputs.live_orders,
@@ -211,6 +229,13 @@ def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
         notes=list(plan.notes),
         context=context,
     )
+
+
+def trust_lines(warning: str, untrusted: Sequence[str]) -> list[str]:
+    """What the checksum covers of the state's trust (nothing when the state is as sealed)."""
+    if not warning:
+        return []
+    return [warning, *(f"untrusted: {name}" for name in untrusted)]
 
 
 def checksum(

@@ -157,8 +157,22 @@ def first_line(doc: PlanDoc) -> str:
     )
 
 
+def state_warning_line(doc: PlanDoc) -> str:
+    """The plan's first line when the state was changed outside the tool."""
+    entries = doc.untrusted_entries
+    listed = ", ".join(md(n) for n in entries[:MAX_LISTED])
+    more = f" and {len(entries) - MAX_LISTED} more" if len(entries) > MAX_LISTED else ""
+    untrusted = f" Untrusted entries: {listed}{more}." if entries else ""
+    return (
+        f"**⚠️ {md(doc.state_warning)}.**{untrusted} They lift no protection and lower no cost "
+        "until someone holding the API key accepts them (`clearsky-orders state seal`)."
+    )
+
+
 def _head(doc: PlanDoc) -> list[str]:
     lines = [first_line(doc), MARKER, ""]
+    if doc.state_warning:
+        lines.insert(0, state_warning_line(doc))
     lines.append(f"Plan against {md(doc.source or 'the ClearSKY API')} on {doc.today.isoformat()}.")
     if doc.summary.unmanaged:
         lines.append(f"{doc.summary.unmanaged} unmanaged order(s) in the account are left alone.")

@@ -51,6 +51,8 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
     doc, verbose = view.doc, options.verbose
     paint = _painter(options.colour)
     lines: list[str] = []
+    if doc.state_warning:
+        lines.append(paint("red", state_warning_text(doc)))
     shown = [c for c in doc.changes if c.action.value != "noop" or verbose or c.warnings or c.error]
     width = max((len(_who(c)) for c in shown), default=0)
     for change in shown:
@@ -75,6 +77,17 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
         )
     lines.append(paint("dim", f"Checksum: {doc.checksum}"))
     return "\n".join(lines)
+
+
+def state_warning_text(doc: PlanDoc) -> str:
+    entries = doc.untrusted_entries
+    listed = ", ".join(plain(n) for n in entries[:20])
+    more = f" and {len(entries) - 20} more" if len(entries) > 20 else ""
+    untrusted = f" Untrusted entries: {listed}{more}." if entries else ""
+    return (
+        f"WARNING: {plain(doc.state_warning)}.{untrusted} They lift no protection and lower no "
+        "cost until accepted with 'clearsky-orders state seal'."
+    )
 
 
 def summary_line(doc: PlanDoc) -> str:

@@ -1,5 +1,7 @@
-"""The state file: ownership of live orders by manifest name, and the account it belongs to."""
+"""The state: which live order each manifest name owns, where it is kept, and its seal."""
 
-from reconciler.state.store import Owner, State, StateFile
+from reconciler.state.model import Owner, State
+from reconciler.state.seal import Sealer, Trust
+from reconciler.state.store import StateFile, StateStore
 
-__all__ = ["Owner", "State", "StateFile"]
+__all__ = ["Owner", "Sealer", "State", "StateFile", "StateStore", "Trust"]

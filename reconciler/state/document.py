@@ -8,6 +8,7 @@ else is one located error. Reading never guesses: a figure it cannot read is an 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -23,21 +24,19 @@ NAME = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 """What a manifest name may be (metadata.name): the state holds no other."""
 
 
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class EstimateJson(_Strict):
-    currentMonthCost: float
-    nextMonthCost: float
+    currentMonthCost: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+    nextMonthCost: float = Field(ge=0, le=1e9, allow_inf_nan=False)
     currency: str = "EUR"
     month: date | None = Field(None, strict=False)
 
 
 class EntryJson(_Strict):
-    orderGuid: str = Field(min_length=1, max_length=100)
+    orderGuid: str = Field(pattern=GUID)
     fingerprint: str = ""
     preventCancel: bool = False
     labels: dict[str, str] = Field(default_factory=dict)
@@ -59,16 +58,26 @@ class OwnerJson(_Strict):
     account: str = Field(min_length=1)
 
 
+class SealJson(_Strict):
+    version: int
+    entries: dict[Annotated[str, StringConstraints(pattern=NAME)], str] = Field(
+        default_factory=dict
+    )
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 class StateJson(_Strict):
     version: int
     serial: int = Field(0, ge=0)
-    lineage: str = Field(min_length=1)
-    updatedAt: str = ""
+    lineage: str = Field(min_length=1, max_length=100)
+    updatedAt: str = Field("", max_length=40)
+    workspace: str = Field("", pattern=r"^$|" + NAME)
     owner: OwnerJson | None = None
     orders: dict[Annotated[str, StringConstraints(pattern=NAME)], EntryJson] = Field(
         default_factory=dict
     )
     intents: list[IntentJson] = Field(default_factory=list)
+    seal: SealJson | None = None
 
 
 def parse(text: str, where: str) -> StateJson:
@@ -92,7 +101,6 @@ def parse(text: str, where: str) -> StateJson:
         first = error.errors()[0]
         field = ".".join(md_safe(str(p)) for p in first["loc"])
         raise StateError(f"{where}: {field}: {first['msg']}") from None
-    _one_owner_per_order(found, where)
     return found
 
 
@@ -102,17 +110,35 @@ def md_safe(text: str) -> str:
     return printable if len(printable) <= 80 else printable[:77] + "..."
 
 
-def _one_owner_per_order(found: StateJson, where: str) -> None:
-    owners: dict[str, str] = {}
-    for name, entry in sorted(found.orders.items()):
-        key = entry.orderGuid.lower()
-        if key in owners:
+def one_owner_per_order(
+    orders: dict[str, StateEntry], where: str, trusted: Callable[[str], bool]
+) -> tuple[dict[str, StateEntry], tuple[str, ...]]:
+    """The entries with one owner per order. Where a trusted (sealed) entry and untrusted ones
+    name the same order, the untrusted ones are ignored (returned as notes); two trusted ones,
+    or only untrusted ones, are one error."""
+    by_guid: dict[str, list[str]] = {}
+    for name, entry in sorted(orders.items()):
+        by_guid.setdefault(entry.guid.lower(), []).append(name)
+    kept = dict(orders)
+    notes: list[str] = []
+    for names in by_guid.values():
+        if len(names) < 2:
+            continue
+        sealed = [n for n in names if trusted(n)]
+        if len(sealed) != 1:
             raise StateError(
-                f"{where}: {owners[key]!r} and {name!r} both own order {entry.orderGuid} (a bad "
-                "merge?). Keep the entry of the manifest that owns it and remove the other; "
-                "nothing was planned or changed"
+                f"{where}: {names[0]!r} and {names[1]!r} both own order "
+                f"{orders[names[1]].guid} (a bad merge?). Keep the entry of the manifest that "
+                "owns it and remove the other; nothing was planned or changed"
             )
-        owners[key] = name
+        for name in names:
+            if name != sealed[0]:
+                del kept[name]
+                notes.append(
+                    f"the state entry {name} (changed outside clearsky-orders) names order "
+                    f"{orders[name].guid}, which {sealed[0]} owns: it is ignored"
+                )
+    return kept, tuple(notes)
 
 
 def entry_of(raw: EntryJson) -> StateEntry:

@@ -16,79 +16,64 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
-import json
 import os
 import tempfile
+import time
+import typing
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from contextlib import AbstractContextManager as ContextManager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from reconciler.errors import StateError, StateLockedError
 from reconciler.files import NotARegularFile, open_for_update, read_text_file
-from reconciler.planning.model import Intent, StateEntry
-from reconciler.state.document import (
-    MAX_BYTES,
-    STATE_VERSION,
-    StateJson,
-    entry_json,
-    entry_of,
-    intent_json,
-    intent_of,
-    parse,
-)
+from reconciler.state.codec import decode, encode
+from reconciler.state.document import MAX_BYTES
+from reconciler.state.model import State
+from reconciler.state.seal import Sealer
 
 
-@dataclass(frozen=True)
-class Owner:
-    """The account a state belongs to, at one API URL. `account` is the service's tenant id,
-    or a salted fingerprint of the key where the service names no tenant (never the key)."""
+class StateStore(Protocol):
+    """Where a state lives: a file in the repository, or an object in a bucket a team shares."""
 
-    api_url: str
-    account: str
+    location: str
+    remote: bool
+    sealer: Sealer | None
 
-    def __str__(self) -> str:
-        return f"account {self.account} at {self.api_url}"
+    def load(self) -> State: ...
+
+    def save(self, state: State) -> State: ...
+
+    def restore(self) -> State: ...
+
+    def lock(self, timeout: float = 0.0, operation: str = "apply") -> ContextManager[None]: ...
+
+    def force_unlock(self, lock_id: str) -> str: ...
+
+    def describe(self) -> str: ...
+
+    def others(self, account: str) -> Mapping[str, str] | None:
+        """Orders other states own in this account (lower-case GUID -> whose), or None when
+        this store cannot see other states."""
 
 
-@dataclass(frozen=True)
-class State:
-    orders: Mapping[str, StateEntry] = field(default_factory=dict)
-    serial: int = 0
-    lineage: str = field(default_factory=lambda: str(uuid.uuid4()))
-    owner: Owner | None = None
-    intents: tuple[Intent, ...] = ()
-    """What an apply was about to do when it last wrote (resolved by the next plan)."""
-
-    def digest(self) -> str:
-        """sha256 over who owns what (serial and lineage aside)."""
-        body = {name: [e.guid.lower(), e.prevent_cancel] for name, e in sorted(self.orders.items())}
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    def with_order(self, name: str, entry: StateEntry) -> State:
-        return replace(self, orders={**self.orders, name: entry})
-
-    def without(self, name: str) -> State:
-        return replace(self, orders={k: v for k, v in self.orders.items() if k != name})
-
-    def owned_by(self, owner: Owner) -> State:
-        return replace(self, owner=owner)
-
-    def with_intent(self, intent: Intent) -> State:
-        return replace(self, intents=(*(i for i in self.intents if i != intent), intent))
-
-    def without_intent(self, intent: Intent) -> State:
-        return replace(self, intents=tuple(i for i in self.intents if i != intent))
+LOCK_POLL = 0.2
+"""Seconds between two looks at a lock someone else holds."""
 
 
 class StateFile:
     """One state file on disk, with its lock and backup."""
 
-    def __init__(self, path: Path) -> None:
+    remote = False
+
+    def __init__(self, path: Path, sealer: Sealer | None = None, workspace: str = "") -> None:
         self.path = path
+        self.location = str(path)
+        self.sealer = sealer
+        self.workspace = workspace
         self.backup = path.with_name(path.name + ".backup")
         self.lock_path = path.with_name(path.name + ".lock")
         self._backup_takes: str | None = None
@@ -101,11 +86,11 @@ class StateFile:
             if backup is not None and (backup.orders or backup.intents):
                 raise StateError(
                     f"the state file {self.path} is missing, but {self.backup.name} "
-                    f"({self._age(self.backup)}) records {_contents(backup)}. "
+                    f"({self._age(self.backup)}) records {backup.contents()}. "
                     "Restore it with 'clearsky-orders state restore', or remove the backup to "
                     "start afresh; nothing was planned or changed"
                 )
-            return State()
+            return State(workspace=self.workspace)
         try:
             text = read_text_file(self.path, MAX_BYTES, follow=False)
         except NotARegularFile as exc:
@@ -115,32 +100,27 @@ class StateFile:
                 f"cannot read the state file {self.path}: {type(exc).__name__}"
             ) from None
         try:
-            return _state(parse(text, str(self.path)))
+            return decode(text, str(self.path), self.sealer)
         except StateError as error:
             raise StateError(f"{error}. {self._restore_hint()}") from None
 
     def save(self, state: State) -> State:
         """Write `state` atomically with the serial bumped; returns what was written."""
-        written = replace(state, serial=state.serial + 1)
-        body = {
-            "version": STATE_VERSION,
-            "serial": written.serial,
-            "lineage": written.lineage,
-            "updatedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            **(
-                {"owner": {"apiUrl": written.owner.api_url, "account": written.owner.account}}
-                if written.owner
-                else {}
-            ),
-            "orders": {name: entry_json(e) for name, e in sorted(written.orders.items())},
-            **({"intents": [intent_json(i) for i in written.intents]} if written.intents else {}),
-        }
+        written = replace(
+            state, serial=state.serial + 1, workspace=state.workspace or self.workspace
+        )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self._may_replace_backup(written.lineage):
             current = read_text_file(self.path, MAX_BYTES, follow=False)
             _atomic_write(self.backup, current.encode())
-        _atomic_write(self.path, (json.dumps(body, indent=2) + "\n").encode())
+        _atomic_write(self.path, encode(written, self.sealer))
         return written
+
+    def describe(self) -> str:
+        return f"{self.path} (local file)"
+
+    def others(self, account: str) -> None:
+        return None  # a local file sees no other repository
 
     def restore(self) -> State:
         """Put the backup back (the file it replaces is kept as `<name>.broken`)."""
@@ -150,7 +130,7 @@ class StateFile:
             text = read_text_file(self.backup, MAX_BYTES, follow=False)
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"the backup {self.backup} cannot be read: {exc}") from None
-        state = _state(parse(text, str(self.backup)))
+        state = decode(text, str(self.backup), self.sealer)
         if self.path.exists():
             os.replace(self.path, self.path.with_name(self.path.name + ".broken"))
         _atomic_write(self.path, text.encode())
@@ -171,7 +151,7 @@ class StateFile:
     def _backup_state(self) -> State | None:
         try:
             text = read_text_file(self.backup, MAX_BYTES, follow=False)
-            return _state(parse(text, str(self.backup)))
+            return decode(text, str(self.backup), self.sealer)
         except (OSError, UnicodeDecodeError, StateError):
             return None
 
@@ -184,7 +164,7 @@ class StateFile:
             )
         return (
             f"The previous version, {self.backup.name} ({self._age(self.backup)}, "
-            f"{_contents(backup)}), can be restored with "
+            f"{backup.contents()}), can be restored with "
             "'clearsky-orders state restore'; nothing was planned or changed"
         )
 
@@ -205,27 +185,21 @@ class StateFile:
                     stray.unlink()
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the state lock, or fail at once when another run holds it."""
+    def lock(self, timeout: float = 0.0, operation: str = "apply") -> Iterator[None]:
+        """Hold the state lock; when another run holds it, wait up to `timeout` seconds, then
+        fail naming the holder. The lock goes away with the process that held it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             handle = os.fdopen(open_for_update(self.lock_path), "r+")
         except OSError as exc:
             raise StateError(f"cannot take the lock {self.lock_path}: {exc}") from None
         try:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                raise StateLockedError(
-                    f"the state {self.path} is locked by {holder}; another apply is running. "
-                    "Wait for it to finish and try again"
-                ) from None
+            self._take(handle, timeout)
             handle.seek(0)
             handle.truncate()
             handle.write(
-                f"pid {os.getpid()} since {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+                f"{operation} by pid {os.getpid()} since "
+                f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} (lock {uuid.uuid4()})"
             )
             handle.flush()
             self.clean_temporary_files()
@@ -235,23 +209,39 @@ class StateFile:
                 fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
 
+    def _take(self, handle: typing.IO[str], timeout: float) -> None:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read(300).strip() or "another process"
+                    waited = f" (waited {timeout:g} s)" if timeout else ""
+                    raise StateLockedError(
+                        f"the state {self.path} is locked by another run{waited}: "
+                        f"{plain_line(holder)}. Wait for it to finish, or give --lock-timeout "
+                        "to wait for it"
+                    ) from None
+                time.sleep(LOCK_POLL)
 
-def _contents(state: State) -> str:
-    text = f"{len(state.orders)} order(s)"
-    if state.intents:
-        text += f" and {len(state.intents)} unfinished operation(s)"
-    return text
+    def force_unlock(self, lock_id: str) -> str:
+        """A local lock belongs to a running process (the system releases it when the process
+        ends): there is never a dead holder's lock to force away."""
+        with self.lock(operation="force-unlock"):
+            pass
+        return (
+            f"the state {self.path} is not locked (a local lock ends with the process that "
+            "held it); nothing to unlock"
+        )
 
 
-def _state(found: StateJson) -> State:
-    owner = Owner(found.owner.apiUrl, found.owner.account) if found.owner else None
-    return State(
-        {name: entry_of(entry) for name, entry in found.orders.items()},
-        found.serial,
-        found.lineage,
-        owner,
-        tuple(intent_of(i) for i in found.intents),
-    )
+def plain_line(text: str) -> str:
+    """Someone else's text for a message: printable, one line, short."""
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    return printable[:200]
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

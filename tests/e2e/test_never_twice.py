@@ -70,16 +70,35 @@ def test_a_create_before_cancel_replace_whose_cancel_fails_keeps_the_old_order_p
     assert "intents" not in state_of(repo)
 
 
-def test_two_names_owning_one_order_are_refused(api_env: Service, repo: Repo, cli: Cli) -> None:
+def test_an_added_entry_naming_an_owned_order_is_ignored_never_cancels_it(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
     converge(cli)
     body = state_of(repo)
     body["orders"]["copy"] = {**body["orders"]["skagen"]}
     body["orders"]["copy"]["orderGuid"] = body["orders"]["copy"]["orderGuid"].upper()
     repo.state.write_text(json.dumps(body))
     before = active(api_env)
-    refused = cli("apply", "--auto-approve")
-    assert refused.code == 1 and "'copy' and 'skagen' both own order" in refused.err
+    planned = cli("plan")
+    assert planned.out.startswith("WARNING: the state was changed outside clearsky-orders")
+    assert (
+        "the state entry copy" in planned.out and "which skagen owns: it is ignored" in planned.out
+    )
+    applied = cli("apply", "--auto-approve")
+    assert applied.code == 0, applied.err
     assert active(api_env) == before
+
+
+def test_sealing_refuses_a_second_name_for_an_owned_order(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    body = state_of(repo)
+    body["orders"]["copy"] = {**body["orders"]["skagen"]}
+    repo.state.write_text(json.dumps(body))
+    sealed = cli("state", "seal")
+    assert sealed.code == 1 and "which skagen owns" in sealed.err, sealed.err
+    assert "nothing was sealed" in sealed.err and "copy" in state_of(repo)["orders"]
 
 
 def test_an_order_this_tool_made_that_no_entry_owns_is_an_orphan(

@@ -147,7 +147,7 @@ def test_second_concurrent_apply_is_refused_by_the_lock(
     with StateFile(repo.state).lock():
         refused = cli("apply", "--auto-approve")
     assert refused.code == 1
-    assert "is locked by pid" in refused.err and "another apply is running" in refused.err
+    assert "is locked by another run" in refused.err and "apply by pid" in refused.err
     assert live_orders(api_env) == []
 
 

@@ -36,7 +36,7 @@ class Account:
     def plan(self) -> Plan:
         async def go() -> Plan:
             async with self.client() as client:
-                workspace = open_workspace(Settings())
+                workspace = open_workspace(Settings(api_key=KEY))
                 snap, plan = await plan_workspace(workspace, workspace.state_file.load(), client)
                 self.start = snap.state  # what the plan was made from, open intents resolved
                 return plan
@@ -45,14 +45,14 @@ class Account:
 
     def apply(self, plan: Plan) -> None:
         async def go() -> None:
-            workspace = open_workspace(Settings())
+            workspace = open_workspace(Settings(api_key=KEY))
             async with self.client() as client:
                 await apply_plan(plan, client, workspace.state_file, self.start, self.events.append)
 
         asyncio.run(go())
 
     def owned(self) -> dict[str, str]:
-        state = open_workspace(Settings()).state_file.load()
+        state = open_workspace(Settings(api_key=KEY)).state_file.load()
         return {name: entry.guid for name, entry in state.orders.items()}
 
     def active(self) -> list[str]:
@@ -182,7 +182,7 @@ def test_a_lost_create_left_open_is_recorded_even_after_the_manifest_changed(
 ) -> None:
     lose_a_create_unseen(account)  # made, answer lost, not looked for: as if killed there
     account.sandbox.faults.update(fail_path="")
-    state = open_workspace(Settings()).state_file.load()
+    state = open_workspace(Settings(api_key=KEY)).state_file.load()
     assert [i.kind.value for i in state.intents] == ["create"]
     made = [g for g in account.active() if g not in account.owned().values()]
     assert len(made) == 1
@@ -200,4 +200,4 @@ def test_a_lost_create_left_open_is_recorded_even_after_the_manifest_changed(
     account.apply(replan)
     assert made[0] not in account.active()
     assert sorted(account.active()) == sorted(account.owned().values())
-    assert open_workspace(Settings()).state_file.load().intents == ()
+    assert open_workspace(Settings(api_key=KEY)).state_file.load().intents == ()

@@ -118,7 +118,7 @@ def test_the_lock_refuses_a_second_holder_and_is_released(tmp_path: Path) -> Non
     states = StateFile(tmp_path / "state.json")
     with (
         states.lock(),
-        pytest.raises(StateLockedError, match="another apply is running"),
+        pytest.raises(StateLockedError, match="locked by another run"),
         StateFile(tmp_path / "state.json").lock(),
     ):
         pass

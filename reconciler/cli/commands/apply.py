@@ -29,7 +29,7 @@ from reconciler.render.events import event_text
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@settings_options()
+@settings_options(lock=True)
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option(
     "--expect-checksum",
@@ -64,7 +64,7 @@ def apply(settings: Settings, auto_approve: bool, expect_checksum: str | None) -
         say(render("text", plan_view(plan, context), RenderOptions(colour=colour_on())))
 
     confirm = (lambda: True) if auto_approve or expect_checksum else _confirm
-    with workspace.state_file.lock():
+    with workspace.state_file.lock(workspace.settings.lock_timeout):
         result = run(
             apply_manifests(
                 workspace,
@@ -89,7 +89,7 @@ def _apply_saved(settings: Settings) -> int:
         count = sum(1 for c in plan.changes if c.changes_something)
         say(f"Applying the saved plan ({doc.checksum[:12]}): {count} change(s).")
 
-    with workspace.state_file.lock():
+    with workspace.state_file.lock(workspace.settings.lock_timeout):
         return _summary(run(apply_saved(workspace, doc, show=show, listener=_tell)))
 
 

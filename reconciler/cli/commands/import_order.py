@@ -14,7 +14,7 @@ from reconciler.engine import import_order as record_import
 @click.argument("name")
 @click.argument("guid")
 @click.argument("paths", nargs=-1, type=click.Path())
-@settings_options(changes=False)
+@settings_options(changes=False, lock=True)
 def import_order(name: str, guid: str, settings: Settings) -> int:
     """Record that manifest NAME owns live order GUID (no API change).
 

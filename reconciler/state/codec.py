@@ -1,0 +1,76 @@
+"""A state to and from its JSON, sealed on the way out and checked on the way in."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler.state.document import (
+    STATE_VERSION,
+    StateJson,
+    entry_json,
+    entry_of,
+    intent_json,
+    intent_of,
+    one_owner_per_order,
+    parse,
+)
+from reconciler.state.model import Owner, State
+from reconciler.state.seal import Sealer, check, seal
+
+
+def encode(state: State, sealer: Sealer | None) -> bytes:
+    """The state's file content; sealed when a key is given (its untrusted entries are left
+    out of the seal: writing them does not make them trusted)."""
+    header = _header(state)
+    entries = {name: entry_json(e) for name, e in sorted(state.orders.items())}
+    body: dict[str, Any] = {
+        "version": STATE_VERSION,
+        "serial": state.serial,
+        "lineage": state.lineage,
+        "updatedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **({"workspace": state.workspace} if state.workspace else {}),
+        **({"owner": header["owner"]} if state.owner else {}),
+        "orders": entries,
+        **({"intents": header["intents"]} if state.intents else {}),
+    }
+    if sealer is not None:
+        body["seal"] = seal(sealer, header, entries, state.untrusted)
+    return (json.dumps(body, indent=2) + "\n").encode()
+
+
+def decode(text: str, where: str, sealer: Sealer | None) -> State:
+    """The state in `text` (StateError naming what is wrong and where), with what its seal
+    says of each entry."""
+    return from_document(parse(text, where), where, sealer)
+
+
+def from_document(found: StateJson, where: str, sealer: Sealer | None) -> State:
+    owner = Owner(found.owner.apiUrl, found.owner.account) if found.owner else None
+    orders = {name: entry_of(entry) for name, entry in found.orders.items()}
+    state = State(
+        orders,
+        found.serial,
+        found.lineage,
+        owner,
+        tuple(intent_of(i) for i in found.intents),
+        workspace=found.workspace,
+    )
+    entries = {name: entry_json(e) for name, e in orders.items()}
+    raw_seal = found.seal.model_dump() if found.seal else None
+    trust = check(sealer, raw_seal, _header(state), entries)
+    kept, notes = one_owner_per_order(orders, where, trust.trusts)
+    return state.checked(trust, kept, notes)
+
+
+def _header(state: State) -> dict[str, Any]:
+    """What the seal covers besides the entries."""
+    return {
+        "lineage": state.lineage,
+        "workspace": state.workspace,
+        "owner": (
+            {"apiUrl": state.owner.api_url, "account": state.owner.account} if state.owner else None
+        ),
+        "intents": [intent_json(i) for i in state.intents],
+    }
