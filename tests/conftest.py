@@ -316,3 +316,68 @@ def cli(capsys: pytest.CaptureFixture[str]) -> object:
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A bucket on the loopback S3 server, with the environment that reaches it."""
+
+    endpoint: str
+    name: str
+
+    def url(self, key: str = "team/state.json") -> str:
+        return f"s3://{self.name}/{key}"
+
+    def config(self, key: str = "team/state.json", workspace: str | None = None) -> str:
+        """clearsky.yaml with the state in this bucket."""
+        named = f"  workspace: {workspace}\n" if workspace else ""
+        return (
+            CONFIG
+            + f"state:\n  url: {self.url(key)}\n  endpoint: {self.endpoint}\n"
+            + f"  region: us-east-1\n{named}"
+        )
+
+    def objects(self) -> list[str]:
+        import boto3
+
+        listed = boto3.client("s3", endpoint_url=self.endpoint).list_objects_v2(Bucket=self.name)
+        return sorted(o["Key"] for o in listed.get("Contents", []))
+
+
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3-protocol server (moto's server mode) on a free loopback port, for the session."""
+    from moto.server import ThreadedMotoServer
+
+    from reconciler.sandbox.server import free_port
+
+    port = free_port("127.0.0.1")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Bucket:
+    """A new bucket for this test, and AWS credentials for it in the environment."""
+    import uuid
+
+    import boto3
+
+    for name, value in S3_ENV.items():
+        monkeypatch.setenv(name, value)
+    name = f"state-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    return Bucket(s3_endpoint, name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -16,19 +16,20 @@ from shapely.geometry.base import BaseGeometry
 from reconciler.api import ClearskyClient
 from reconciler.domain.catalog import Catalog
 from reconciler.domain.live import LiveOrder
+from reconciler.domain.order import OrderSpec
 from reconciler.engine.account import check_owner, identify
 from reconciler.engine.catalog import service_catalog
 from reconciler.engine.footprints import tile_footprints
 from reconciler.engine.guard import blocking_violations
 from reconciler.engine.live import live_digest, refresh
 from reconciler.engine.loading import load_and_refresh
-from reconciler.engine.pricing import Prefetched, price
+from reconciler.engine.pricing import Prefetched, managed_estimates, price
 from reconciler.engine.workspace import Settings, Workspace, project_dir
 from reconciler.manifest import Manifests
-from reconciler.planning import Change, Inputs, Plan, Timeline, decide, with_money
-from reconciler.planning.annotate import Overlaps, annotate, overlaps
+from reconciler.planning import Change, Cost, Inputs, Plan, decide, with_money
+from reconciler.planning.annotate import annotate, overlaps
 from reconciler.planning.decide import Open
-from reconciler.planning.footprint import Tiles, with_footprints
+from reconciler.planning.footprint import with_footprints
 from reconciler.planning.intents import resolve
 from reconciler.planning.money import baseline, with_changes
 from reconciler.planning.select import select
@@ -165,14 +166,19 @@ async def make_plan(
     )
     notes = (*(str(n) for n in snap.manifests.notes), *snap.notes, *tile_notes)
     changes = [with_footprints(c, tiles) for c in changes]
-    geometry = asyncio.to_thread(_geometry, changes, snap, settings, day, tiles)
+    geometry = asyncio.to_thread(overlaps, changes, snap.manifests.orders, snap.live, tiles)
+    live_specs = {o.key: o.spec for o in snap.live if o.spec is not None and o.active}
+    estimates: dict[str, Cost] = {}
     if client is not None:
-        (changes, price_notes), (found, base) = await asyncio.gather(
-            price(changes, client, prefetched), geometry
+        (changes, price_notes), found, estimates = await asyncio.gather(
+            price(changes, client, prefetched),
+            geometry,
+            _budget_estimates(snap, live_specs, client),
         )
         notes += price_notes
     else:
-        found, base = await geometry
+        found = await geometry
+    base = baseline(snap.state.guarded(), live_specs, day, settings.horizon, estimates)
     priced = [with_money(c, day, settings.horizon) for c in changes]
     noted = annotate(priced, snap.manifests.orders, snap.live, now, tiles, found)
     line = with_changes(base, noted)
@@ -204,10 +210,16 @@ def _decided(snap: Snapshot, settings: Settings, day: date) -> tuple[list[Change
     return select(found, settings.selection, state), snap.inputs()
 
 
-def _geometry(
-    changes: Sequence[Change], snap: Snapshot, settings: Settings, day: date, tiles: Tiles
-) -> tuple[Overlaps, Timeline]:
-    """The overlaps, and what the managed orders cost before the plan."""
-    found = overlaps(changes, snap.manifests.orders, snap.live, tiles)
-    live_specs = {o.key: o.spec for o in snap.live if o.spec is not None and o.active}
-    return found, baseline(snap.state.guarded(), live_specs, day, settings.horizon)
+async def _budget_estimates(
+    snap: Snapshot, live_specs: Mapping[str, OrderSpec], client: ClearskyClient
+) -> dict[str, Cost]:
+    """With a monthly ceiling, every managed order is priced live: the budget counts the
+    dearer of that and the state's record (the state alone never makes a plan cheaper)."""
+    if snap.manifests.config.policy.max_monthly_cost is None:
+        return {}
+    specs = {
+        name: live_specs[entry.guid.lower()]
+        for name, entry in snap.state.orders.items()
+        if entry.guid.lower() in live_specs
+    }
+    return await managed_estimates(specs, client)

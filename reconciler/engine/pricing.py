@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -48,7 +48,7 @@ async def price(
     and what the reviewer should know of how they were priced."""
     new_costs, old_costs = await _estimates(changes, client, prefetched)
     priced = [
-        _priced(change, new_costs.get(i), old_costs.get(i, change.recorded_cost))
+        _priced(change, new_costs.get(i), _saving_basis(old_costs.get(i), change.recorded_cost))
         for i, change in enumerate(changes)
     ]
     priced, notes = await _together(priced, client)
@@ -113,6 +113,8 @@ def _needs_new_estimate(change: Change) -> bool:
 
 
 def _needs_old_estimate(change: Change) -> bool:
+    """A saving is counted from a live estimate of the old order, even where the state
+    recorded one (the state alone never makes a plan cheaper)."""
     if change.action == Action.ORPHANED:  # what it costs while nobody owns it
         return change.live is not None
     return (
@@ -120,8 +122,29 @@ def _needs_old_estimate(change: Change) -> bool:
         and change.live is not None
         and change.needs_cancel
         and not change.error
-        and change.recorded_cost is None
     )
+
+
+def _saving_basis(estimate: Outcome, recorded: Cost | None) -> Outcome:
+    """What a cancel saves is counted from the lower of the live estimate and the recorded
+    one: a recorded figure can make a plan look dearer, never cheaper. Not estimated (nothing
+    is cancelled): the record, for the reviewer's information."""
+    if estimate is None:
+        return recorded
+    if isinstance(estimate, Cost) and recorded is not None:
+        return min(estimate, recorded, key=lambda c: (c.next_month, c.current_month))
+    return estimate
+
+
+async def managed_estimates(
+    specs: Mapping[str, OrderSpec], client: ClearskyClient
+) -> dict[str, Cost]:
+    """A live estimate of each managed order's spec, by name; one the service cannot price is
+    left out (the budget then says it could not count it)."""
+    names = sorted(specs)
+    jobs = [_estimator(client, specs[name]) for name in names]
+    results = await client.bounded(jobs)
+    return {n: r for n, r in zip(names, results, strict=True) if isinstance(r, Cost)}
 
 
 async def _estimates(

@@ -40,6 +40,7 @@ def context_of(workspace: Workspace) -> ContextDoc:
         api_url=workspace.target.api_url,
         prune=s.prune,
         prune_orphans=s.prune_orphans,
+        sole_owner=s.sole_owner,
         force=s.force,
         targets=sorted(s.selection.targets),
         excludes=sorted(s.selection.excludes),
@@ -54,7 +55,8 @@ def saved_settings(doc: PlanDoc, given: Settings) -> Settings:
     ctx = doc.context
     if ctx is None:
         return replace(given, paths=(".",))
-    for path in [*ctx.manifest_paths, ctx.state_path]:
+    remote_state = "://" in ctx.state_path
+    for path in [*ctx.manifest_paths, "" if remote_state else ctx.state_path]:
         if path and not _here(path):
             raise PlanError(f"the saved plan names {path!r}, outside this repository; refused")
     url = given.api_url or DEFAULT_URL
@@ -71,12 +73,14 @@ def saved_settings(doc: PlanDoc, given: Settings) -> Settings:
         given,
         paths=tuple(ctx.manifest_paths) or (".",),
         sandbox=given.sandbox or ctx.sandbox,
-        state_path=given.state_path or ctx.state_path or None,
+        # a remote state comes from clearsky.yaml or --state, never from the (untrusted) file
+        state_path=given.state_path or (None if remote_state else ctx.state_path or None),
         selection=Selection(
             frozenset(ctx.targets), frozenset(ctx.excludes), parse_selectors(ctx.selectors)
         ),
         prune=ctx.prune,
         prune_orphans=ctx.prune_orphans,
+        sole_owner=ctx.sole_owner,
         force=ctx.force,
     )
 

@@ -77,6 +77,13 @@ def open_workspace(settings: Settings) -> Workspace:
         parallelism=settings.parallelism or config.api.parallelism,
     )
     states = state_file_for(paths, settings.state_path, config, sealer_for(target))
+    if settings.prune and not (target.sandbox or states.remote or settings.sole_owner):
+        raise ConfigurationError(
+            "--prune cancels every order in the account that this state does not own, and a "
+            "local state cannot see the orders other repositories manage. Give --sole-owner "
+            "to confirm that no other repository or team manages orders in this account, or "
+            "keep the state remote (state.url in clearsky.yaml), whose ownership index knows"
+        )
     return Workspace(settings, config, target, states)
 
 

@@ -214,8 +214,11 @@ def baseline(
     live_specs: Mapping[str, OrderSpec],
     today: date,
     horizon: int,
+    estimates: Mapping[str, Cost] | None = None,
 ) -> Timeline:
-    """What the managed orders cost month by month before the plan (after == before)."""
+    """What the managed orders cost month by month before the plan (after == before): from
+    each order's recorded estimate, or the live `estimates` (by name) where they are dearer or
+    nothing is recorded."""
     months = months_of(today, horizon)
     before = dict.fromkeys(months, 0.0)
     derived: set[date] = set()
@@ -224,10 +227,11 @@ def baseline(
         spec = live_specs.get(entry.guid.lower())
         if spec is None:
             continue  # no longer listed: it costs nothing now
-        if entry.cost is None:
+        cost = _dearer(entry.cost, (estimates or {}).get(name))
+        if cost is None:
             unknown.append(name)
             continue
-        for part in order_months(spec, entry.cost, months, how=RECORDED):
+        for part in order_months(spec, cost, months, how=RECORDED):
             before[part.month] += part.cost
             if part.approximate:
                 derived.add(part.month)
@@ -235,6 +239,11 @@ def baseline(
         MonthTotals(m, round(before[m], 2), round(before[m], 2), m in derived) for m in months
     )
     return Timeline(rows, tuple(unknown))
+
+
+def _dearer(recorded: Cost | None, estimate: Cost | None) -> Cost | None:
+    found = [c for c in (recorded, estimate) if c is not None]
+    return max(found, key=lambda c: (c.next_month, c.current_month)) if found else None
 
 
 def with_changes(base: Timeline, changes: Sequence[Change]) -> Timeline:

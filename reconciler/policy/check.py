@@ -167,12 +167,21 @@ def ceiling(plan: Plan, policy: Policy, currency: str) -> list[Violation]:
     if limit is None:
         return []
     line = plan.timeline
+    if line.unknown:
+        names = ", ".join(line.unknown[:5]) + (" ..." if len(line.unknown) > 5 else "")
+        return [
+            Violation(
+                "policy.maxMonthlyCost",
+                f"{len(line.unknown)} managed order(s) could not be priced ({names}), so the "
+                f"ceiling of {limit:,.2f} {currency} per month cannot be checked; an order the "
+                "tool cannot price never counts as free. Plan again when the service answers",
+            )
+        ]
     over = [m for m in line.months if m.after > limit]
     if not over:
         return []
     worst = max(over, key=lambda m: m.after)
-    unknown = line.unknown
-    note = f" ({len(unknown)} order(s) without a recorded estimate not counted)" if unknown else ""
+    note = ""
     return [
         Violation(
             "policy.maxMonthlyCost",

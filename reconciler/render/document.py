@@ -146,6 +146,7 @@ class ContextDoc(_Doc):
     api_url: str = ""
     prune: bool = False
     prune_orphans: bool = False
+    sole_owner: bool = False
     force: bool = False
     targets: list[str] = Field(default_factory=list)
     excludes: list[str] = Field(default_factory=list)

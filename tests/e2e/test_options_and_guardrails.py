@@ -35,11 +35,22 @@ def test_prune_cancels_unmanaged_orders_only_when_asked(
     stray = order_out_of_band(api_env)
     planned = cli("plan", "--detailed-exitcode")
     assert planned.code == 0 and f"? unmanaged (no manifest) ({stray})" in planned.out
-    pruning = cli("plan", "--prune", "--detailed-exitcode")
+    pruning = cli("plan", "--prune", "--sole-owner", "--detailed-exitcode")
     assert pruning.code == 2 and f"- cancel    (no manifest) ({stray})" in pruning.out
-    assert cli("apply", "--auto-approve", "--prune").code == 0
+    assert cli("apply", "--auto-approve", "--prune", "--sole-owner").code == 0
     assert stray not in [o.task_order_guid for o in live_orders(api_env)]
     assert len(live_orders(api_env)) == 2
+
+
+def test_prune_with_a_local_state_asks_for_sole_owner(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    stray = order_out_of_band(api_env)
+    refused = cli("apply", "--auto-approve", "--prune")
+    assert refused.code == 1 and "cannot see the orders other repositories manage" in refused.err
+    assert "--sole-owner" in refused.err
+    assert stray in [o.task_order_guid for o in live_orders(api_env)]
 
 
 def test_selector_limits_plan_and_apply_to_labelled_manifests(
@@ -68,7 +79,7 @@ def test_a_saved_plan_keeps_prune(api_env: Service, repo: Repo, cli: Cli, tmp_pa
     converge(cli)
     stray = order_out_of_band(api_env)
     saved = tmp_path / "plan.json"
-    assert cli("plan", "--prune", "-o", str(saved)).code == 0
+    assert cli("plan", "--prune", "--sole-owner", "-o", str(saved)).code == 0
     assert cli("apply", str(saved)).code == 0
     assert stray not in [o.task_order_guid for o in live_orders(api_env)]
 

@@ -1,4 +1,5 @@
-"""Pricing a plan: one estimate per new order; savings from the state's recorded estimate."""
+"""Pricing a plan: one estimate per new order; savings from a live estimate of the old order,
+lowered (never raised) by the state's record."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import httpx
 import pytest
 
 from reconciler.api import ClearskyClient
-from reconciler.engine.pricing import price
+from reconciler.domain.order import OrderSpec
+from reconciler.engine.pricing import estimate_cost, price
 from reconciler.errors import ServerError
 from reconciler.planning import Change, Cost, StateEntry, decide, with_money
 from reconciler.planning.money import order_months
@@ -24,8 +26,19 @@ def priced_with(changes: list[Change], client: ClearskyClient) -> list[Change]:
     return [with_money(c, TODAY, 12) for c in found]
 
 
-def test_replace_uses_the_recorded_estimate_of_the_old_order() -> None:
-    recorded = Cost(5.0, 50.0)
+def live_estimate(order: OrderSpec) -> Cost:
+    async def go() -> Cost:
+        async with in_process_client() as api:
+            return await estimate_cost(api, order)
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("recorded_monthly", [1.0, 1e6])
+def test_a_saving_counts_from_the_lower_of_the_record_and_a_live_estimate(
+    recorded_monthly: float,
+) -> None:
+    recorded = Cost(recorded_monthly / 10, recorded_monthly)
     changes = decide(
         [desired("a", spec(frequency=2))],
         [live("g1")],
@@ -34,15 +47,16 @@ def test_replace_uses_the_recorded_estimate_of_the_old_order() -> None:
     )
     api = in_process_client()
     priced = priced_with(changes, api)
-    assert api.requests_sent == 1  # only the new order is estimated
+    assert api.requests_sent == 2  # the new order, and the old one live
+    fresh = live_estimate(spec())
+    old = priced[0].old_order_cost
+    assert old is not None and old.next_month == min(recorded_monthly, fresh.next_month)
+    assert old == (recorded if recorded_monthly < fresh.next_month else fresh)
     new = priced[0].new_order_cost
-    assert new is not None and priced[0].old_order_cost == recorded
-    # December: the new order's first month against the old order's recorded monthly figure
+    assert new is not None and priced[0].live is not None
     december = priced[0].months[0]
-    assert priced[0].live is not None
-    old = order_months(priced[0].live, recorded, [december.month])[0].cost
-    assert december.cost == round(new.current_month - old, 2) and old > 0
-    assert december.approximate  # the recorded figure has no month: it is scaled
+    saved = order_months(priced[0].live, old, [december.month])[0].cost
+    assert december.cost == round(new.current_month - saved, 2) and saved > 0
 
 
 def test_without_a_recorded_estimate_the_old_spec_is_estimated() -> None:

@@ -57,12 +57,13 @@ def test_the_monthly_ceiling_counts_kept_orders_in_every_month() -> None:
     assert f"would cost {top:,.2f} EUR in " in found[0].message
 
 
-def test_a_ceiling_says_which_orders_it_could_not_count() -> None:
+def test_a_ceiling_refuses_a_plan_with_managed_orders_it_could_not_price() -> None:
     kept = live("g-kept", spec(SKAGEN), status="UpToDate")
     state = {"kept": StateEntry("g-kept")}
     plan = plan_of(priced(decide([desired("a")], [kept], state, TODAY)), state, [kept])
-    found = check(plan, policy(maxMonthlyCost=1), state)
-    assert "1 order(s) without a recorded estimate not counted" in found[0].message
+    found = check(plan, policy(maxMonthlyCost=1e9), state)
+    assert rules(found) == ["policy.maxMonthlyCost"]
+    assert "1 managed order(s) could not be priced (kept)" in found[0].message
 
 
 def test_the_total_commitment_of_a_plan() -> None:
