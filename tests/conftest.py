@@ -356,10 +356,13 @@ S3_ENV = {
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """An S3-protocol server (moto's server mode) on a free loopback port, for the session."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
     from reconciler.sandbox.server import free_port
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     port = free_port("127.0.0.1")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -9,6 +9,7 @@ import os
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from reconciler.errors import ConfigurationError, ServiceError
 from reconciler.planning import Plan, Violation
 from reconciler.render import RenderOptions, plan_view, render
 from reconciler.render.markdown import MARKER
-from tests.conftest import AARHUS, Repo, Service, manifest, sample_plan, spec
+from tests.conftest import AARHUS, KEY_A, Repo, Service, manifest, sample_plan, spec
 from tests.e2e.test_plan_apply import Cli, converge, state_of
 
 FORGED = "\n".join(
@@ -201,3 +202,116 @@ def test_a_key_the_service_echoes_is_not_shown() -> None:
     with pytest.raises(ServiceError) as caught:
         asyncio.run(go())
     assert key not in str(caught.value) and "***" in str(caught.value)
+
+
+def hand_edit(repo: Repo, change: Any) -> None:
+    body = state_of(repo)
+    change(body)
+    repo.state.write_text(json.dumps(body))
+
+
+def first_lines(cli: Cli) -> dict[str, str]:
+    """The first line of the plan in each format (JSON: its first key and value)."""
+    text = cli("plan").out.splitlines()[0]
+    markdown = cli("plan", "--format", "markdown").out.splitlines()[0]
+    doc = json.loads(cli("plan", "--format", "json").out)
+    first_key = next(iter(doc))
+    return {"text": text, "markdown": markdown, "json": f"{first_key}: {doc[first_key]}"}
+
+
+def test_a_hand_edited_state_is_called_out_first_in_every_format(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    hand_edit(
+        repo,
+        lambda b: b["orders"]["skagen"].update(
+            orderGuid=b["orders"]["skagen"]["orderGuid"].upper()
+        ),
+    )
+    lines = first_lines(cli)
+    assert lines["text"].startswith("WARNING: the state was changed outside clearsky-orders")
+    assert lines["markdown"].startswith("**⚠️ the state was changed outside clearsky-orders")
+    assert lines["json"].startswith("stateWarning: the state was changed outside")
+    assert "Untrusted entries: skagen." in lines["text"] + lines["markdown"]
+    doc = json.loads(cli("plan", "--format", "json").out)
+    assert doc["untrustedEntries"] == ["skagen"]
+    assert cli("state", "seal").code == 0  # accepted by someone holding the key
+    assert not cli("plan").out.startswith("WARNING")
+
+
+def test_an_added_entry_cannot_make_an_unmanaged_order_cancellable(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    stray = make_order(api_env)
+    hand_edit(
+        repo,
+        lambda b: b["orders"].update(
+            ghost={"orderGuid": stray.upper(), "fingerprint": "", "preventCancel": False}
+        ),
+    )
+    refused = cli("apply", "--auto-approve")
+    assert refused.code == 1 and "ghost" in refused.err and "protected" in refused.err
+    assert stray in active_guids(api_env)
+
+
+def test_a_removed_protection_still_protects(api_env: Service, repo: Repo, cli: Cli) -> None:
+    repo.write(
+        "coast/skagen.yaml",
+        repo.root.joinpath("coast/skagen.yaml").read_text()
+        + "  lifecycle: {preventCancel: true}\n",
+    )
+    converge(cli)
+    guid = state_of(repo)["orders"]["skagen"]["orderGuid"]
+    hand_edit(repo, lambda b: b["orders"]["skagen"].update(preventCancel=False))
+    repo.remove("coast/skagen.yaml")
+    refused = cli("apply", "--auto-approve")
+    assert refused.code == 1 and "skagen" in refused.err and "protected" in refused.err
+    assert guid in active_guids(api_env)
+
+
+def test_a_changed_recorded_cost_makes_no_plan_cheaper(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    honest = cancel_estimate(cli, repo)
+    hand_edit(
+        repo,
+        lambda b: b["orders"]["aarhus-bay"]["estimate"].update(
+            currentMonthCost=1e6, nextMonthCost=1e6
+        ),
+    )
+    assert cancel_estimate(cli, repo) == honest  # the record is not believed
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay"))
+
+
+def cancel_estimate(cli: Cli, repo: Repo) -> float:
+    """What the plan says removing aarhus-bay's manifest saves per month (then restored)."""
+    text = repo.root.joinpath("aarhus-bay.yaml").read_text()
+    repo.remove("aarhus-bay.yaml")
+    doc = json.loads(cli("plan", "--format", "json").out)
+    repo.write("aarhus-bay.yaml", text)
+    change = next(c for c in doc["changes"] if c["name"] == "aarhus-bay")
+    return float(change["estimate"]["nextMonthCost"])
+
+
+def make_order(service: Service) -> str:
+    async def go() -> str:
+        async with ClearskyClient(api_key=KEY_A, base_url=service.url) as api:
+            made = await api.create_order(order_request(spec(AARHUS, frequency=7)))
+            return made.task_order_guid
+
+    return asyncio.run(go())
+
+
+def active_guids(service: Service) -> list[str]:
+    async def go() -> list[str]:
+        async with ClearskyClient(api_key=KEY_A, base_url=service.url) as api:
+            return [
+                o.task_order_guid
+                for o in await api.list_orders()
+                if o.ordering_process_status != "Canceled"
+            ]
+
+    return asyncio.run(go())
