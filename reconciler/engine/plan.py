@@ -195,8 +195,8 @@ async def make_plan(
         untrusted=tuple(sorted(snap.state.untrusted)),
     )
     policy = snap.manifests.config.policy
-    guarded = snap.state.guarded()
-    found_rules = blocking_violations(plan, policy, guarded, force=settings.force)
+    protected = snap.state.protections()
+    found_rules = blocking_violations(plan, policy, protected, force=settings.force)
     return replace(plan, violations=found_rules)
 
 

@@ -54,15 +54,24 @@ class State:
         return replace(self, orders=orders, trust=trust, untrusted=untrusted, notes=notes)
 
     def guarded(self) -> Mapping[str, StateEntry]:
-        """The entries as planning may use them: an untrusted entry lifts no protection and
-        lowers no cost (it counts as protected, with no recorded estimate)."""
+        """The entries as planning may use them: an untrusted entry lowers no cost (its
+        recorded estimate is dropped)."""
         if not self.untrusted:
             return self.orders
         return {
-            name: replace(entry, prevent_cancel=True, cost=None)
-            if name in self.untrusted
-            else entry
+            name: replace(entry, cost=None) if name in self.untrusted else entry
             for name, entry in self.orders.items()
+        }
+
+    def protections(self) -> Mapping[str, StateEntry]:
+        """The entries as the guardrails read them: an untrusted entry lifts no protection
+        (it counts as protected) and lowers no cost."""
+        guarded = self.guarded()
+        if not self.untrusted:
+            return guarded
+        return {
+            name: replace(entry, prevent_cancel=True) if name in self.untrusted else entry
+            for name, entry in guarded.items()
         }
 
     def with_order(self, name: str, entry: StateEntry) -> State:

@@ -62,8 +62,10 @@ def test_each_kind_of_hand_edit_is_named(tmp_path: Path) -> None:
 def test_an_untrusted_entry_lifts_no_protection_and_lowers_no_cost(tmp_path: Path) -> None:
     states = sealed_file(tmp_path)
     edit(states, lambda b: b["orders"]["a"].update(preventCancel=False))
-    guarded = states.load().guarded()
-    assert guarded["a"].prevent_cancel is True and guarded["a"].cost is None
+    loaded = states.load()
+    guarded, protected = loaded.guarded(), loaded.protections()
+    assert guarded["a"].prevent_cancel is False and guarded["a"].cost is None
+    assert protected["a"].prevent_cancel is True and protected["a"].cost is None
     assert guarded["b"].cost == Cost(2.0, 20.0)  # the sealed one is used as recorded
 
 
