@@ -50,6 +50,7 @@ schemas: install
 bench: install
 	$(BIN)/python -m bench.manifests
 	$(BIN)/python -m bench.plan
+	$(BIN)/python -m bench.geometry
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -550,8 +550,9 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("true", "1", "yes")
 
 
-MAX_BODY = 1024 * 1024
-"""Bytes a request body may have."""
+MAX_BODY = 16 * 1024 * 1024
+"""Bytes a request body may have: above the largest AOI a manifest may give (250,000
+vertices, about 6 MB of WKT)."""
 
 
 async def _body(request: Request) -> bytes:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import GeometryCollection, MultiPolygon, Polygon
 
+from reconciler.domain import geometry
 from reconciler.domain.geometry import (
     GeometryProblem,
     area_km2,
@@ -153,3 +154,45 @@ def test_the_services_rewrite_has_the_fingerprint_of_what_was_sent() -> None:
     for text in (AARHUS, PAGE_WKT):
         sent = parse_wkt(text)
         assert _spec(sent).fingerprint == _spec(parse_wkt(service_wkt(sent))).fingerprint
+
+
+def circle(n: int, dx: float = 0.0) -> MultiPolygon:
+    import math
+
+    return normalise(
+        Polygon(
+            [
+                (
+                    10 + dx + 0.5 * math.cos(2 * math.pi * i / n),
+                    56 + 0.3 * math.sin(2 * math.pi * i / n),
+                )
+                for i in range(n)
+            ]
+        )
+    )
+
+
+def test_a_large_aoi_read_back_from_the_service_is_the_same_in_linear_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 20,000 vertices: rounding to the service's 6 decimals moves where normalising starts the
+    # ring; the comparison aligns the rings instead of falling back to the slower band test
+    sent = circle(20_000)
+    back = normalise(parse_wkt(service_wkt(sent)))
+
+    def slower(*_: object) -> bool:
+        raise AssertionError("fell back to the band test")
+
+    monkeypatch.setattr(geometry, "_within_band", slower)
+    assert same_geometry(sent, back)
+    monkeypatch.undo()
+    assert not same_geometry(sent, circle(20_000, dx=1e-4))
+
+
+def test_a_vertex_dropped_within_tolerance_is_the_same_area() -> None:
+    sent = circle(4_000)
+    coords = list(sent.geoms[0].exterior.coords)[:-1]
+    dropped = normalise(Polygon(coords[:1000] + coords[1001:]))
+    assert same_geometry(sent, dropped) and same_geometry(dropped, sent)
+    cut = normalise(Polygon(coords[:1000] + coords[1400:]))  # a chord across a big arc
+    assert not same_geometry(sent, cut)

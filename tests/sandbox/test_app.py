@@ -190,7 +190,7 @@ def test_the_controls_need_the_admin_key_and_bodies_are_bounded(service: Service
     huge = httpx.post(
         f"{service.url}/api/tasking/orders/estimate",
         headers={**account, "content-type": "application/json"},
-        content=b" " * (2 * 1024 * 1024),
+        content=b" " * (17 * 1024 * 1024),
     )
     assert huge.status_code == 400 and huge.json()["Error"]["Code"] == 992
 
