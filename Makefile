@@ -48,6 +48,7 @@ schemas: install
 	$(BIN)/python -m reconciler.schemas schemas
 
 bench: install
+	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.manifests
 	$(BIN)/python -m bench.plan
 	$(BIN)/python -m bench.geometry

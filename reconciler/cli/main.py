@@ -16,7 +16,6 @@ import click
 
 from reconciler.cli.output import fail, say, set_colour
 from reconciler.errors import AuthError, ClearskyOrdersError, ManifestError
-from reconciler.render.problems import problems_text
 
 COMMANDS = {
     "validate": "validate",
@@ -31,6 +30,20 @@ COMMANDS = {
 }
 """Command name -> module in reconciler.cli.commands (each defines a command of that name, or
 the one after the colon)."""
+
+SUMMARIES = {
+    "validate": "Check manifests without talking to the API.",
+    "plan": "Show what apply would create, cancel, replace or adopt,...",
+    "show": "Render a saved plan.",
+    "apply": "Make the account match the manifests.",
+    "state": "Inspect and edit which live order each manifest name owns.",
+    "import": "Record that manifest NAME owns live order GUID (no API...",
+    "force-unlock": "Release the state lock LOCK_ID that a run which died left...",
+    "sandbox": "The local stand-in for the ClearSKY service.",
+    "version": "Show the version of clearsky-orders and of Python.",
+}
+"""What `--help` lists, without importing every command (a test keeps them equal to the
+commands' own short help)."""
 
 EPILOG = """\b
 Examples:
@@ -47,6 +60,10 @@ class Commands(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SUMMARIES[name]) for name in COMMANDS])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMANDS.get(cmd_name)
@@ -108,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except ManifestError as error:
+        from reconciler.render.problems import problems_text  # only when there are problems
+
         say(problems_text(error.problems), err=True)
         _errors_as_json(args, [p.as_dict() for p in error.problems])
         return 1

@@ -94,3 +94,27 @@ def test_a_rejected_key_reads_as_one_sentence(
     assert main(["plan"]) == 1
     err = capsys.readouterr().err
     assert ".." not in err and "Check CLEARSKY_API_KEY" in err and "bad\tkey" not in err
+
+
+def test_help_lists_every_command_with_its_own_summary_without_importing_them() -> None:
+    import subprocess
+    import sys
+
+    import click
+
+    from reconciler.cli.main import COMMANDS, SUMMARIES, cli
+
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        assert SUMMARIES[name] == command.get_short_help_str(limit=60), name
+    probe = (
+        "import sys\n"
+        "from reconciler.cli import main\n"
+        "main(['--help'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('reconciler.cli.commands.', "
+        "'reconciler.render', 'httpx', 'shapely', 'pydantic'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "force-unlock" in done.stdout and done.stdout.strip().endswith("[]")

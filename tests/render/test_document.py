@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from reconciler.planning import Action, Cost
-from reconciler.render import plan_view, render
+from reconciler.render.registry import plan_view, render
 from reconciler.render.document import dump, load_document, to_document
 from tests.conftest import golden, sample_plan
 

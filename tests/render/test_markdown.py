@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from reconciler.planning import Plan, decide
-from reconciler.render import RenderOptions, plan_view, render
+from reconciler.render.registry import RenderOptions, plan_view, render
 from reconciler.render.markdown import MARKER
 from tests.conftest import INPUTS, NOW, TODAY, desired, golden, priced, sample_plan, spec
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.planning import Plan, StateEntry, decide
-from reconciler.render import RenderOptions, plan_view, render
+from reconciler.render.registry import RenderOptions, plan_view, render
 from tests.conftest import INPUTS, NOW, TODAY, desired, golden, live, sample_plan
 
 

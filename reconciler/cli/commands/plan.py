@@ -9,7 +9,7 @@ import click
 from reconciler.cli.options import announce, run, settings_options
 from reconciler.cli.output import colour_on, say
 from reconciler.engine import Settings, context_of, open_workspace, plan_only, refusal
-from reconciler.render import RENDERERS, RenderOptions, plan_view, render
+from reconciler.render.registry import RENDERERS, RenderOptions, plan_view, render
 from reconciler.render.document import dump
 
 FORMATS = click.Choice(sorted(RENDERERS))

@@ -7,7 +7,7 @@ import click
 from reconciler.cli.commands.plan import FORMATS
 from reconciler.cli.output import colour_on, say
 from reconciler.engine import read_saved_plan, saved_view
-from reconciler.render import RenderOptions, render
+from reconciler.render.registry import RenderOptions, render
 
 
 @click.command()
