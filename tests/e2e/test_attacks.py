@@ -17,8 +17,8 @@ import pytest
 from reconciler.api import ClearskyClient, order_request
 from reconciler.errors import ConfigurationError, ServiceError
 from reconciler.planning import Plan, Violation
-from reconciler.render.registry import RenderOptions, plan_view, render
 from reconciler.render.markdown import MARKER
+from reconciler.render.registry import RenderOptions, plan_view, render
 from tests.conftest import AARHUS, KEY_A, Repo, Service, manifest, sample_plan, spec
 from tests.e2e.test_plan_apply import Cli, converge, state_of
 

@@ -24,8 +24,8 @@ from reconciler.cli import main
 from reconciler.engine import read_saved_plan
 from reconciler.errors import ClearskyOrdersError, ManifestError
 from reconciler.manifest import load
-from reconciler.render.registry import plan_view, render
 from reconciler.render.document import dump, to_document
+from reconciler.render.registry import plan_view, render
 from reconciler.state import StateFile
 from tests.conftest import AARHUS, CONFIG, manifest, page_request, sample_plan
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from reconciler.planning import Action, Cost
-from reconciler.render.registry import plan_view, render
 from reconciler.render.document import dump, load_document, to_document
+from reconciler.render.registry import plan_view, render
 from tests.conftest import golden, sample_plan
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from reconciler.planning import Plan, decide
-from reconciler.render.registry import RenderOptions, plan_view, render
 from reconciler.render.markdown import MARKER
+from reconciler.render.registry import RenderOptions, plan_view, render
 from tests.conftest import INPUTS, NOW, TODAY, desired, golden, priced, sample_plan, spec
 
 

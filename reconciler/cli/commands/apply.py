@@ -23,8 +23,8 @@ from reconciler.engine import (
 from reconciler.errors import ClearskyOrdersError
 from reconciler.planning import Plan
 from reconciler.planning.events import ApplyEvent
-from reconciler.render.registry import RenderOptions, plan_view, render
 from reconciler.render.events import event_text
+from reconciler.render.registry import RenderOptions, plan_view, render
 
 
 @click.command()

@@ -9,8 +9,8 @@ import click
 from reconciler.cli.options import announce, run, settings_options
 from reconciler.cli.output import colour_on, say
 from reconciler.engine import Settings, context_of, open_workspace, plan_only, refusal
-from reconciler.render.registry import RENDERERS, RenderOptions, plan_view, render
 from reconciler.render.document import dump
+from reconciler.render.registry import RENDERERS, RenderOptions, plan_view, render
 
 FORMATS = click.Choice(sorted(RENDERERS))
 
