@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python -m bench.manifests
 	$(BIN)/python -m bench.plan
 	$(BIN)/python -m bench.geometry
+	$(BIN)/python -m bench.apply
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,10 +1,14 @@
-"""apply: make the account match a plan, one recorded operation at a time.
+"""apply: make the account match a plan, every operation recorded.
 
 - The guard runs first: a plan it refuses changes nothing.
 - Adoptions are recorded first (no API call), then cancels, then creates, so that a run that
   stops half way never leaves two orders paying for one manifest. A replace with
   lifecycle.createBeforeCancel creates its new order before cancelling the old one.
-- Every finished operation is written to the state at once (atomic write).
+- Within each group the operations run concurrently, as many as the parallelism allows;
+  creates of equal specs run one after another (a lost answer is then never confused with
+  another create's order).
+- Before each request its intent is in the state on disk; what finished is written as soon as
+  the writer is free (group commit: one write covers every operation recorded meanwhile).
 - A create is never retried blindly: when its answer is lost (timeout, dropped connection,
   5xx), apply lists the orders and adopts the one it made, if the service has it.
 - A failure does not stop independent changes; the report says what was done and what was not,
@@ -13,6 +17,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +34,9 @@ from reconciler.planning import Action, CancelEffect, Change, Plan, StateEntry
 from reconciler.planning.events import ApplyEvent, Listener, Operation, Outcome
 from reconciler.planning.model import Intent, IntentKind
 from reconciler.state import State, StateStore
+
+_STEP: contextvars.ContextVar[int] = contextvars.ContextVar("step", default=0)
+"""The step number of the operation a task is running (for progress)."""
 
 RECENT = timedelta(minutes=5)
 """A lost create's order was made after the apply started, give or take the clocks' skew."""
@@ -86,6 +97,9 @@ class _Run:
         self.listener = listener
         self.total = 0
         self.step = 0
+        self.version = 0
+        self.saved = 0
+        self.saving = asyncio.Lock()
         self.report = ApplyReport()
         self.started = datetime.now(UTC)
         self.blocked: set[str] = set()
@@ -93,10 +107,26 @@ class _Run:
         """Fingerprints of the orders names owned before this run cancelled them."""
 
     def record(self, state: State) -> None:
-        self.state = self.state_file.save(state)
+        """Take `state` as the run's state; `durable` writes it."""
+        self.state = state
+        self.version += 1
 
-    def next_step(self) -> None:
+    async def durable(self) -> None:
+        """Return once the state as recorded now is on disk (or in the bucket). Writes go one
+        at a time; one write covers everything recorded while the one before it ran."""
+        wanted = self.version
+        async with self.saving:
+            if self.saved >= wanted:
+                return
+            version, state = self.version, self.state
+            written = await asyncio.to_thread(self.state_file.save, state)
+            self.saved = version
+            self.state = replace(self.state, serial=written.serial)
+
+    def next_step(self) -> int:
         self.step += 1
+        _STEP.set(self.step)
+        return self.step
 
     def tell(
         self,
@@ -109,7 +139,7 @@ class _Run:
         error: str = "",
     ) -> None:
         event = ApplyEvent(
-            outcome, operation, change.name, guid, self.step, self.total, effect, error
+            outcome, operation, change.name, guid, _STEP.get(), self.total, effect, error
         )
         self.report.events.append(event)
         self.listener(event)
@@ -126,18 +156,15 @@ async def apply_plan(
     for change in batches.adopts:
         run.next_step()
         _adopt(run, change)
-    for change in batches.early_creates:
-        run.next_step()
-        await _create(run, change)
-    for change in batches.cancels:
-        run.next_step()
-        await _cancel(run, change)
-    for change in batches.creates:
-        run.next_step()
-        if change.name in run.blocked:
-            run.tell(Outcome.SKIPPED, Operation.CREATE, change, None)
-            continue
-        await _create(run, change)
+    try:
+        await _in_lanes(run, batches.early_creates, _create)
+        await _in_lanes(run, batches.cancels, _cancel, by=lambda c: c.order_guid or "")
+        await _in_lanes(run, batches.creates, _create_unless_blocked)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await run.durable()  # keep what was done, whatever stopped the rest
+        raise
+    await run.durable()
     run.report.state = run.state
     failed = len(run.report.failed)
     if failed:
@@ -148,6 +175,44 @@ async def apply_plan(
             not_done=[e.name or e.guid or "" for e in run.report.failed],
         )
     return run.report
+
+
+Operation_ = Callable[["_Run", Change], Awaitable[None]]
+
+
+async def _in_lanes(
+    run: _Run,
+    changes: Sequence[Change],
+    operation: Operation_,
+    by: Callable[[Change], str] = lambda c: c.desired.fingerprint if c.desired else c.name,
+) -> None:
+    """Run `operation` for each change, concurrently within the parallelism; changes with
+    the same lane key (`by`) one after another. The first error stops the rest (they stay
+    planned; what finished stays recorded)."""
+    lanes: dict[str, list[Change]] = {}
+    for change in changes:
+        lanes.setdefault(by(change), []).append(change)
+    slots = asyncio.Semaphore(max(1, run.client.parallelism))
+
+    async def lane(queue: list[Change]) -> None:
+        for change in queue:
+            async with slots:
+                run.next_step()
+                await operation(run, change)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for queue in lanes.values():
+                group.create_task(lane(queue))
+    except BaseExceptionGroup as failed:  # the first error, as a run of one would raise it
+        raise failed.exceptions[0] from None
+
+
+async def _create_unless_blocked(run: _Run, change: Change) -> None:
+    if change.name in run.blocked:
+        run.tell(Outcome.SKIPPED, Operation.CREATE, change, None)
+        return
+    await _create(run, change)
 
 
 def _adopt(run: _Run, change: Change) -> None:
@@ -170,6 +235,7 @@ async def _cancel(run: _Run, change: Change) -> None:
     if change.needs_cancel:
         if not any(i.guid.lower() == guid.lower() for i in run.state.intents):
             run.record(run.state.with_intent(intent))
+        await run.durable()  # before the request: a crash leaves a trace
         run.tell(Outcome.STARTED, Operation.CANCEL, change, guid)
         try:
             await run.client.cancel_order(guid)
@@ -202,7 +268,8 @@ async def _create(run: _Run, change: Change) -> None:
         since=datetime.now(UTC),
         replaces=(change.order_guid or "") if early else "",
     )
-    run.record(run.state.with_intent(intent))  # before the request: a crash leaves a trace
+    run.record(run.state.with_intent(intent))
+    await run.durable()  # before the request: a crash leaves a trace
     run.tell(Outcome.STARTED, Operation.CREATE, change, None)
     try:
         created = await run.client.create_order(order_request(spec))
