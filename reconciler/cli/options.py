@@ -178,4 +178,13 @@ def announce(target: Target, *, err: bool = False) -> None:
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    """Run `coro` to its end. Its result is handed over outside the task: when asyncio.run
+    restores the SIGINT handler it formats the old handler, whose repr includes the main
+    task and so its result (a whole plan: most of a second for a large account)."""
+    results: list[T] = []
+
+    async def main() -> None:
+        results.append(await coro)
+
+    asyncio.run(main())
+    return results[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date, timedelta
 
 
@@ -10,6 +11,7 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+@functools.lru_cache(maxsize=4096)
 def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
@@ -28,6 +30,7 @@ def image_dates(reference: date, every_days: int, start: date, end: date) -> lis
     return [first + timedelta(days=every_days * i) for i in range(max(count, 0))]
 
 
+@functools.lru_cache(maxsize=65536)
 def count_image_dates(reference: date, every_days: int, start: date, end: date) -> int:
     """How many cadence dates fall between start and end, both included (len(image_dates))."""
     if end < start:

@@ -61,7 +61,7 @@ class Prefetch:
             await asyncio.gather(*self.tasks.values(), return_exceptions=True)
 
 
-PARALLEL_FROM = 400
+PARALLEL_FROM = 10**9
 """Files: from this many on, manifests load in worker processes (on systems that can fork)."""
 CHUNK_FILES = 100
 

@@ -186,8 +186,12 @@ class PlanDoc(_Doc):
     context: ContextDoc | None = None
 
 
-def to_document(plan: Plan, context: ContextDoc | None = None) -> PlanDoc:
-    changes = [_change(c, plan.today) for c in plan.changes]
+def to_document(plan: Plan, context: ContextDoc | None = None, *, full: bool = False) -> PlanDoc:
+    """The plan's document. Unchanged and unmanaged orders are documented lightly (name,
+    order, labels, warnings) unless `full`: a large account's plan stays small."""
+    changes = [
+        _change(c, plan.today) if full or not _quiet(c) else _light(c) for c in plan.changes
+    ]
     counts = plan.counts()
     now, monthly = plan.totals()
     violations = [
@@ -248,13 +252,39 @@ def checksum(
     """sha256 over the canonical JSON of the changes, violations, summary and notes: costs and
     warnings count, time stamps do not."""
     body = {
-        "changes": [c.model_dump(mode="json", by_alias=True) for c in changes],
+        "changes": [_checksummed(c) for c in changes],
         "violations": [v.model_dump(mode="json", by_alias=True) for v in violations],
         "summary": summary.model_dump(mode="json", by_alias=True),
         "notes": list(notes or []),
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+QUIET = (Action.NOOP, Action.UNMANAGED)
+
+
+def _quiet(change: Change) -> bool:
+    """An order the plan leaves alone and says nothing about."""
+    return change.action in QUIET and not change.warnings and not change.error and not change.drift
+
+
+def _light(change: Change) -> ChangeDoc:
+    return ChangeDoc(
+        action=change.action,
+        name=change.name,
+        order_guid=change.order_guid,
+        labels=dict(change.labels),
+    )
+
+
+def _checksummed(doc: ChangeDoc) -> dict[str, Any]:
+    """What the checksum covers of a change: all of it, but for an order left alone without a
+    word only what identifies it (so `plan -v` and `plan` agree)."""
+    body = doc.model_dump(mode="json", by_alias=True)
+    if doc.action in QUIET and not doc.warnings and not doc.error and not doc.drift:
+        return {k: body[k] for k in ("action", "name", "orderGuid", "labels")}
+    return body
 
 
 def _change(change: Change, today: date) -> ChangeDoc:

@@ -39,7 +39,8 @@ class RenderOptions:
     """The longest comment a Markdown render may be (GitHub's limit is 65,536)."""
 
 
-def plan_view(plan: Plan, context: ContextDoc | None = None) -> PlanView:
-    """The view of a plan made in this run: its shapes come from its specs."""
+def plan_view(plan: Plan, context: ContextDoc | None = None, *, full: bool = False) -> PlanView:
+    """The view of a plan made in this run: its shapes come from its specs. Orders left
+    alone are documented lightly unless `full` (-v)."""
     areas = [Areas(c.desired_shape, c.live_shape) for c in plan.changes]
-    return PlanView(to_document(plan, context), tuple(areas))
+    return PlanView(to_document(plan, context, full=full), tuple(areas))

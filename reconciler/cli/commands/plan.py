@@ -53,7 +53,7 @@ def plan(
     workspace = open_workspace(settings)
     announce(workspace.target, err=fmt != "text")
     made = run(plan_only(workspace))
-    view = plan_view(made, context_of(workspace))
+    view = plan_view(made, context_of(workspace), full=verbose)
     say(render(fmt, view, RenderOptions(colour=colour_on(), verbose=verbose)))
     if out:
         Path(out).write_text(dump(view.doc), encoding="utf-8")
