@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from reconciler.api import ClearskyClient
@@ -61,9 +58,8 @@ class Prefetch:
             await asyncio.gather(*self.tasks.values(), return_exceptions=True)
 
 
-PARALLEL_FROM = 10**9
-"""Files: from this many on, manifests load in worker processes (on systems that can fork)."""
 CHUNK_FILES = 100
+"""Manifests loaded per step in a thread (the event loop serves requests in between)."""
 
 
 async def load_and_refresh(
@@ -91,40 +87,15 @@ async def load_and_refresh(
 
 
 async def _load_chunks(job: Job, prefetch: Prefetch) -> list[Chunk]:
-    groups = [job.files[i : i + CHUNK_FILES] for i in range(0, len(job.files), CHUNK_FILES)]
-    pool = _pool(len(job.files))
-    if pool is None:
-        chunks = []
-        for group in groups:  # in a thread, so the event loop serves requests in between
-            chunk = await asyncio.to_thread(_load_chunk, group, job)
-            for order in chunk.orders:
-                prefetch.consider(order)
-            chunks.append(chunk)
-        return chunks
-    loop = asyncio.get_running_loop()
-
-    def started(future: asyncio.Future[Chunk]) -> None:
-        if not future.cancelled() and future.exception() is None:
-            for order in future.result().orders:
-                prefetch.consider(order)
-
-    try:
-        futures = [loop.run_in_executor(pool, _load_chunk, g, job) for g in groups]
-        for future in futures:
-            future.add_done_callback(started)
-        return list(await asyncio.gather(*futures))
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _pool(files: int) -> ProcessPoolExecutor | None:
-    """Worker processes for a large repository: the event loop keeps a core for the network."""
-    if files < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    if (os.cpu_count() or 1) < 2:
-        return None
-    # One worker: the other core keeps the event loop (and a local service) responsive.
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    """The manifests in chunks, each in a thread: a worker process was measured to cost more
+    than it saved (pickling the specs back outweighs the second core)."""
+    chunks = []
+    for start in range(0, len(job.files), CHUNK_FILES):
+        chunk = await asyncio.to_thread(_load_chunk, job.files[start : start + CHUNK_FILES], job)
+        for order in chunk.orders:
+            prefetch.consider(order)
+        chunks.append(chunk)
+    return chunks
 
 
 def _load_chunk(files: Sequence[Path], job: Job) -> Chunk:

@@ -189,9 +189,7 @@ class PlanDoc(_Doc):
 def to_document(plan: Plan, context: ContextDoc | None = None, *, full: bool = False) -> PlanDoc:
     """The plan's document. Unchanged and unmanaged orders are documented lightly (name,
     order, labels, warnings) unless `full`: a large account's plan stays small."""
-    changes = [
-        _change(c, plan.today) if full or not _quiet(c) else _light(c) for c in plan.changes
-    ]
+    changes = [_change(c, plan.today) if full or not _quiet(c) else _light(c) for c in plan.changes]
     counts = plan.counts()
     now, monthly = plan.totals()
     violations = [

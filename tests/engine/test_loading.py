@@ -1,4 +1,4 @@
-"""Loading in worker processes and prefetching estimates change nothing but the speed."""
+"""Loading in chunks and prefetching estimates change nothing but the speed."""
 
 from __future__ import annotations
 
@@ -15,15 +15,14 @@ from reconciler.state import State
 from tests.conftest import EXAMPLES, SKAGEN, Repo, in_process_client, manifest
 
 
-@pytest.fixture(params=["in-process", "worker-processes"])
+@pytest.fixture(params=["one chunk", "chunks of two"])
 def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(loading, "CHUNK_FILES", 2)
-    if request.param == "worker-processes":
-        monkeypatch.setattr(loading, "PARALLEL_FROM", 1)
+    if request.param == "chunks of two":
+        monkeypatch.setattr(loading, "CHUNK_FILES", 2)
     return str(request.param)
 
 
-def test_parallel_loading_gives_the_same_manifests(mode: str) -> None:
+def test_chunked_loading_gives_the_same_manifests(mode: str) -> None:
     async def go() -> None:
         async with in_process_client() as api:
             manifests, _, fetched = await load_and_refresh([EXAMPLES], State(), api)
