@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python -m bench.plan
 	$(BIN)/python -m bench.geometry
 	$(BIN)/python -m bench.apply
+	$(BIN)/python -m bench.state
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

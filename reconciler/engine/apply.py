@@ -153,6 +153,11 @@ async def apply_plan(
     batches = Batches.of(plan)
     run = _Run(client, state_file, state, listener)
     run.total = batches.steps
+    with state_file.batch():
+        return await _apply_batches(run, batches)
+
+
+async def _apply_batches(run: _Run, batches: Batches) -> ApplyReport:
     for change in batches.adopts:
         run.next_step()
         _adopt(run, change)

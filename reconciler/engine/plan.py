@@ -68,7 +68,7 @@ def resolved(
     ours = {e.fingerprint for e in found.orders.values()}
     ours |= {p for e in found.orders.values() for p in e.previous}
     ours |= {i.fingerprint for i in state.intents if i.fingerprint}
-    effective = replace(state, orders=found.orders, intents=found.pending)
+    effective = replace(state.with_orders(found.orders), intents=found.pending)
     open_ = Open(found.pending, found.recovered, frozenset(ours - {""}), foreign)
     notes = (*state.notes, *dropped, *found.notes)
     return Snapshot(manifests, effective, live, owner, open_, notes)

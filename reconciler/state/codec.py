@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,7 +62,8 @@ def from_document(found: StateJson, where: str, sealer: Sealer | None) -> State:
     raw_seal = found.seal.model_dump() if found.seal else None
     trust = check(sealer, raw_seal, _header(state), entries)
     kept, notes = one_owner_per_order(orders, where, trust.trusts)
-    return state.checked(trust, kept, notes)
+    digest = found.seal.digest if found.seal else ""
+    return replace(state.checked(trust, kept, notes), sealed_digest=digest)
 
 
 def _header(state: State) -> dict[str, Any]:

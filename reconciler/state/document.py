@@ -172,8 +172,9 @@ def entry_json(entry: StateEntry) -> dict[str, Any]:
         body["previous"] = list(entry.previous)[-20:]
     if entry.cost is not None:
         body["estimate"] = {
-            "currentMonthCost": entry.cost.current_month,
-            "nextMonthCost": entry.cost.next_month,
+            # floats always: the seal is over this form, and reading gives floats back
+            "currentMonthCost": float(entry.cost.current_month),
+            "nextMonthCost": float(entry.cost.next_month),
             "currency": entry.cost.currency,
             **({"month": entry.cost.month.isoformat()} if entry.cost.month else {}),
         }

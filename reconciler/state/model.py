@@ -39,6 +39,12 @@ class State:
     """Entries changed outside the tool and not written since: they stay unsealed."""
     notes: tuple[str, ...] = ()
     """What reading the state found that a reviewer should know."""
+    sealed_digest: str = ""
+    """The digest of the seal the state was read with (the journal chains to it)."""
+    touched: frozenset[str] | None = None
+    """Names whose entries were set or removed since a store last read or wrote this state
+    (None: not known, so a journal line compares every entry). `with_order` and `without`
+    keep it; code that replaces `orders` wholesale must use `with_orders`."""
 
     def digest(self) -> str:
         """sha256 over who owns what (serial and lineage aside)."""
@@ -75,14 +81,24 @@ class State:
         }
 
     def with_order(self, name: str, entry: StateEntry) -> State:
-        return replace(self, orders={**self.orders, name: entry}, untrusted=self.untrusted - {name})
+        return replace(
+            self,
+            orders={**self.orders, name: entry},
+            untrusted=self.untrusted - {name},
+            touched=None if self.touched is None else self.touched | {name},
+        )
 
     def without(self, name: str) -> State:
         return replace(
             self,
             orders={k: v for k, v in self.orders.items() if k != name},
             untrusted=self.untrusted - {name},
+            touched=None if self.touched is None else self.touched | {name},
         )
+
+    def with_orders(self, orders: Mapping[str, StateEntry]) -> State:
+        """Every entry replaced at once (what changed is no longer known)."""
+        return replace(self, orders=orders, touched=None)
 
     def owned_by(self, owner: Owner) -> State:
         return replace(self, owner=owner)

@@ -123,6 +123,9 @@ class RemoteState:
         self._text = data.decode()
         return written
 
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()  # every write is one object: nothing to gather
+
     def others(self, account: str) -> Mapping[str, str]:
         """Orders (lower-case GUID) other states own in this account, with whose they are."""
         return self._index(account).others(self.location)

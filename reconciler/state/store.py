@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import tempfile
 import time
@@ -30,6 +31,7 @@ from typing import Protocol
 
 from reconciler.errors import StateError, StateLockedError
 from reconciler.files import NotARegularFile, open_for_update, read_text_file
+from reconciler.state import journal
 from reconciler.state.codec import decode, encode
 from reconciler.state.document import MAX_BYTES
 from reconciler.state.model import State
@@ -46,6 +48,9 @@ class StateStore(Protocol):
     def load(self) -> State: ...
 
     def save(self, state: State) -> State: ...
+
+    def batch(self) -> ContextManager[None]:
+        """Within it, writes may be cheaper (a journal); on leaving, the state is whole."""
 
     def restore(self) -> State: ...
 
@@ -76,6 +81,11 @@ class StateFile:
         self.workspace = workspace
         self.backup = path.with_name(path.name + ".backup")
         self.lock_path = path.with_name(path.name + ".lock")
+        self.journal = path.with_name(path.name + ".journal")
+        self._journaling = False
+        self._written: State | None = None
+        """The state as last read or written through this object (journal lines go on it)."""
+        self._digest = ""
         self._backup_takes: str | None = None
         """A lineage whose writes this file already knows may replace the backup."""
 
@@ -100,21 +110,53 @@ class StateFile:
                 f"cannot read the state file {self.path}: {type(exc).__name__}"
             ) from None
         try:
-            return decode(text, str(self.path), self.sealer)
+            base = decode(text, str(self.path), self.sealer)
         except StateError as error:
             raise StateError(f"{error}. {self._restore_hint()}") from None
+        state, self._digest = journal.replay(self.journal, base, self.sealer, base.sealed_digest)
+        state = replace(state, touched=frozenset())
+        self._written = state
+        return state
 
     def save(self, state: State) -> State:
-        """Write `state` atomically with the serial bumped; returns what was written."""
+        """Write `state` with the serial bumped; returns what was written. Inside `batch`,
+        after the first write, as one journal line (what changed, fsynced)."""
         written = replace(
             state, serial=state.serial + 1, workspace=state.workspace or self.workspace
         )
+        last = self._written
+        if self._journaling and last is not None and last.lineage == written.lineage:
+            body = journal.delta(last, written)
+            mac = journal.chained(self.sealer, self._digest, body)
+            journal.append(self.journal, {"body": body, "mac": mac})
+            self._digest = mac
+        else:
+            self._write_whole(written)
+        written = replace(written, touched=frozenset())
+        self._written = written
+        return written
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes inside go to the journal; on leaving, one whole write and no journal."""
+        self._journaling = True
+        try:
+            yield
+        finally:
+            self._journaling = False
+            if self._written is not None and self.journal.exists():
+                self._write_whole(self._written)
+
+    def _write_whole(self, state: State) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists() and self._may_replace_backup(written.lineage):
+        if self.path.exists() and self._may_replace_backup(state.lineage):
             current = read_text_file(self.path, MAX_BYTES, follow=False)
             _atomic_write(self.backup, current.encode())
-        _atomic_write(self.path, encode(written, self.sealer))
-        return written
+        data = encode(state, self.sealer)
+        _atomic_write(self.path, data)
+        self._digest = _seal_digest(data)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.journal)  # everything in it is in the file now
 
     def describe(self) -> str:
         return f"{self.path} (local file)"
@@ -133,6 +175,8 @@ class StateFile:
         state = decode(text, str(self.backup), self.sealer)
         if self.path.exists():
             os.replace(self.path, self.path.with_name(self.path.name + ".broken"))
+        if self.journal.exists():  # it belongs to the version being replaced
+            os.replace(self.journal, self.journal.with_name(self.journal.name + ".broken"))
         _atomic_write(self.path, text.encode())
         return state
 
@@ -242,6 +286,11 @@ def plain_line(text: str) -> str:
     """Someone else's text for a message: printable, one line, short."""
     printable = "".join(c if c.isprintable() else " " for c in text)
     return printable[:200]
+
+
+def _seal_digest(data: bytes) -> str:
+    seal = json.loads(data).get("seal") or {}
+    return str(seal.get("digest", ""))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

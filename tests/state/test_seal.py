@@ -114,3 +114,10 @@ def test_sealing_accepts_the_state_as_it_is(tmp_path: Path) -> None:
     states.save(states.load().sealed_as_is())
     loaded = states.load()
     assert loaded.trust.clean and loaded.orders["a"].prevent_cancel is False
+
+
+def test_whole_euro_figures_stay_sealed(tmp_path: Path) -> None:
+    # the service may answer 100 rather than 100.0; read back, the figure is a float
+    states = StateFile(tmp_path / "state.json", Sealer.for_api_key(KEY))
+    states.save(State({"a": StateEntry("g-a", "f1", False, Cost(100, 250))}))
+    assert states.load().trust.clean
