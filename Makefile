@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= build/demo
 CLI := $(abspath $(BIN))/clearsky-orders
 
-.PHONY: install demo test test-fast lint schemas bench chaos fuzz clean
+.PHONY: install demo test test-fast lint schemas bench bench-quick chaos fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ lint: install
 
 schemas: install
 	$(BIN)/python -m reconciler.schemas schemas
+
+## bench-quick: the benchmarks that take seconds (start-up, state writes), for CI logs.
+bench-quick: install
+	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.state
 
 bench: install
 	$(BIN)/python -m bench.startup

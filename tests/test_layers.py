@@ -74,6 +74,15 @@ def test_only_api_and_the_sandbox_server_import_httpx() -> None:
     assert users == {"api/client.py", "sandbox/server.py"}
 
 
+def test_only_the_remote_state_talks_to_a_bucket() -> None:
+    users = {
+        str(p.relative_to(PACKAGE))
+        for _, p in layer_files()
+        if any(m.split(".")[0] in ("obstore", "boto3", "botocore") for m in imports(p))
+    }
+    assert users == {"state/remote.py"}
+
+
 def test_validate_loads_neither_the_http_stack_nor_the_sandbox() -> None:
     script = (
         "import sys\n"
