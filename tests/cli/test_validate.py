@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from reconciler.cli import main
-from tests.conftest import BROKEN, EXAMPLES, golden
+from tests.conftest import BROKEN, EXAMPLES, golden, manifest
 
 FILES = ["dates.yaml", "duplicate-key.yaml", "model-needs.yaml", "unknown-field.yaml"]
 
@@ -37,3 +39,28 @@ def test_problems_as_json_match_golden(
 def test_valid_manifests_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["validate", str(EXAMPLES)], capsys)[:2] == (0, "5 manifests valid in 5 files.\n")
     assert run(["validate", "--format", "json", str(EXAMPLES)], capsys)[:2] == (0, "[]\n")
+
+
+def test_the_hook_checks_changed_manifests_with_the_config_above_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a repository whose manifests live in orders/, with other YAML beside them
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "clearsky.yaml").write_text(
+        "apiVersion: clearsky-orders/v1\nkind: Config\n"
+        "defaults: {model: Stratus2, constellations: [Sentinel2], storageMonths: 1}\n"
+    )
+    (tmp_path / "orders" / "good.yaml").write_text(manifest("good"))
+    workflow = tmp_path / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: push\njobs: {}\n")
+    changed = ["orders/good.yaml", ".github/workflows/ci.yml"]
+    assert main(["validate", "--changed", *changed]) == 0
+    assert "1 manifest valid in 1 file." in capsys.readouterr().out
+    (tmp_path / "orders" / "bad.yaml").write_text(manifest("bad", "POINT(9 56)"))
+    assert main(["validate", "--changed", "orders/bad.yaml"]) == 1
+    assert "orders/bad.yaml" in capsys.readouterr().err
+    # a changed clearsky.yaml checks its whole folder
+    assert main(["validate", "--changed", "orders/clearsky.yaml"]) == 1
+    assert main(["validate", "--changed", ".github/workflows/ci.yml"]) == 0

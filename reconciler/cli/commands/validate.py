@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from reconciler.cli.output import say
-from reconciler.errors import ManifestError
+from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import load
+from reconciler.manifest.changed import changed_groups
 from reconciler.render.problems import notes_lines, problems_json, problems_text, valid_text
 
 
@@ -20,7 +21,13 @@ from reconciler.render.problems import notes_lines, problems_json, problems_text
     show_default=True,
     help="Output format.",
 )
-def validate(paths: tuple[str, ...], fmt: str) -> int:
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="PATHS are changed files (a pre-commit hook): each is checked with the clearsky.yaml "
+    "above it; files under none are left out.",
+)
+def validate(paths: tuple[str, ...], fmt: str, changed: bool) -> int:
     """Check manifests without talking to the API.
 
     PATHS are files or folders (searched recursively for *.yaml and *.yml); the default is
@@ -30,24 +37,35 @@ def validate(paths: tuple[str, ...], fmt: str) -> int:
     Examples:
       clearsky-orders validate examples/orders
       clearsky-orders validate --format json orders/ > problems.json
+      clearsky-orders validate --changed orders/a.yaml .github/ci.yml   # the hook's call
     Models and constellations are checked against the service's list that the last plan kept
     (.clearsky/models.json), else a built-in one; a name neither knows is a warning here, and
     plan checks it against the service.
 
     Exit status: 0 valid (warnings included), 1 invalid.
     """
-    try:
-        manifests = load(paths or (".",))
-    except ManifestError as error:
-        if fmt == "json":
-            say(problems_json(error.problems))
-        else:
-            say(problems_text(error.problems), err=True)
-        return 1
+    groups = [list(paths or (".",))]
+    if changed:
+        found, _ = changed_groups(paths)
+        groups = [[str(p) for p in group] for group in found]
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    orders = files = 0
+    for group in groups:
+        try:
+            manifests = load(group)
+        except ManifestError as error:
+            problems += error.problems
+            continue
+        notes += manifests.notes
+        orders, files = orders + len(manifests.orders), files + len(manifests.files)
     if fmt == "json":
-        say(problems_json([], manifests.notes))
-        return 0
-    for line in notes_lines(manifests.notes):
+        say(problems_json(problems, notes))
+        return 1 if problems else 0
+    if problems:
+        say(problems_text(problems, notes), err=True)
+        return 1
+    for line in notes_lines(notes):
         say(line, err=True)
-    say(valid_text(len(manifests.orders), len(manifests.files)))
+    say(valid_text(orders, files))
     return 0
