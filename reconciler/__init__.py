@@ -1,3 +1,3 @@
 """clearsky-orders: tasking orders as code for the ClearSKY Vision API."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
