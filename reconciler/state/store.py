@@ -2,10 +2,12 @@
 
 State is a record of ownership, never the truth: every plan refreshes from the live list.
 It is JSON with a version, a serial (bumped on every write) and a lineage id (fixed when the
-file is first made), read strictly (state/document.py). Every write goes to a temporary file
-that is fsynced and renamed over the old one, whose previous content is kept as
-`<name>.backup` - but never over a backup of another lineage: a state that started afresh (the
-file was deleted) does not overwrite the last copy of who owned what. A state that cannot be
+file is first made), read strictly (state/document.py). Every whole write goes to a temporary
+file that is fsynced and renamed over the old one, and the same content to `<name>.backup` -
+but never over a backup of another lineage: a state that started afresh (the file was
+deleted) does not overwrite the last copy of who owned what. Inside apply, writes are journal
+lines on top of the last whole write (state/journal.py); the backup and the journal together
+are the latest state, so a lost or broken file loses nothing. A state that cannot be
 read, or is missing while a backup records orders, is refused with the way to restore it;
 nothing replaces it silently. A lock file held with flock stops a second apply on the same state
 at once; the lock goes away with the process that held it. Temporary files a killed write left
@@ -148,12 +150,14 @@ class StateFile:
                 self._write_whole(self._written)
 
     def _write_whole(self, state: State) -> None:
+        """The state, then the same bytes as its backup (the journal's lines chain from this
+        version, so the backup and the journal together are the latest state even when the
+        file is lost), then no journal."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists() and self._may_replace_backup(state.lineage):
-            current = read_text_file(self.path, MAX_BYTES, follow=False)
-            _atomic_write(self.backup, current.encode())
         data = encode(state, self.sealer)
         _atomic_write(self.path, data)
+        if self._may_replace_backup(state.lineage):
+            _atomic_write(self.backup, data)
         self._digest = _seal_digest(data)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.journal)  # everything in it is in the file now
@@ -165,7 +169,8 @@ class StateFile:
         return None  # a local file sees no other repository
 
     def restore(self) -> State:
-        """Put the backup back (the file it replaces is kept as `<name>.broken`)."""
+        """Put the backup back (the file it replaces is kept as `<name>.broken`), with what
+        the journal recorded since (set aside, as `.journal.broken`, if it does not follow)."""
         if not self.backup.exists():
             raise StateError(f"there is no backup {self.backup} to restore")
         try:
@@ -173,10 +178,12 @@ class StateFile:
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"the backup {self.backup} cannot be read: {exc}") from None
         state = decode(text, str(self.backup), self.sealer)
+        try:
+            state, _ = journal.replay(self.journal, state, self.sealer, state.sealed_digest)
+        except StateError:  # the journal follows another version: keep it aside
+            os.replace(self.journal, self.journal.with_name(self.journal.name + ".broken"))
         if self.path.exists():
             os.replace(self.path, self.path.with_name(self.path.name + ".broken"))
-        if self.journal.exists():  # it belongs to the version being replaced
-            os.replace(self.journal, self.journal.with_name(self.journal.name + ".broken"))
         _atomic_write(self.path, text.encode())
         return state
 

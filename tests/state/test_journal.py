@@ -68,16 +68,35 @@ def test_a_journal_line_changed_outside_the_tool_is_refused(tmp_path: Path) -> N
         states.journal.write_text("\n".join(lines) + "\n")  # put back: the batch can end
 
 
-def test_restore_sets_the_journal_aside(tmp_path: Path) -> None:
+def test_restore_brings_back_the_backup_and_what_the_journal_recorded_since(
+    tmp_path: Path,
+) -> None:
     states = StateFile(tmp_path / "state.json", SEALER)
-    states.save(many(2))
-    states.save(many(3))  # the backup holds two
+    states.save(many(3))  # the state and its backup copy
+    batch = states.batch()
+    batch.__enter__()  # killed inside apply, then the state file was lost
+    intent = Intent(IntentKind.CREATE, "made", fingerprint="e" * 64)
+    states.save(states.load().without("n-00000").with_intent(intent))
+    states.path.unlink()
+    restored = states.restore()
+    assert sorted(restored.orders) == ["n-00001", "n-00002"] and restored.intents == (intent,)
+    reread = StateFile(states.path, SEALER).load()
+    assert reread.intents == (intent,) and reread.trust.clean
+
+
+def test_restore_sets_aside_a_journal_that_does_not_follow_the_backup(tmp_path: Path) -> None:
+    states = StateFile(tmp_path / "state.json", SEALER)
+    states.save(many(3))
     batch = states.batch()
     batch.__enter__()
     states.save(states.load().without("n-00000"))
-    states.restore()
+    lines = states.journal.read_text().splitlines()
+    body = json.loads(lines[0])
+    body["body"]["serial"] += 5  # a journal of some later version
+    states.journal.write_text(json.dumps(body) + "\n")
+    assert len(states.restore().orders) == 3
     assert not states.journal.exists()
-    assert len(StateFile(states.path, SEALER).load().orders) == 2
+    assert states.journal.with_name("state.json.journal.broken").exists()
 
 
 def test_the_journal_replays_to_exactly_the_state_written(tmp_path: Path) -> None:

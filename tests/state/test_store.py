@@ -20,7 +20,7 @@ def saved(tmp_path: Path, *names: str) -> StateFile:
     return states
 
 
-def test_saves_bump_the_serial_keep_the_lineage_and_back_up_the_previous(tmp_path: Path) -> None:
+def test_saves_bump_the_serial_keep_the_lineage_and_a_backup_copy(tmp_path: Path) -> None:
     states = StateFile(tmp_path / ".clearsky" / "state.json")
     first = states.save(State({"a": StateEntry("g1", "f1", cost=Cost(1.0, 2.0))}))
     second = states.save(first.with_order("b", StateEntry("g2", labels={"team": "agri"})))
@@ -29,7 +29,7 @@ def test_saves_bump_the_serial_keep_the_lineage_and_back_up_the_previous(tmp_pat
     assert loaded.orders["a"].cost == Cost(1.0, 2.0)
     assert loaded.orders["b"].labels == {"team": "agri"}
     backup = json.loads(states.backup.read_text())
-    assert backup["serial"] == 1 and list(backup["orders"]) == ["a"]
+    assert backup["serial"] == 2 and list(backup["orders"]) == ["a", "b"]
     assert not list(states.path.parent.glob("*.tmp"))
 
 
@@ -42,9 +42,9 @@ def test_a_missing_file_with_a_backup_of_orders_is_refused_with_the_way_back(
 ) -> None:
     states = saved(tmp_path, "a", "b", "c")
     states.path.unlink()
-    with pytest.raises(StateError, match=r"records 2 order\(s\).*'clearsky-orders state restore'"):
+    with pytest.raises(StateError, match=r"records 3 order\(s\).*'clearsky-orders state restore'"):
         states.load()
-    assert sorted(states.restore().orders) == ["a", "b"]
+    assert sorted(states.restore().orders) == ["a", "b", "c"]
 
 
 def test_a_broken_file_says_how_old_its_backup_is_and_how_to_restore_it(tmp_path: Path) -> None:
@@ -53,19 +53,19 @@ def test_a_broken_file_says_how_old_its_backup_is_and_how_to_restore_it(tmp_path
     with pytest.raises(StateError) as caught:
         states.load()
     message = str(caught.value)
-    assert "not JSON" in message and "state.json.backup (saved just now, 1 order(s))" in message
+    assert "not JSON" in message and "state.json.backup (saved just now, 2 order(s))" in message
     assert "'clearsky-orders state restore'" in message and "remove" not in message
-    assert list(states.restore().orders) == ["a"]
+    assert sorted(states.restore().orders) == ["a", "b"]
     assert states.path.with_name("state.json.broken").exists()
 
 
 def test_a_state_that_started_afresh_never_overwrites_the_backup(tmp_path: Path) -> None:
-    states = saved(tmp_path, "a", "b")  # the backup records "a"
+    states = saved(tmp_path, "a", "b")  # the backup records "a" and "b"
     states.path.unlink()  # deleted; someone starts afresh (a new lineage)
     first = states.save(State({"x": StateEntry("gx")}))
     states.save(first.with_order("y", StateEntry("gy")))
     states.save(states.load().with_order("z", StateEntry("gz")))
-    assert list(json.loads(states.backup.read_text())["orders"]) == ["a"]
+    assert list(json.loads(states.backup.read_text())["orders"]) == ["a", "b"]
 
 
 def test_two_names_owning_one_order_are_refused(tmp_path: Path) -> None:
