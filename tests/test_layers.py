@@ -47,7 +47,7 @@ ALLOWED = {
         "schemas",
     },
 }
-BOTTOM = {"errors", "files", "loopback"}
+BOTTOM = {"errors", "files", "loopback", "progress"}
 
 
 def imports(path: Path) -> set[str]:

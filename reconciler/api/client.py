@@ -340,8 +340,17 @@ class ClearskyClient:
             last = attempt == attempts - 1
             try:
                 self.requests_sent += 1
+                started = time.monotonic()
                 response = await self._http.request(method, path, params=params, json=json)
+                log.debug(
+                    "%s %s -> %s in %.0f ms",
+                    method,
+                    path,
+                    response.status_code,
+                    (time.monotonic() - started) * 1000,
+                )
             except httpx.TransportError as exc:
+                log.debug("%s %s -> %s", method, path, type(exc).__name__)
                 if last:
                     raise TransportError(
                         _transport_message(exc, self.base_url), method=method, path=path

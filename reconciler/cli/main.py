@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import click
 
-from reconciler.cli.output import fail, say, set_colour
+from reconciler.cli.output import fail, say, set_colour, start_logging, start_progress
 from reconciler.errors import AuthError, ClearskyOrdersError, ManifestError
 
 COMMANDS = {
@@ -84,12 +84,20 @@ class Commands(click.Group):
 @click.option(
     "--no-color", is_flag=True, help="No colour, even on a terminal (NO_COLOR works too)."
 )
-def cli(no_color: bool) -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Log every request (method, path, status, time; retries and why) to stderr, or to "
+    "CLEARSKY_LOG_FILE. CLEARSKY_LOG=debug does the same.",
+)
+def cli(no_color: bool, debug: bool) -> None:
     """Tasking orders as code for the ClearSKY Vision API."""
     set_colour(not no_color)
+    start_logging(debug)
+    start_progress()
 
 
-GLOBAL_FLAGS = ("--no-color",)
+GLOBAL_FLAGS = ("--no-color", "--debug")
 """Options of the group that are accepted after the command too."""
 
 

@@ -30,3 +30,42 @@ def say(text: str = "", *, err: bool = False) -> None:
 def fail(text: str) -> None:
     """An error for a person, on stderr."""
     click.echo(f"Error: {text}", err=True)
+
+
+def start_logging(debug: bool) -> None:
+    """--debug or CLEARSKY_LOG=debug|info: the tool's log on stderr (or CLEARSKY_LOG_FILE).
+    Messages carry methods, paths, statuses and times: never the key or a request body."""
+    import logging
+
+    level = "DEBUG" if debug else os.environ.get("CLEARSKY_LOG", "").upper()
+    logger = logging.getLogger("clearsky_orders")
+    for old in logger.handlers:
+        old.close()
+    logger.handlers = []
+    if level not in ("DEBUG", "INFO"):
+        logger.setLevel(logging.WARNING)
+        return
+    target = os.environ.get("CLEARSKY_LOG_FILE")
+    handler = logging.FileHandler(target) if target else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger.handlers = [handler]
+    logger.setLevel(level)
+
+
+def start_progress() -> None:
+    """Progress lines on stderr, only when it is a terminal (never in CI logs or pipes)."""
+    from reconciler.progress import set_reporter
+
+    if not sys.stderr.isatty():
+        set_reporter(None)
+        return
+    import time
+
+    started = time.monotonic()
+
+    def tell(message: str) -> None:
+        click.echo(
+            click.style(f"[{time.monotonic() - started:5.1f}s] {message}", dim=True), err=True
+        )
+
+    set_reporter(tell)

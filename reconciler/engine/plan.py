@@ -33,6 +33,7 @@ from reconciler.planning.footprint import with_footprints
 from reconciler.planning.intents import resolve
 from reconciler.planning.money import baseline, with_changes
 from reconciler.planning.select import select
+from reconciler.progress import report
 from reconciler.state import Owner, State
 
 
@@ -119,6 +120,7 @@ async def plan_workspace(
 ) -> tuple[Snapshot, Plan]:
     """The plan for a workspace's manifests: loaded while the account is read and likely
     estimates already run."""
+    report("reading the account and the manifests...")
     listing = asyncio.create_task(refresh(client))  # the longest read: start it first
     try:
         service = await open_service(workspace, state, client)
@@ -132,6 +134,7 @@ async def plan_workspace(
     (manifests, live, prefetch), foreign = await asyncio.gather(
         load_and_refresh(workspace.paths, state, client, service.catalog, listing), others
     )
+    report(f"{len(manifests.orders)} manifest(s), {len(live)} live order(s); planning...")
     try:
         snap = resolved(manifests, state, live, owner, foreign)
         plan = await make_plan(

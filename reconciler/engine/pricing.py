@@ -13,6 +13,7 @@ from reconciler.domain.calendar import month_start
 from reconciler.domain.order import OrderSpec
 from reconciler.errors import NoPriceError, ServiceError
 from reconciler.planning import Action, Change, Cost
+from reconciler.progress import report
 
 Outcome = Cost | BaseException | None
 
@@ -46,6 +47,11 @@ async def price(
     rejects becomes an error on its change. Estimates already started (`prefetched`) are
     awaited outside the concurrency bound, which they hold themselves. Returns the changes
     and what the reviewer should know of how they were priced."""
+    asked = sum(1 for c in changes if _needs_new_estimate(c)) + sum(
+        1 for c in changes if _needs_old_estimate(c)
+    )
+    if asked:
+        report(f"pricing {asked} order(s) with the estimate endpoint...")
     new_costs, old_costs = await _estimates(changes, client, prefetched)
     priced = [
         _priced(change, new_costs.get(i), _saving_basis(old_costs.get(i), change.recorded_cost))

@@ -244,6 +244,8 @@ def _details(change: ChangeDoc) -> str:
         lines.append(f"Order {md(change.order_guid)}.")
     if change.drift:
         lines.append(f"Drift: {md(change.drift)}.")
+    if change.action.value == "create" and change.desired:
+        lines.append(_buys(change))
     if change.cancellation and change.cancellation.effect == CancelEffect.STOPS_RENEWAL:
         deadline = change.cancellation.deadline
         when = f"; cancel before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else ""
@@ -262,6 +264,24 @@ def _details(change: ChangeDoc) -> str:
         lines.append(f"- ⛔ {md(change.error)}")
     lines += ["", "</details>", ""]
     return "\n".join(lines)
+
+
+def _buys(change: ChangeDoc) -> str:
+    """What a new order buys, in one sentence: model, constellations, cadence, dates, area."""
+    spec = change.desired or {}
+    kinds = ", ".join(md(str(c)) for c in spec.get("constellations", [])[:10]) or "?"
+    until = f"until {md(str(spec['to']))}" if spec.get("to") else "renewing every month"
+    area = f"{change.area_km2:,.2f} km2" if change.area_km2 is not None else "its tiles"
+    aoi = spec.get("aoi") or {}
+    if isinstance(aoi, dict) and aoi.get("tiles") is not None:
+        area += (
+            f" ({len(aoi.get('tiles') or [])} tiles, {len(aoi.get('miniTiles') or [])} minitiles)"
+        )
+    return (
+        f"Buys {md(str(spec.get('model', '?')))} images from {kinds}, one every "
+        f"{md(str(spec.get('imageFrequency', '?')))} days, from {md(str(spec.get('from', '?')))} "
+        f"{until}, over {area}."
+    )
 
 
 def _short(value: Any, limit: int = 200) -> str:

@@ -323,3 +323,62 @@ def test_state_commands_find_the_state_from_the_paths_like_plan_does(
     listed = cli("state", "list", "orders")
     assert listed.code == 0 and "orders/ops/state.json" in listed.out
     assert "aarhus-bay" in listed.out and "skagen" in listed.out
+
+
+def test_debug_logs_each_request_without_the_key(
+    api_env: Service, repo: Repo, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logged = cli("plan", "--debug")
+    assert logged.code == 0
+    assert "clearsky_orders.api DEBUG GET /api/" in logged.err and " -> 200 in " in logged.err
+    assert KEY_A not in logged.err + logged.out
+    quiet = cli("plan")
+    assert "clearsky_orders.api" not in quiet.err  # off unless asked
+    log_file = tmp_path / "requests.log"
+    monkeypatch.setenv("CLEARSKY_LOG", "debug")
+    monkeypatch.setenv("CLEARSKY_LOG_FILE", str(log_file))
+    assert cli("plan").code == 0
+    assert "POST /api/" in log_file.read_text() and KEY_A not in log_file.read_text()
+
+
+def test_apply_in_json_says_what_was_done_skipped_and_failed(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    asked = cli("apply", "--format", "json", ".")
+    assert asked.code == 1 and "cannot ask for confirmation" in asked.err
+    applied = cli("apply", "--auto-approve", "--format", "json", ".")
+    assert applied.code == 0, applied.err
+    report = json.loads(applied.out)
+    assert sorted(r["name"] for r in report["done"]) == ["aarhus-bay", "skagen"]
+    assert report["failed"] == [] and len(report["checksum"]) == 64
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay", frequency=6))
+    api_env.sandbox.faults.update(fail_path="/api/tasking/orders", fail_method="DELETE")
+    broken = cli("apply", "--auto-approve", "--format", "json", ".")
+    assert broken.code == 1
+    report = json.loads(broken.out)
+    assert [r["operation"] for r in report["failed"]] == ["cancel"]
+    assert [r["name"] for r in report["skipped"]] == ["aarhus-bay"]
+    assert report["errors"] and "failed" in report["errors"][0]["message"]
+
+
+def test_compare_to_says_what_moved_since_the_review(
+    api_env: Service, repo: Repo, cli: Cli, tmp_path: Path
+) -> None:
+    reviewed = tmp_path / "reviewed.json"
+    assert cli("plan", "-o", str(reviewed), ".").code == 0
+    same = cli("plan", "--compare-to", str(reviewed), ".")
+    assert "the same plan; apply --expect-checksum accepts it" in same.out
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay", frequency=2))  # dearer
+    repo.write("third.yaml", manifest("third", SKAGEN, frequency=7))
+    moved = cli("plan", "--format", "json", "--compare-to", str(reviewed), ".")
+    assert json.loads(moved.out).get("hasChanges"), moved.out + moved.err  # the plan, untouched
+    assert "it differs" in moved.err and "+ new: create third" in moved.err
+    assert "~ create aarhus-bay: per month" in moved.err
+
+
+def test_skip_if_no_changes_prints_no_comment(api_env: Service, repo: Repo, cli: Cli) -> None:
+    changes = cli("plan", "--format", "markdown", "--skip-if-no-changes", ".")
+    assert changes.out.startswith("**clearsky-orders:")
+    converge(cli)
+    quiet = cli("plan", "--format", "markdown", "--skip-if-no-changes", "--detailed-exitcode")
+    assert quiet.code == 0 and quiet.out == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import announce, run, settings_options
-from reconciler.cli.output import colour_on, say
+from reconciler.cli.output import colour_on, fail, say
 from reconciler.engine import (
     ApplyResult,
     Settings,
@@ -20,7 +21,7 @@ from reconciler.engine import (
     read_saved_plan,
     saved_settings,
 )
-from reconciler.errors import ClearskyOrdersError
+from reconciler.errors import ApplyError, ClearskyOrdersError
 from reconciler.planning import Plan
 from reconciler.planning.events import ApplyEvent
 from reconciler.render.events import event_text
@@ -37,7 +38,16 @@ from reconciler.render.registry import RenderOptions, plan_view, render
     help="Plan again and apply only if the plan has this checksum (the one printed "
     "by the reviewed plan); implies --auto-approve.",
 )
-def apply(settings: Settings, auto_approve: bool, expect_checksum: str | None) -> int:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: no plan, no progress lines; one report of what was done, skipped and failed "
+    "(needs --auto-approve, --expect-checksum or a saved plan).",
+)
+def apply(settings: Settings, auto_approve: bool, expect_checksum: str | None, fmt: str) -> int:
     """Make the account match the manifests.
 
     With a saved plan (from plan -o FILE) apply exactly that plan, and refuse it if the
@@ -53,54 +63,115 @@ def apply(settings: Settings, auto_approve: bool, expect_checksum: str | None) -
       clearsky-orders plan -o plan.json && clearsky-orders apply plan.json
       clearsky-orders apply --sandbox examples/orders
       clearsky-orders apply --expect-checksum 3f2a...e1 orders/    # on merge, in CI
+      clearsky-orders apply --auto-approve --format json orders/ > applied.json
     """
-    if _is_plan_file(settings.paths):
-        return _apply_saved(settings)
-    workspace = open_workspace(settings)
-    announce(workspace.target)
-    context = context_of(workspace)
-
-    def show(plan: Plan) -> None:
-        say(render("text", plan_view(plan, context), RenderOptions(colour=colour_on())))
-
-    confirm = (lambda: True) if auto_approve or expect_checksum else _confirm
-    with workspace.state_file.lock(workspace.settings.lock_timeout):
-        result = run(
-            apply_manifests(
-                workspace,
-                show=show,
-                confirm=confirm,
-                listener=_tell,
-                reviewed_checksum=expect_checksum,
+    report = Report(fmt == "json")
+    try:
+        if _is_plan_file(settings.paths):
+            return report.finish(_apply_saved(settings, report))
+        if report.json and not (auto_approve or expect_checksum):
+            raise ClearskyOrdersError(
+                "--format json cannot ask for confirmation: add --auto-approve or "
+                "--expect-checksum, or apply a saved plan"
             )
-        )
+        workspace = open_workspace(settings)
+        announce(workspace.target, err=report.json)
+        context = context_of(workspace)
+
+        def show(plan: Plan) -> None:
+            report.checksum = plan_view(plan).doc.checksum if report.json else ""
+            if not report.json:
+                say(render("text", plan_view(plan, context), RenderOptions(colour=colour_on())))
+
+        confirm = (lambda: True) if auto_approve or expect_checksum else _confirm
+        with workspace.state_file.lock(workspace.settings.lock_timeout):
+            result = run(
+                apply_manifests(
+                    workspace,
+                    show=show,
+                    confirm=confirm,
+                    listener=report.tell,
+                    reviewed_checksum=expect_checksum,
+                )
+            )
+    except ApplyError as error:
+        if not report.json:
+            raise
+        say(report.body([str(error)]))  # what was done, skipped and failed, then the error
+        fail(str(error))
+        return 1
     if result.declined:
         say("Apply cancelled; nothing was changed.")
         return 1
-    return _summary(result)
+    return report.finish(result)
 
 
-def _apply_saved(settings: Settings) -> int:
+class Report:
+    """What apply says as it goes: event lines (text), or one JSON report at the end."""
+
+    def __init__(self, json_wanted: bool) -> None:
+        self.json = json_wanted
+        self.events: list[ApplyEvent] = []
+        self.checksum = ""
+
+    def tell(self, event: ApplyEvent) -> None:
+        self.events.append(event)
+        if not self.json:
+            text = event_text(event)
+            if text is not None:
+                say(text)
+
+    def body(self, errors: list[str]) -> str:
+        ended = [e for e in self.events if e.outcome.value not in ("started", "answer-lost")]
+
+        def rows(kept: list[ApplyEvent]) -> list[dict[str, object]]:
+            return [
+                {
+                    "operation": e.operation.value,
+                    "outcome": e.outcome.value,
+                    "name": e.name,
+                    "orderGuid": e.guid,
+                    **({"error": e.error} if e.error else {}),
+                }
+                for e in kept
+            ]
+
+        return json.dumps(
+            {
+                "checksum": self.checksum,
+                "done": rows([e for e in ended if e.succeeded]),
+                "skipped": rows([e for e in ended if e.outcome.value == "skipped"]),
+                "failed": rows([e for e in ended if e.failed and e.outcome.value != "skipped"]),
+                "errors": [{"message": m} for m in errors],
+            },
+            indent=2,
+        )
+
+    def finish(self, result: ApplyResult) -> int:
+        if self.json:
+            say(self.body([]))
+        elif result.report is not None:
+            say(f"Apply complete: {len(result.report.done)} change(s) done.")
+        return 0
+
+
+def _apply_saved(settings: Settings, report: Report) -> ApplyResult:
     doc = read_saved_plan(settings.paths[0])
     workspace = open_workspace(saved_settings(doc, replace(settings, paths=(".",))))
-    announce(workspace.target)
+    announce(workspace.target, err=report.json)
+    report.checksum = doc.checksum
 
     def show(plan: Plan) -> None:
-        count = sum(1 for c in plan.changes if c.changes_something)
-        say(f"Applying the saved plan ({doc.checksum[:12]}): {count} change(s).")
+        if not report.json:
+            count = sum(1 for c in plan.changes if c.changes_something)
+            say(f"Applying the saved plan ({doc.checksum[:12]}): {count} change(s).")
 
     with workspace.state_file.lock(workspace.settings.lock_timeout):
-        return _summary(run(apply_saved(workspace, doc, show=show, listener=_tell)))
+        return run(apply_saved(workspace, doc, show=show, listener=report.tell))
 
 
 def _is_plan_file(paths: tuple[str, ...]) -> bool:
     return len(paths) == 1 and Path(paths[0]).is_file() and not paths[0].endswith((".yaml", ".yml"))
-
-
-def _tell(event: ApplyEvent) -> None:
-    text = event_text(event)
-    if text is not None:
-        say(text)
 
 
 def _confirm() -> bool:
@@ -113,9 +184,3 @@ def _confirm() -> bool:
         "Apply these changes? Only 'yes' applies them", default="", show_default=False
     )
     return str(answer).strip() == "yes"
-
-
-def _summary(result: ApplyResult) -> int:
-    if result.report is not None:
-        say(f"Apply complete: {len(result.report.done)} change(s) done.")
-    return 0

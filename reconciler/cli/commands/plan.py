@@ -8,7 +8,15 @@ import click
 
 from reconciler.cli.options import announce, run, settings_options
 from reconciler.cli.output import colour_on, say
-from reconciler.engine import Settings, context_of, open_workspace, plan_only, refusal
+from reconciler.engine import (
+    Settings,
+    context_of,
+    open_workspace,
+    plan_only,
+    read_saved_plan,
+    refusal,
+)
+from reconciler.render.compare import compare_lines
 from reconciler.render.document import dump
 from reconciler.render.registry import RENDERERS, RenderOptions, plan_view, render
 
@@ -33,8 +41,27 @@ FORMATS = click.Choice(sorted(RENDERERS))
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List unchanged orders too.")
+@click.option(
+    "--compare-to",
+    "compare_to",
+    type=click.Path(dir_okay=False),
+    metavar="REVIEWED.json",
+    help="Also say what differs from a reviewed plan (plan -o): changes added or gone, costs "
+    "moved (on stderr unless the format is text).",
+)
+@click.option(
+    "--skip-if-no-changes",
+    is_flag=True,
+    help="Print nothing when there are no changes (a CI job then posts no comment).",
+)
 def plan(
-    settings: Settings, fmt: str, out: str | None, detailed_exitcode: bool, verbose: bool
+    settings: Settings,
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    verbose: bool,
+    compare_to: str | None,
+    skip_if_no_changes: bool,
 ) -> int:
     """Show what apply would create, cancel, replace or adopt, and what it costs.
 
@@ -49,12 +76,17 @@ def plan(
       clearsky-orders plan -o plan.json --detailed-exitcode orders/
       clearsky-orders plan --format markdown orders/ > comment.md
       clearsky-orders plan --target aarhus-bay --selector team=agri orders/
+      clearsky-orders plan --compare-to reviewed.json orders/   # what moved since the review
     """
     workspace = open_workspace(settings)
     announce(workspace.target, err=fmt != "text")
     made = run(plan_only(workspace))
     view = plan_view(made, context_of(workspace), full=verbose)
-    say(render(fmt, view, RenderOptions(colour=colour_on(), verbose=verbose)))
+    if not (skip_if_no_changes and not made.has_changes):
+        say(render(fmt, view, RenderOptions(colour=colour_on(), verbose=verbose)))
+    if compare_to:
+        lines = compare_lines(read_saved_plan(compare_to), view.doc)
+        say("\n".join(lines), err=fmt != "text")
     if out:
         Path(out).write_text(dump(view.doc), encoding="utf-8")
         say(
