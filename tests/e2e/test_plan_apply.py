@@ -219,6 +219,11 @@ def test_state_commands_and_import(api_env: Service, repo: Repo, cli: Cli) -> No
     guid = state_of(repo)["orders"]["skagen"]["orderGuid"]
     listed = cli("state", "list")
     assert f"skagen\t{guid}" in listed.out
+    as_json = json.loads(cli("state", "list", "--format", "json").out)
+    assert as_json["location"] == ".clearsky/state.json" and not as_json["remote"]
+    assert {"name": "skagen", "orderGuid": guid, "preventCancel": False, "trusted": True} in (
+        as_json["orders"]
+    )
     assert json.loads(cli("state", "show", "skagen").out)["orderGuid"] == guid
     assert cli("state", "rm", "skagen").code == 0
     assert "skagen" not in cli("state", "list").out

@@ -52,12 +52,38 @@ def _store(settings: Settings) -> StateStore:
 @state.command("list")
 @settings_options(changes=False)
 @PATH_ARGUMENT
-def list_(settings: Settings) -> int:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def list_(settings: Settings, fmt: str) -> int:
     """List managed names and their order GUIDs, where the state lives and its workspace."""
     states = _store(settings)
     current = states.load()
+    workspace = current.workspace or getattr(states, "workspace", "")
+    if fmt == "json":
+        say(
+            json.dumps(
+                {
+                    "location": states.location,
+                    "remote": states.remote,
+                    "workspace": workspace,
+                    "serial": current.serial,
+                    "stateWarning": current.trust.summary(),
+                    "notes": list(current.notes),
+                    "orders": [
+                        {
+                            "name": name,
+                            "orderGuid": entry.guid,
+                            "preventCancel": entry.prevent_cancel,
+                            "trusted": name not in current.untrusted,
+                        }
+                        for name, entry in sorted(current.orders.items())
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return 0
     say(f"State: {states.describe()}")
-    say(f"Workspace: {current.workspace or getattr(states, 'workspace', '') or '(none)'}")
+    say(f"Workspace: {workspace or '(none)'}")
     warning = current.trust.summary()
     if warning:
         say(f"WARNING: {warning}")

@@ -20,9 +20,18 @@ def version(fmt: str) -> int:
     Example:
       clearsky-orders version --format json
     """
-    facts = {"clearskyOrders": __version__, "python": platform.python_version()}
+    facts = {
+        "clearskyOrders": __version__,
+        "python": platform.python_version(),
+        # the client speaks the paths the vendor documents today; a service that answers
+        # 404/405 there is asked on the older endpoint page's paths (remembered per run)
+        "apiDialect": "current, then page",
+    }
     if fmt == "json":
         say(json.dumps(facts))
     else:
-        say(f"clearsky-orders {__version__} (Python {facts['python']})")
+        say(
+            f"clearsky-orders {__version__} (Python {facts['python']}; API paths: current, "
+            "then the older endpoint page's)"
+        )
     return 0
