@@ -48,6 +48,7 @@ from reconciler.errors import (
     ValidationFailedError,
 )
 from reconciler.loopback import is_loopback
+from reconciler.progress import report
 
 DEFAULT_URL = "https://api.clearsky.vision"
 ORDERS_PATH = "/api/tasking/orders"
@@ -374,6 +375,7 @@ class ClearskyClient:
             ceiling = min(self._max_backoff, self._backoff * (2**attempt))
             delay = random.uniform(ceiling / 2, ceiling)
         log.info("retrying after %s in %.2fs", why, delay)
+        report(f"{self.base_url}: {why}; retrying in {delay:.1f} s")
         await self._sleep(delay)
 
 

@@ -387,3 +387,37 @@ def test_skip_if_no_changes_prints_no_comment(api_env: Service, repo: Repo, cli:
     converge(cli)
     quiet = cli("plan", "--format", "markdown", "--skip-if-no-changes", "--detailed-exitcode")
     assert quiet.code == 0 and quiet.out == ""
+
+
+def test_progress_goes_to_a_terminal_only(api_env: Service, repo: Repo) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main_end, tty_end = pty.openpty()
+    env = {**os.environ, "CLEARSKY_API_URL": api_env.url, "CLEARSKY_API_KEY": KEY_A}
+    command = [sys.executable, "-m", "reconciler", "plan", "."]
+    on_tty = subprocess.run(
+        command,
+        env=env,
+        stderr=tty_end,
+        capture_output=False,
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )
+    os.close(tty_end)
+    said = b""
+    while True:
+        try:
+            chunk = os.read(main_end, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        said += chunk
+    os.close(main_end)
+    assert on_tty.returncode == 0
+    assert b"reading the account and the manifests" in said and b"pricing 2 order(s)" in said
+    piped = subprocess.run(command, env=env, capture_output=True, check=False)
+    assert piped.returncode == 0 and b"reading the account" not in piped.stderr
