@@ -63,6 +63,9 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
     lines.append(cost_line(doc))
     lines.extend(timeline_lines(doc))
     lines.extend(f"Note: {plain(note)}" for note in doc.notes)
+    legend = _legend(shown)
+    if legend:
+        lines.append(legend)
     if _approximate(doc, shown):
         lines.append(MARKS)
     if doc.summary.errors:
@@ -169,6 +172,14 @@ def billing_line(change: ChangeDoc) -> str | None:
 
 def _mark(derived: str | None) -> str:
     return "~" if derived else ""
+
+
+def _legend(shown: list[ChangeDoc]) -> str:
+    """What each mark in front of a change means, for the marks this render shows."""
+    used = [a for a in SYMBOLS if a != "noop" and any(c.action.value == a for c in shown)]
+    if len(used) < 2 and all(a in ("create", "cancel") for a in used):
+        return ""  # + and - speak for themselves
+    return "Marks: " + ", ".join(f"{SYMBOLS[a]} {a}" for a in used) + "."
 
 
 def _approximate(doc: PlanDoc, shown: list[ChangeDoc]) -> bool:

@@ -21,6 +21,7 @@ from reconciler.engine import (
     read_saved_plan,
     saved_settings,
 )
+from reconciler.engine.apply import Batches
 from reconciler.errors import ApplyError, ClearskyOrdersError
 from reconciler.planning import Plan
 from reconciler.planning.events import ApplyEvent
@@ -164,7 +165,11 @@ def _apply_saved(settings: Settings, report: Report) -> ApplyResult:
     def show(plan: Plan) -> None:
         if not report.json:
             count = sum(1 for c in plan.changes if c.changes_something)
-            say(f"Applying the saved plan ({doc.checksum[:12]}): {count} change(s).")
+            steps = Batches.of(plan).steps
+            say(
+                f"Applying the saved plan ({doc.checksum[:12]}): {count} change(s) in "
+                f"{steps} step(s) (a replace is a cancel and a create)."
+            )
 
     with workspace.state_file.lock(workspace.settings.lock_timeout):
         return run(apply_saved(workspace, doc, show=show, listener=report.tell))
