@@ -248,11 +248,7 @@ def _load_file(
     file: Path, context: _Context, names: list[tuple[str, Source]]
 ) -> Iterator[DesiredOrder]:
     shown = display(file)
-    try:
-        folder = file.resolve().parent
-    except (OSError, RuntimeError):  # a symlink loop
-        context.problems.add(shown, 0, "", "", "a symlink loop; it cannot be read")
-        return
+    folder = file.parent  # AOI files are resolved (and kept inside the repository) when read
     for document in _read(file, context.problems) or []:
         if document.value is None:
             continue
