@@ -3,11 +3,12 @@ served on loopback). The sandbox is imported only when it is the target."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.api import DEFAULT_URL, ClearskyClient
-from reconciler.errors import AuthError
+from reconciler.errors import AuthError, ConfigurationError
 
 SANDBOX_KEY = "sandbox-local-key"
 """The embedded sandbox's built-in key: it only ever opens the local SQLite file."""
@@ -43,6 +44,14 @@ class Target:
 
         sandbox = Sandbox(store=Store(self.sandbox_db or ":memory:"))
         sandbox.add_account(SANDBOX_KEY, "sandbox")
+        missed = os.environ.get("CLEARSKY_SANDBOX_MISSED_SHARE")
+        if missed:  # show what a degraded order looks like in `status`
+            try:
+                sandbox.faults.update(missed_share=min(1.0, max(0.0, float(missed))))
+            except ValueError:
+                raise ConfigurationError(
+                    f"CLEARSKY_SANDBOX_MISSED_SHARE={missed[:20]!r}: give a share from 0 to 1"
+                ) from None
         return ClearskyClient(
             api_key=SANDBOX_KEY,
             base_url="http://localhost",

@@ -454,6 +454,7 @@ class Sandbox:
             dates = image_dates(
                 order.reference_date, order.image_frequency, max(start, order.from_date), last
             )
+            dates = [d for d in dates if not self.faults.missed(order.guid, d)]
             if dates:
                 key = (order.model, tuple(order.constellations))
                 groups.setdefault(key, []).append(
@@ -484,7 +485,12 @@ class Sandbox:
             if not order.from_date <= day <= (order.to_date or day):
                 continue
             touching.append(order_geometry)
-            if (day - order.reference_date).days % order.image_frequency == 0 and day <= today:
+            delivered = not self.faults.missed(order.guid, day)
+            if (
+                (day - order.reference_date).days % order.image_frequency == 0
+                and day <= today
+                and delivered
+            ):
                 on_cadence.append(order_geometry)
                 if order_geometry.covers(geometry):
                     covering.append(order_geometry)

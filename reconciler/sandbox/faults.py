@@ -4,6 +4,7 @@ creates that are committed but whose response is then dropped."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import threading
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ class Faults:
     """Every request whose path starts with this is answered 503 (with Retry-After)."""
     fail_method: str = ""
     """...when its method is this one (any method when empty)."""
+    missed_share: float = 0.0
+    """The share of an order's image dates the sandbox never delivers (chosen by a hash of the
+    order and the date, so the same dates stay missing): what a degraded order looks like."""
     seed: int | None = None
     injected: int = 0
     """How many faults were injected so far (errors, 429s, dropped answers)."""
@@ -46,6 +50,13 @@ class Faults:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def missed(self, order: str, day: object) -> bool:
+        """Whether the sandbox leaves this date of this order undelivered."""
+        if self.missed_share <= 0:
+            return False
+        digest = hashlib.sha256(f"{order}:{day}".encode()).digest()
+        return int.from_bytes(digest[:4], "big") / 2**32 < self.missed_share
 
     async def delay(self) -> None:
         if self.latency_ms > 0:
@@ -93,6 +104,7 @@ _KINDS: dict[str, type] = {
     "drop_next_creates": int,
     "fail_path": str,
     "fail_method": str,
+    "missed_share": float,
     "seed": int,
 }
 

@@ -168,6 +168,12 @@ def parser(prog: str) -> argparse.ArgumentParser:
         default=0.0,
         help="share of creates committed whose response is then dropped",
     )
+    add(
+        "--missed-share",
+        type=_share,
+        default=0.0,
+        help="share of image dates never delivered (shows Degraded orders in status)",
+    )
     add("--seed", type=int, help="seed for the fault dice")
     add(
         "--admin-key-env",
@@ -204,6 +210,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m reconciler.sa
             rate_limit_rate=args.rate_limit_rate,
             retry_after_s=args.retry_after,
             drop_create_rate=args.drop_create_rate,
+            missed_share=args.missed_share,
             seed=args.seed,
         ),
         review=timedelta(minutes=args.review_minutes),
