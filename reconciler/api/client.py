@@ -32,6 +32,7 @@ from reconciler.api.models import (
     ModelInfo,
     OrderRequest,
     TaskOrder,
+    TileCover,
     TileSearch,
 )
 from reconciler.errors import (
@@ -65,6 +66,7 @@ GONE = (404, 405)
 MODELS_PATH = "/api/tasking/models"
 TILES_PATH = "/api/tasking/search/tiles"
 AVAILABLE_DATES_PATH = "/api/satelliteimages/search/available"
+OPTIMIZE_PATH = "/api/tasking/tile/optimize"
 AVAILABILITY_PATH = "/api/satelliteimages/process/composite/available"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
@@ -234,6 +236,11 @@ class ClearskyClient:
         }
         data = await self._call("POST", TILES_PATH, json=body)
         return _read(TileSearch, data or {}, "POST", TILES_PATH)
+
+    async def optimize_tiles(self, wkt: str) -> TileCover:
+        """POST /api/tasking/tile/optimize: the service's cost-focused tile/minitile cover."""
+        data = await self._call("POST", OPTIMIZE_PATH, json={"Wkt": wkt})
+        return _read(TileCover, data or {}, "POST", OPTIMIZE_PATH)
 
     async def available_dates(
         self,

@@ -197,6 +197,13 @@ class TileSearch(ServiceModel):
         return {"tiles": tiles, "minitiles": minis, "footprints": drawn}
 
 
+class TileCover(ServiceModel):
+    """The tile optimiser's answer: a cost-focused cover of an area (best effort)."""
+
+    tiles: list[str] = Field(default_factory=list)
+    mini_tiles: list[str] = Field(default_factory=list)
+
+
 class DatesByGeography(ServiceModel):
     wkt: str
     dates: list[date] = Field(default_factory=list)

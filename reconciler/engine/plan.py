@@ -24,6 +24,7 @@ from reconciler.engine.guard import blocking_violations
 from reconciler.engine.live import live_digest, refresh
 from reconciler.engine.loading import load_and_refresh
 from reconciler.engine.pricing import Prefetched, managed_estimates, price
+from reconciler.engine.tiles import tile_notes as tile_suggestions
 from reconciler.engine.workspace import Settings, Workspace, project_dir
 from reconciler.manifest import Manifests
 from reconciler.planning import Change, Cost, Inputs, Plan, decide, with_money
@@ -182,6 +183,10 @@ async def make_plan(
     else:
         found = await geometry
     base = baseline(snap.state.guarded(), live_specs, day, settings.horizon, estimates)
+    tiling = snap.manifests.config.tiles
+    if client is not None and tiling.suggest:
+        changes, suggest_notes = await tile_suggestions(changes, client, tiling.cheaper_by)
+        notes += suggest_notes
     priced = [with_money(c, day, settings.horizon) for c in changes]
     noted = annotate(priced, snap.manifests.orders, snap.live, now, tiles, found)
     line = with_changes(base, noted)

@@ -127,6 +127,17 @@ class ApiSettings(_Strict):
     parallelism: int = Field(8, ge=1, le=64, description="Requests in flight at once.")
 
 
+class TileSettings(_Strict):
+    suggest: bool = Field(
+        True,
+        description="In plan, ask the service's tile optimiser for each new polygon order "
+        "(the first 20 of a plan) and say when its tile cover would be cheaper.",
+    )
+    cheaper_by: float = Field(
+        20, ge=0, le=100, description="Percent cheaper a tile cover must be to be suggested."
+    )
+
+
 class Policy(_Strict):
     """Guardrails checked at plan time and again at apply."""
 
@@ -172,6 +183,7 @@ class Config(_Strict):
     defaults: SpecDefaults = Field(default_factory=SpecDefaults)
     state: StateSettings = Field(default_factory=StateSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    tiles: TileSettings = Field(default_factory=TileSettings)
     policy: Policy = Field(default_factory=Policy)
 
 

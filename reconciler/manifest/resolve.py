@@ -137,20 +137,29 @@ def _resolve_aoi(
 ) -> tuple[Any, frozenset[str], frozenset[str]]:
     given = [key for key in AOI_VARIANTS if getattr(aoi, _attr(key)) is not None]
     empty: frozenset[str] = frozenset()
-    if len(given) != 1:
+    tiled = set(given) <= {"tiles", "miniTiles"} and bool(given)
+    if len(given) != 1 and not tiled:
         what = "none" if not given else " and ".join(given)
-        report(("spec", "aoi"), f"give exactly one of {', '.join(AOI_VARIANTS)} (found {what})")
+        report(
+            ("spec", "aoi"),
+            f"give exactly one of {', '.join(AOI_VARIANTS)} (tiles and miniTiles may go "
+            f"together; found {what})",
+        )
         return None, empty, empty
+    if tiled:  # one order may mix tiles and minitiles
+        sets = []
+        for key in ("tiles", "miniTiles"):
+            guids = getattr(aoi, _attr(key))
+            if guids is None:
+                sets.append(empty)
+                continue
+            if not guids or any(not g.strip() for g in guids):
+                report(("spec", "aoi", key), "give at least one GUID, none of them empty")
+                return None, empty, empty
+            sets.append(frozenset(g.strip().lower() for g in guids))
+        return None, sets[0], sets[1]
     key = given[0]
     path: tuple[str | int, ...] = ("spec", "aoi", key)
-    if key in ("tiles", "miniTiles"):
-        guids = getattr(aoi, _attr(key)) or []
-        blank = [i for i, g in enumerate(guids) if not g.strip()]
-        if not guids or blank:
-            report(path, "give at least one GUID, none of them empty")
-            return None, empty, empty
-        as_set = frozenset(g.strip().lower() for g in guids)
-        return (None, as_set, empty) if key == "tiles" else (None, empty, as_set)
     try:
         if key == "wkt":
             geometry = parse_wkt(aoi.wkt or "")

@@ -46,7 +46,7 @@ from reconciler.sandbox.pricing import (
     quote,
 )
 from reconciler.sandbox.store import Store, StoredOrder, new_guid
-from reconciler.sandbox.tiles import TileRef, parse_guid, tiles_for
+from reconciler.sandbox.tiles import TileRef, cheapest_cover, parse_guid, tiles_for
 from reconciler.sandbox.validation import Invalid, OrderInput, lowered, parse_order, product_of
 
 Handler = Callable[[Request, str], Awaitable[Response]]
@@ -115,6 +115,7 @@ class Sandbox:
             Route("/api/tasking/orders/cancel", api(self.cancel_order), methods=["DELETE"]),
             Route("/api/tasking/models", api(self.models), methods=["GET"]),
             Route("/api/tasking/search/tiles", api(self.search_tiles), methods=["POST"]),
+            Route("/api/tasking/tile/optimize", api(self.optimize_tiles), methods=["POST"]),
             Route(
                 "/api/satelliteimages/search/available", api(self.available_dates), methods=["POST"]
             ),
@@ -432,6 +433,15 @@ class Sandbox:
         except ValueError:
             raise Invalid({}, code=1004, message="Area limit exceeded: too many tiles.") from None
         return self._tiles(found, [])
+
+    async def optimize_tiles(self, request: Request, account: str) -> Response:
+        """A cost-focused tile and minitile cover of the area (the vendor: best effort)."""
+        geometry = _geometry(lowered(await _json(request)))
+        try:
+            tiles, minis = cheapest_cover(geometry)
+        except ValueError:
+            raise Invalid({}, code=1004, message="Area limit exceeded: too many tiles.") from None
+        return pascal({"Tiles": [t.guid for t in tiles], "MiniTiles": [m.guid for m in minis]})
 
     def _tiles(self, tiles: list[TileRef], minis: list[TileRef]) -> Response:
         if self.dialect == Dialect.PAGE:

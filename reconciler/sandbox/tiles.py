@@ -132,3 +132,29 @@ def tiles_for(geometry: MultiPolygon) -> Iterator[TileRef]:
                         if len(seen) > MAX_TILES_PER_SEARCH:
                             raise ValueError("the area covers too many tiles")
                         yield ref
+
+
+TILE_FACTOR = 0.2
+MINI_FACTOR = 0.5
+"""What a tile and a minitile cost against a polygon of the same area (sandbox/pricing.py)."""
+
+
+def cheapest_cover(geometry: MultiPolygon) -> tuple[list[TileRef], list[TileRef]]:
+    """The cheapest mix of tiles and minitiles covering `geometry` on its grid: per touched
+    tile, the tile itself when its minitiles that touch the area would cost more, else those
+    minitiles (the optimiser's cost-focused answer, best effort)."""
+    tiles: list[TileRef] = []
+    minis: list[TileRef] = []
+    for tile in tiles_for(geometry):
+        projected = shapely.transform(geometry, _to_utm(tile.epsg), interleaved=False)
+        shapely.prepare(projected)
+        touched = [m for m in tile.minitiles() if projected.intersects(m.utm_box())]
+        if not touched:
+            continue
+        mini_cost = len(touched) * MINI_FACTOR * (MINI_M / 1000) ** 2
+        tile_cost = TILE_FACTOR * (TILE_M / 1000) ** 2
+        if tile_cost <= mini_cost:
+            tiles.append(tile)
+        else:
+            minis.extend(touched)
+    return tiles, minis

@@ -1,0 +1,217 @@
+"""clearsky-orders tiles find|minitiles|show|suggest"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli.options import run, settings_options
+from reconciler.cli.output import say
+from reconciler.engine import Settings, open_workspace
+from reconciler.engine.workspace import project_dir
+from reconciler.errors import ClearskyOrdersError
+
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "geojson"]),
+    default="text",
+    show_default=True,
+    help="geojson: a FeatureCollection of the footprints, for a map.",
+)
+
+
+@click.group()
+def tiles() -> None:
+    """Tiles and minitiles: which cover an area, and whether they would be cheaper.
+
+    AOI is a manifest name, a .wkt/.geojson file, or a WKT or GeoJSON string.
+
+    \b
+    Examples:
+      clearsky-orders tiles find aarhus-bay orders/
+      clearsky-orders tiles find area.geojson --format geojson > tiles.geojson
+      clearsky-orders tiles minitiles 7c5f...e1
+      clearsky-orders tiles suggest aarhus-bay orders/ --write aarhus-bay-tiles
+    """
+
+
+def _aoi_settings(settings: Settings) -> tuple[str, Settings]:
+    from dataclasses import replace
+
+    if settings.paths == (".",):
+        raise ClearskyOrdersError("give the AOI first: a manifest name, a file, or WKT/GeoJSON")
+    return settings.paths[0], replace(settings, paths=settings.paths[1:] or (".",))
+
+
+def _rows(rows: list[Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(
+            [
+                {"guid": r.guid, "miniTile": r.mini, "epsg": r.epsg, "footprint": r.footprint}
+                for r in rows
+            ],
+            indent=2,
+        )
+    if fmt == "geojson":
+        from reconciler.domain.geometry import parse_wkt, to_geojson
+
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"guid": r.guid, "miniTile": r.mini, "epsg": r.epsg},
+                "geometry": to_geojson(parse_wkt(r.footprint)),
+            }
+            for r in rows
+            if r.footprint
+        ]
+        return json.dumps({"type": "FeatureCollection", "features": features})
+    lines = [
+        f"{'minitile' if r.mini else 'tile    '}  {r.guid}  EPSG:{r.epsg or '?'}" for r in rows
+    ]
+    tiles_n = sum(1 for r in rows if not r.mini)
+    lines.append(f"{tiles_n} tile(s), {len(rows) - tiles_n} minitile(s).")
+    return "\n".join(lines)
+
+
+@tiles.command("find")
+@click.argument("paths", nargs=-1, type=click.Path())
+@settings_options(changes=False)
+@FORMAT
+def find(settings: Settings, fmt: str) -> int:
+    """The tiles and minitiles that cover AOI (the first argument; manifests follow)."""
+    from reconciler.engine.tiles import find as find_tiles
+    from reconciler.engine.tiles import geometry_for
+
+    aoi, rest = _aoi_settings(settings)
+    workspace = open_workspace(rest)
+    area = geometry_for(workspace, aoi)
+
+    async def go() -> list[Any]:
+        async with workspace.target.client() as client:
+            return await find_tiles(client, area)
+
+    say(_rows(run(go()), fmt))
+    return 0
+
+
+@tiles.command("minitiles")
+@click.argument("tile")
+@settings_options(changes=False)
+@FORMAT
+def minitiles_(tile: str, settings: Settings, fmt: str) -> int:
+    """The 256 minitiles of TILE (a tile GUID)."""
+    from reconciler.engine.tiles import minitiles
+
+    workspace = open_workspace(settings)
+
+    async def go() -> list[Any]:
+        async with workspace.target.client() as client:
+            return await minitiles(client, tile)
+
+    say(_rows(run(go()), fmt))
+    return 0
+
+
+@tiles.command("show")
+@click.argument("guids", nargs=-1, required=True)
+@settings_options(changes=False)
+@FORMAT
+def show_(guids: tuple[str, ...], settings: Settings, fmt: str) -> int:
+    """The footprints of tiles or minitiles by GUID."""
+    from reconciler.engine.tiles import show
+
+    workspace = open_workspace(settings)
+
+    async def go() -> list[Any]:
+        async with workspace.target.client() as client:
+            return await show(client, list(guids))
+
+    say(_rows(run(go()), fmt))
+    return 0
+
+
+@tiles.command("suggest")
+@click.argument("paths", nargs=-1, type=click.Path())
+@settings_options(changes=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--write",
+    "write_name",
+    metavar="NAME",
+    help="Also write the tile order as manifest NAME.yaml beside clearsky.yaml.",
+)
+def suggest_(settings: Settings, fmt: str, write_name: str | None) -> int:
+    """Price AOI as a polygon and as the service's tile/minitile cover, side by side."""
+    from reconciler.engine.tiles import spec_for, suggest
+
+    aoi, rest = _aoi_settings(settings)
+    workspace = open_workspace(rest)
+    spec = spec_for(workspace, aoi)
+
+    async def go() -> Any:
+        async with workspace.target.client() as client:
+            return await suggest(client, spec)
+
+    found = run(go())
+    if found is None:
+        raise ClearskyOrdersError(f"the service found no tile cover for {aoi}")
+    cur = found.polygon_cost.currency
+    body = {
+        "polygonMonthly": found.polygon_cost.next_month,
+        "tilesMonthly": found.tile_cost.next_month,
+        "currency": cur,
+        "savingShare": round(found.saving_share, 4),
+        "tiles": sorted(found.tiles.tiles),
+        "miniTiles": sorted(found.tiles.mini_tiles),
+        "extraKm2": round(found.extra_km2, 2) if found.extra_km2 is not None else None,
+    }
+    if fmt == "json":
+        say(json.dumps(body, indent=2))
+    else:
+        extra = f", {found.extra_km2:,.2f} km2 beyond the polygon" if found.extra_km2 else ""
+        say(f"polygon: {found.polygon_cost.next_month:,.2f} {cur} per month")
+        say(
+            f"tiles:   {found.tile_cost.next_month:,.2f} {cur} per month "
+            f"({len(found.tiles.tiles)} tile(s), {len(found.tiles.mini_tiles)} minitile(s){extra})"
+        )
+        verdict = "cheaper" if found.saving_share > 0 else "dearer"
+        say(f"The tile order is {abs(found.saving_share):.0%} {verdict} than the polygon.")
+    if write_name:
+        _write(project_dir(workspace.paths), write_name, found.tiles)
+    return 0
+
+
+def _write(folder: Path, name: str, spec: Any) -> None:
+    import re
+
+    if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", name):
+        raise ClearskyOrdersError(f"{name!r} is not a manifest name (lower case, digits, dashes)")
+    path = folder / f"{name}.yaml"
+    if path.exists():
+        raise ClearskyOrdersError(f"{path} exists; nothing was written")
+    aoi = ""
+    for key, guids in (("tiles", spec.tiles), ("miniTiles", spec.mini_tiles)):
+        if guids:
+            aoi += f"\n    {key}:" + "".join(f"\n      - {g}" for g in sorted(guids))
+    constellations = ", ".join(sorted(spec.constellations))
+    path.write_text(
+        f"""apiVersion: clearsky-orders/v1
+kind: TaskingOrder
+metadata:
+  name: {name}
+spec:
+  aoi:{aoi}
+  constellations: [{constellations}]
+  model: {spec.model}
+  imageFrequency: {spec.image_frequency}
+  referenceDate: {spec.reference_date.isoformat()}
+  from: {spec.start.isoformat()}
+  to: {spec.end.isoformat() if spec.end else "null"}
+""",
+        encoding="utf-8",
+    )
+    say(f"wrote {path}")

@@ -1,0 +1,66 @@
+"""tiles: the cover of an area, and whether a tile order would be cheaper (the service's
+optimiser and estimates, the sandbox served over HTTP)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import CONFIG, Repo, Result, Service
+
+Cli = Callable[..., Result]
+pytestmark = pytest.mark.slow
+
+
+def test_find_lists_tiles_and_minitiles_as_text_json_and_geojson(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    shown = cli("tiles", "find", "aarhus-bay", ".")
+    assert shown.code == 0, shown.err
+    assert "tile    " in shown.out and "minitile" in shown.out and "EPSG:326" in shown.out
+    rows = json.loads(cli("tiles", "find", "aarhus-bay", "--format", "json", ".").out)
+    tiles = [r for r in rows if not r["miniTile"]]
+    assert tiles and all(r["footprint"].startswith("POLYGON") for r in rows)
+    mapped = json.loads(cli("tiles", "find", "aarhus-bay", "--format", "geojson", ".").out)
+    assert mapped["type"] == "FeatureCollection" and len(mapped["features"]) == len(rows)
+    minis = json.loads(cli("tiles", "minitiles", tiles[0]["guid"], "--format", "json").out)
+    assert len(minis) == 256 and all(m["miniTile"] for m in minis)
+    again = json.loads(cli("tiles", "show", tiles[0]["guid"], "--format", "json").out)
+    assert [r["guid"] for r in again] == [tiles[0]["guid"]]
+    wkt = cli("tiles", "find", "POLYGON((10 56, 10.01 56, 10.01 56.01, 10 56))", ".")
+    assert wkt.code == 0 and "minitile" in wkt.out
+    bad = cli("tiles", "find", "nowhere", ".")
+    assert bad.code == 1 and "neither a manifest name" in bad.err
+
+
+def test_suggest_prices_both_and_writes_a_tile_manifest_that_plans(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    said = cli("tiles", "suggest", "aarhus-bay", "--format", "json", ".")
+    assert said.code == 0, said.err
+    found = json.loads(said.out)
+    assert found["tilesMonthly"] < found["polygonMonthly"] and found["savingShare"] > 0.2
+    assert found["miniTiles"] or found["tiles"]
+    written = cli("tiles", "suggest", "aarhus-bay", "--write", "aarhus-tiles", ".")
+    assert written.code == 0 and "wrote" in written.out
+    repo.remove("aarhus-bay.yaml")
+    planned = cli("plan", "--format", "json", "--target", "aarhus-tiles", ".")  # priced alone
+    assert planned.code == 0, planned.err
+    tiled = next(c for c in json.loads(planned.out)["changes"] if c["name"] == "aarhus-tiles")
+    assert tiled["action"] == "create" and tiled["desired"]["aoi"]["miniTiles"]
+    # the plan spreads the estimate over next month's image dates: close, not equal
+    assert tiled["estimate"]["nextMonthCost"] == pytest.approx(found["tilesMonthly"], rel=0.05)
+
+
+def test_plan_suggests_tiles_only_when_cheaper_by_the_share(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    planned = cli("plan", ".")
+    assert "as tiles it would cost about" in planned.out
+    assert "tiles suggest aarhus-bay --write aarhus-bay-tiles" in planned.out
+    repo.write("clearsky.yaml", CONFIG + "tiles: {cheaperBy: 95}\n")
+    assert "as tiles it would cost" not in cli("plan", ".").out
+    repo.write("clearsky.yaml", CONFIG + "tiles: {suggest: false}\n")
+    assert "as tiles it would cost" not in cli("plan", ".").out
