@@ -3,8 +3,9 @@
 
 The bound is the start-up (`--help` as a process) plus the rounds of requests at the
 parallelism: the reads a plan starts with (one round), its estimates, and apply's calls.
-1. 200 creates: 200 estimates and 200 creates (it took 16.1 s against 2.6 s, one call at a
-   time and a full state rewrite after each).
+1. 200 creates: 200 estimates, 40 tile-suggestion requests (the first 20 new orders) and 200
+   creates (it took 16.1 s against 2.6 s, one call at a time and a full state rewrite after
+   each).
 2. 50 cancels and 50 creates: 50 + 50 estimates (a saving is priced live), 50 cancels and 50
    creates (it took 8.2 s against 1.1 s).
 """
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from bench.fixtures import write_repo
+from reconciler.engine.tiles import SUGGEST_AT_MOST
 from reconciler.sandbox.server import serve_in_subprocess
 
 KEY = "bench-apply-key"
@@ -80,7 +82,8 @@ def main() -> None:
         ) as url:
             root = write_repo(base / "creates", 200, start=_next_month())
             took = run(root, url, "apply", "--auto-approve")
-            bound = start + (1 + rounds(200) + rounds(200)) * latency
+            tiles = rounds(2 * SUGGEST_AT_MOST)  # the plan's tile suggestions
+            bound = start + (1 + rounds(200) + tiles + rounds(200)) * latency
             report("apply 200 creates at 50 ms latency (whole process)", took, bound)
 
             mixed = write_repo(base / "mixed", 100, start=_next_month())
@@ -93,7 +96,7 @@ def main() -> None:
                 target.parent.mkdir(exist_ok=True)
                 shutil.copy(path, target)  # 50 creates
             took = run(mixed, url, "apply", "--auto-approve", "--force")  # 50 % cancelled
-            bound = start + (1 + rounds(100) + rounds(50) + rounds(50)) * latency
+            bound = start + (1 + rounds(100) + tiles + rounds(50) + rounds(50)) * latency
             report("apply 50 cancels + 50 creates at 50 ms latency (whole process)", took, bound)
 
 

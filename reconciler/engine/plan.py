@@ -174,19 +174,20 @@ async def make_plan(
     live_specs = {o.key: o.spec for o in snap.live if o.spec is not None and o.active}
     estimates: dict[str, Cost] = {}
     if client is not None:
-        (changes, price_notes), found, estimates = await asyncio.gather(
+        tiling = snap.manifests.config.tiles
+        (changes, price_notes), found, estimates, (lines, tile_notes_) = await asyncio.gather(
             price(changes, client, prefetched),
             geometry,
             _budget_estimates(snap, live_specs, client),
+            tile_suggestions(changes, client, tiling.cheaper_by, prefetched)
+            if tiling.suggest
+            else _no_suggestions(),
         )
-        notes += price_notes
+        changes = [c.with_warning(lines[i]) if i in lines else c for i, c in enumerate(changes)]
+        notes += price_notes + tile_notes_
     else:
         found = await geometry
     base = baseline(snap.state.guarded(), live_specs, day, settings.horizon, estimates)
-    tiling = snap.manifests.config.tiles
-    if client is not None and tiling.suggest:
-        changes, suggest_notes = await tile_suggestions(changes, client, tiling.cheaper_by)
-        notes += suggest_notes
     priced = [with_money(c, day, settings.horizon) for c in changes]
     noted = annotate(priced, snap.manifests.orders, snap.live, now, tiles, found)
     line = with_changes(base, noted)
@@ -206,6 +207,10 @@ async def make_plan(
     protected = snap.state.protections()
     found_rules = blocking_violations(plan, policy, protected, force=settings.force)
     return replace(plan, violations=found_rules)
+
+
+async def _no_suggestions() -> tuple[dict[int, str], tuple[str, ...]]:
+    return {}, ()
 
 
 async def _nothing() -> tuple[dict[str, BaseGeometry], tuple[str, ...]]:

@@ -23,7 +23,7 @@ from reconciler.domain.geometry import (
     service_wkt,
 )
 from reconciler.domain.order import OrderSpec
-from reconciler.engine.pricing import estimate_cost
+from reconciler.engine.pricing import Prefetched, estimate_cost
 from reconciler.engine.workspace import Workspace
 from reconciler.errors import ClearskyOrdersError, NoPriceError, ServiceError
 from reconciler.files import read_text_file
@@ -165,7 +165,11 @@ async def show(client: ClearskyClient, guids: list[str]) -> list[TileRow]:
 
 
 async def suggest(
-    client: ClearskyClient, spec: OrderSpec, polygon_cost: Cost | None = None
+    client: ClearskyClient,
+    spec: OrderSpec,
+    polygon_cost: Cost | None = None,
+    *,
+    ground: bool = True,
 ) -> Suggestion | None:
     """The service's tile cover of a polygon order and both prices (`polygon_cost` when the
     plan has it already); None when the order has no polygon or no cover was found."""
@@ -183,7 +187,7 @@ async def suggest(
     polygon_cost, tile_cost, ground = await asyncio.gather(
         _given(polygon_cost) if polygon_cost else estimate_cost(client, spec),
         estimate_cost(client, tiled),
-        _ground(client, tiled),
+        _ground(client, tiled) if ground else _nothing(),
     )
     extra = None
     if ground is not None:
@@ -195,23 +199,27 @@ async def _given(cost: Cost) -> Cost:
     return cost
 
 
+async def _nothing() -> None:
+    return None
+
+
 SUGGEST_AT_MOST = 20
 """New polygon orders a plan asks the optimiser about (two requests each)."""
 
 
 async def tile_notes(
-    changes: Sequence[Change], client: ClearskyClient, cheaper_by: float
-) -> tuple[list[Change], tuple[str, ...]]:
-    """Each new polygon order whose tile cover the service prices lower by more than
-    `cheaper_by` percent gets a suggestion line (the plan itself does not change)."""
+    changes: Sequence[Change],
+    client: ClearskyClient,
+    cheaper_by: float,
+    prefetched: Prefetched | None = None,
+) -> tuple[dict[int, str], tuple[str, ...]]:
+    """Suggestion lines by change index: each new polygon order whose tile cover the service
+    prices lower by more than `cheaper_by` percent (the plan itself does not change). Runs
+    beside the pricing: a polygon estimate already under way is shared."""
     asked = [
         i
         for i, c in enumerate(changes)
-        if c.needs_create
-        and c.desired is not None
-        and c.desired.geometry is not None
-        and c.new_order_cost is not None
-        and not c.error
+        if c.needs_create and c.desired is not None and c.desired.geometry is not None
     ]
     notes: tuple[str, ...] = ()
     if len(asked) > SUGGEST_AT_MOST:
@@ -220,22 +228,25 @@ async def tile_notes(
             "orders; 'clearsky-orders tiles suggest NAME' checks any other",
         )
         asked = asked[:SUGGEST_AT_MOST]
-    jobs = [_suggestion_job(client, changes[i]) for i in asked]
+    jobs = [_suggestion_job(client, changes[i], prefetched) for i in asked]
     found = await client.bounded(jobs)
-    out = list(changes)
-    for index, result in zip(asked, found, strict=True):
-        if isinstance(result, Suggestion) and result.saving_share * 100 > cheaper_by:
-            out[index] = out[index].with_warning(_suggestion_words(out[index].name, result))
-    return out, notes
+    lines = {
+        index: _suggestion_words(changes[index].name, result)
+        for index, result in zip(asked, found, strict=True)
+        if isinstance(result, Suggestion) and result.saving_share * 100 > cheaper_by
+    }
+    return lines, notes
 
 
 def _suggestion_job(
-    client: ClearskyClient, change: Change
+    client: ClearskyClient, change: Change, prefetched: Prefetched | None
 ) -> Callable[[], Awaitable[Suggestion | None]]:
     async def job() -> Suggestion | None:
         assert change.desired is not None
+        started = prefetched.get(change.desired) if prefetched else None
         try:
-            return await suggest(client, change.desired, change.new_order_cost)
+            cost = await started if started is not None else None
+            return await suggest(client, change.desired, cost, ground=False)
         except (ServiceError, NoPriceError):
             return None  # no suggestion: the plan does not depend on it
 
@@ -244,11 +255,10 @@ def _suggestion_job(
 
 def _suggestion_words(name: str, found: Suggestion) -> str:
     cost = found.tile_cost
-    extra = f", {found.extra_km2:,.2f} km2 more ground" if found.extra_km2 else ""
     return (
         f"as tiles it would cost about {cost.next_month:,.2f} {cost.currency} per month "
         f"({found.saving_share:.0%} less; {len(found.tiles.tiles)} tile(s), "
-        f"{len(found.tiles.mini_tiles)} minitile(s){extra}): clearsky-orders tiles suggest "
+        f"{len(found.tiles.mini_tiles)} minitile(s)): clearsky-orders tiles suggest "
         f"{name} --write {name}-tiles"
     )
 
