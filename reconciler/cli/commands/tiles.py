@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
+from reconciler.api import ClearskyClient
 from reconciler.cli.options import run, settings_options
 from reconciler.cli.output import say
-from reconciler.engine import Settings, open_workspace
+from reconciler.engine import Settings, Workspace, open_workspace
 from reconciler.engine.workspace import project_dir
 from reconciler.errors import ClearskyOrdersError
+
+T = TypeVar("T")
 
 FORMAT = click.option(
     "--format",
@@ -45,6 +49,16 @@ def _aoi_settings(settings: Settings) -> tuple[str, Settings]:
     if settings.paths == (".",):
         raise ClearskyOrdersError("give the AOI first: a manifest name, a file, or WKT/GeoJSON")
     return settings.paths[0], replace(settings, paths=settings.paths[1:] or (".",))
+
+
+def _asked(workspace: Workspace, ask: Callable[[ClearskyClient], Awaitable[T]]) -> T:
+    """`ask` the service of the workspace's target, with a client opened for it."""
+
+    async def go() -> T:
+        async with workspace.target.client() as client:
+            return await ask(client)
+
+    return run(go())
 
 
 def _rows(rows: list[Any], fmt: str) -> str:
@@ -89,12 +103,7 @@ def find(settings: Settings, fmt: str) -> int:
     aoi, rest = _aoi_settings(settings)
     workspace = open_workspace(rest)
     area = geometry_for(workspace, aoi)
-
-    async def go() -> list[Any]:
-        async with workspace.target.client() as client:
-            return await find_tiles(client, area)
-
-    say(_rows(run(go()), fmt))
+    say(_rows(_asked(workspace, lambda client: find_tiles(client, area)), fmt))
     return 0
 
 
@@ -106,13 +115,7 @@ def minitiles_(tile: str, settings: Settings, fmt: str) -> int:
     """The 256 minitiles of TILE (a tile GUID)."""
     from reconciler.engine.tiles import minitiles
 
-    workspace = open_workspace(settings)
-
-    async def go() -> list[Any]:
-        async with workspace.target.client() as client:
-            return await minitiles(client, tile)
-
-    say(_rows(run(go()), fmt))
+    say(_rows(_asked(open_workspace(settings), lambda client: minitiles(client, tile)), fmt))
     return 0
 
 
@@ -124,13 +127,7 @@ def show_(guids: tuple[str, ...], settings: Settings, fmt: str) -> int:
     """The footprints of tiles or minitiles by GUID."""
     from reconciler.engine.tiles import show
 
-    workspace = open_workspace(settings)
-
-    async def go() -> list[Any]:
-        async with workspace.target.client() as client:
-            return await show(client, list(guids))
-
-    say(_rows(run(go()), fmt))
+    say(_rows(_asked(open_workspace(settings), lambda client: show(client, list(guids))), fmt))
     return 0
 
 
@@ -152,11 +149,7 @@ def suggest_(settings: Settings, fmt: str, write_name: str | None) -> int:
     workspace = open_workspace(rest)
     spec = spec_for(workspace, aoi)
 
-    async def go() -> Any:
-        async with workspace.target.client() as client:
-            return await suggest(client, spec)
-
-    found = run(go())
+    found = _asked(workspace, lambda client: suggest(client, spec))
     if found is None:
         raise ClearskyOrdersError(f"the service found no tile cover for {aoi}")
     cur = found.polygon_cost.currency
