@@ -80,17 +80,17 @@ def main() -> None:
             [KEY],
             options=["--skip-review", "--latency-ms", str(LATENCY_MS)],
         ) as url:
-            root = write_repo(base / "creates", 200, start=_next_month())
+            root = write_repo(base / "creates", 200)
             took = run(root, url, "apply", "--auto-approve")
             tiles = rounds(2 * SUGGEST_AT_MOST)  # the plan's tile suggestions
             bound = start + (1 + rounds(200) + tiles + rounds(200)) * latency
             report("apply 200 creates at 50 ms latency (whole process)", took, bound)
 
-            mixed = write_repo(base / "mixed", 100, start=_next_month())
+            mixed = write_repo(base / "mixed", 100)
             run(mixed, url, "apply", "--auto-approve")
             for path in sorted(mixed.rglob("field-*.yaml"))[:50]:
                 path.unlink()  # 50 cancels
-            extra = write_repo(base / "extra", 150, start=_next_month())
+            extra = write_repo(base / "extra", 150)
             for path in sorted(extra.rglob("field-*.yaml"))[100:]:
                 target = mixed / "new" / path.name
                 target.parent.mkdir(exist_ok=True)
@@ -98,14 +98,6 @@ def main() -> None:
             took = run(mixed, url, "apply", "--auto-approve", "--force")  # 50 % cancelled
             bound = start + (1 + rounds(100) + tiles + rounds(50) + rounds(50)) * latency
             report("apply 50 cancels + 50 creates at 50 ms latency (whole process)", took, bound)
-
-
-def _next_month() -> str:
-    from datetime import UTC, datetime
-
-    from reconciler.domain.calendar import next_month_start
-
-    return next_month_start(datetime.now(UTC).date()).isoformat()
 
 
 if __name__ == "__main__":

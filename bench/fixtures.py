@@ -31,7 +31,17 @@ def polygon(index: int, vertices: int = 20) -> str:
     return "POLYGON((" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in points) + "))"
 
 
-def manifest(index: int, *, frequency: int = 3, start: str = "2027-01-01") -> str:
+def next_month() -> str:
+    """The first day of next month: a start date that never rots."""
+    from datetime import UTC, datetime
+
+    from reconciler.domain.calendar import next_month_start
+
+    return next_month_start(datetime.now(UTC).date()).isoformat()
+
+
+def manifest(index: int, *, frequency: int = 3, start: str | None = None) -> str:
+    start = start or next_month()
     return f"""\
 apiVersion: clearsky-orders/v1
 kind: TaskingOrder
@@ -48,7 +58,7 @@ spec:
 """
 
 
-def write_repo(root: Path, count: int, *, changed: int = 0, start: str = "2027-01-01") -> Path:
+def write_repo(root: Path, count: int, *, changed: int = 0, start: str | None = None) -> Path:
     """`count` manifests, one per file, in 100-file folders; the first `changed` get frequency 2."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "clearsky.yaml").write_text(CONFIG)
