@@ -30,10 +30,11 @@ import pytest
 
 from reconciler.api import ClearskyClient, live_order
 from reconciler.cli import main
+from reconciler.engine import Settings, open_workspace
 from reconciler.manifest import load
 from reconciler.sandbox import Sandbox, serve_in_thread
 from reconciler.state import StateFile
-from tests.conftest import next_month
+from tests.conftest import S3_ENV, next_month
 
 SEEDS = int(os.environ.get("CHAOS_SEEDS", "3"))
 FIRST = int(os.environ.get("CHAOS_FIRST", "0"))
@@ -116,6 +117,23 @@ def edit(repo: Repo, dice: random.Random) -> None:
     repo.write()
 
 
+def new_bucket(endpoint: str) -> str:
+    import uuid
+
+    import boto3
+
+    name = f"chaos-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+    client.create_bucket(Bucket=name)
+    return name
+
+
 @pytest.fixture(scope="module")
 def service() -> Iterator[tuple[Sandbox, str]]:
     sandbox = Sandbox()
@@ -164,8 +182,9 @@ def corrupt(state: Path, dice: random.Random, counts: Counts) -> None:
 
 
 def converge(repo: Repo, env: dict[str, str], counts: Counts, capsys: Any) -> None:
-    """The user's way back, without faults: restore a refused state, lift a protection that
-    stands in the way (as its error says), apply until there is nothing left to do."""
+    """The user's way back, without faults: restore a refused state, release a killed run's
+    lock, lift a protection that stands in the way (each as its error says), apply until
+    there is nothing left to do."""
     root = repo.root
     saved = dict(os.environ)
     os.environ.update(env)
@@ -185,6 +204,9 @@ def converge(repo: Repo, env: dict[str, str], counts: Counts, capsys: Any) -> No
                 repo.write()
             elif "state restore" in said:
                 main(["state", "restore"])
+            elif "force-unlock " in said:  # a killed apply left its lock object behind
+                lock_id = said.split("force-unlock ")[1].split("'")[0]
+                main(["force-unlock", lock_id, "."])
         raise AssertionError("no convergence in 5 fault-free applies")
     finally:
         os.chdir(cwd)
@@ -192,14 +214,17 @@ def converge(repo: Repo, env: dict[str, str], counts: Counts, capsys: Any) -> No
         os.environ.update(saved)
 
 
-def check(root: Path, url: str, key: str, counts: Counts) -> None:
+def check(root: Path, url: str, key: str, counts: Counts, remote: str = "") -> None:
     async def listed() -> list:  # type: ignore[type-arg]
         async with ClearskyClient(api_key=key, base_url=url) as api:
             return await api.list_orders()
 
     live = [live_order(o) for o in asyncio.run(listed())]
     active = [o for o in live if o.active]
-    state = StateFile(root / ".clearsky" / "state.json").load()
+    if remote:
+        state = open_workspace(Settings(paths=(str(root),), api_key=key)).state_file.load()
+    else:
+        state = StateFile(root / ".clearsky" / "state.json").load()
     owned = {e.guid.lower(): name for name, e in state.orders.items()}
     wanted = {o.name: o.spec for o in load([root]).orders}
     for order in active:
@@ -217,20 +242,36 @@ def check(root: Path, url: str, key: str, counts: Counts) -> None:
 
 @pytest.mark.slow
 @pytest.mark.chaos
+@pytest.mark.parametrize("backend", ["local", "remote"])
 def test_chaos_never_pays_twice_nor_leaves_orders_unowned(
-    service: tuple[Sandbox, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    backend: str,
+    service: tuple[Sandbox, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
+    """With a local state file, or with the state in a bucket (moto's S3 server on
+    loopback), where the second apply of a race finds the lock object and stops."""
     sandbox, url = service
     counts = Counts()
+    endpoint = request.getfixturevalue("s3_endpoint") if backend == "remote" else ""
+    if endpoint:  # this process reads the remote state too (check): credentials, no IMDS
+        patch = request.getfixturevalue("monkeypatch")
+        for name, value in S3_ENV.items():
+            patch.setenv(name, value)
     for seed in range(FIRST, FIRST + SEEDS):
         dice = random.Random(seed)
-        key = f"chaos-key-{seed}-{dice.randrange(10**9)}"
+        key = f"chaos-key-{backend}-{seed}-{dice.randrange(10**9)}"
         sandbox.add_account(key, f"chaos-{seed}")
         root = tmp_path / f"seed-{seed}"
         root.mkdir()
-        (root / "clearsky.yaml").write_text("apiVersion: clearsky-orders/v1\nkind: Config\n")
+        config = "apiVersion: clearsky-orders/v1\nkind: Config\n"
+        if endpoint:
+            bucket = new_bucket(endpoint)
+            config += f"state: {{url: 's3://{bucket}/state.json', endpoint: '{endpoint}'}}\n"
+        (root / "clearsky.yaml").write_text(config)
         repo = Repo(root)
-        env = {**os.environ, "CLEARSKY_API_URL": url, "CLEARSKY_API_KEY": key}
+        env = {**os.environ, **S3_ENV, "CLEARSKY_API_URL": url, "CLEARSKY_API_KEY": key}
         before = sandbox.faults.injected
         typical = 0.6  # seconds an apply takes here; kills land within it
         for _ in range(ROUNDS):
@@ -242,7 +283,8 @@ def test_chaos_never_pays_twice_nor_leaves_orders_unowned(
                 retry_after_s=0,
                 latency_ms=dice.choice([0, 20]),
             )
-            corrupt(root / ".clearsky" / "state.json", dice, counts)
+            if not endpoint:
+                corrupt(root / ".clearsky" / "state.json", dice, counts)
             first = run_apply(root, env)
             second = run_apply(root, env) if dice.random() < 0.15 else None
             kill = dice.uniform(0.5, 0.95) * typical if dice.random() < 0.4 else None
@@ -258,7 +300,7 @@ def test_chaos_never_pays_twice_nor_leaves_orders_unowned(
         counts.faults += sandbox.faults.injected - before
         try:
             converge(repo, env, counts, capsys)
-            check(root, url, key, counts)
+            check(root, url, key, counts, endpoint)
         except AssertionError as error:
             raise AssertionError(f"seed {seed}: {error}") from None
     capsys.readouterr()
