@@ -151,6 +151,35 @@ def test_second_concurrent_apply_is_refused_by_the_lock(
     assert live_orders(api_env) == []
 
 
+def test_lock_timeout_waits_for_the_holder_then_gives_up_or_goes_on(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    import threading
+    import time
+
+    with StateFile(repo.state).lock():
+        started = time.monotonic()
+        refused = cli("apply", "--auto-approve", "--lock-timeout", "1s")
+        waited = time.monotonic() - started
+    assert refused.code == 1 and "(waited 1 s)" in refused.err and waited >= 1.0
+    released = threading.Event()
+
+    def hold_briefly() -> None:
+        with StateFile(repo.state).lock():
+            released.set()
+            time.sleep(1.0)
+
+    holder = threading.Thread(target=hold_briefly)
+    holder.start()
+    released.wait(10)
+    applied = cli("apply", "--auto-approve", "--lock-timeout", "30s")
+    holder.join()
+    assert applied.code == 0, applied.err
+    assert len(live_orders(api_env)) == 2
+    bad = cli("apply", "--auto-approve", "--lock-timeout", "soon")
+    assert bad.code == 1 and "not a duration" in bad.err
+
+
 def test_dropped_create_response_is_adopted_not_repeated(
     api_env: Service, repo: Repo, cli: Cli
 ) -> None:
