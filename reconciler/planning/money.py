@@ -9,6 +9,7 @@ partial last month, a recurring order's months ahead), and is marked approximate
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -69,7 +70,7 @@ def months_of(start: date, count: int) -> list[date]:
     return out
 
 
-def _dates(spec: OrderSpec, month: date) -> int:
+def _dates(spec: OrderSpec | _Cadence, month: date) -> int:
     last = month_end(month) if spec.end is None else min(month_end(month), spec.end)
     return count_image_dates(
         spec.reference_date, spec.image_frequency, max(month, spec.start), last
@@ -80,6 +81,18 @@ def order_months(
     spec: OrderSpec, price: Cost, months: Iterable[date], *, how: str = SCALED
 ) -> list[MonthCost]:
     """What the order costs in each of `months` it runs in (none in the others)."""
+    cadence = (spec.reference_date, spec.image_frequency, spec.start, spec.end)
+    return list(_order_months(cadence, price, tuple(months), how))
+
+
+@functools.lru_cache(maxsize=4096)
+def _order_months(
+    cadence: tuple[date, int, date, date | None], price: Cost, months: tuple[date, ...], how: str
+) -> tuple[MonthCost, ...]:
+    """order_months by what it depends on: orders of one cadence and price (a large account
+    has many) are computed once."""
+    reference, frequency, start, end = cadence
+    spec = _Cadence(reference, frequency, start, end)
     described = price.month
     per_date = _rate(spec, price)
     out = []
@@ -94,10 +107,20 @@ def order_months(
             out.append(MonthCost(month, round(price.next_month, 2)))
             continue
         out.append(MonthCost(month, round(per_date * _dates(spec, month), 2), how))
-    return out
+    return tuple(out)
 
 
-def _rate(spec: OrderSpec, price: Cost) -> float:
+@dataclass(frozen=True)
+class _Cadence:
+    """What the money of an order depends on besides its price."""
+
+    reference_date: date
+    image_frequency: int
+    start: date
+    end: date | None
+
+
+def _rate(spec: OrderSpec | _Cadence, price: Cost) -> float:
     """EUR per image date, from the estimate's monthly figure."""
     basis = next_month_start(price.month) if price.month else next_month_start(spec.start)
     count = count_image_dates(spec.reference_date, spec.image_frequency, basis, month_end(basis))
