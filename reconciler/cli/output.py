@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _COLOUR: dict[str, bool] = {"enabled": True}
 
@@ -23,8 +27,44 @@ def colour_on(stream: object = None) -> bool:
     )
 
 
+_CAPTURED: list[list[str]] = []
+"""While a command with --format json runs: what it would have said on stdout."""
+
+
 def say(text: str = "", *, err: bool = False) -> None:
+    if _CAPTURED and not err:
+        _CAPTURED[-1].append(click.unstyle(text))
+        return
     click.echo(text, err=err, color=colour_on(sys.stderr if err else sys.stdout))
+
+
+def json_messages(func: F) -> F:
+    """Give a command whose output is sentences `--format text|json`: with json, what it
+    says on stdout comes out once, as {"messages": [...]} (errors as {"errors": [...]})."""
+    import functools
+    import json
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.pop("message_format", "text") != "json":
+            return func(*args, **kwargs)
+        _CAPTURED.append([])
+        try:
+            code = func(*args, **kwargs)
+        finally:
+            lines = _CAPTURED.pop()
+        click.echo(json.dumps({"messages": lines}, indent=2))
+        return code
+
+    option = click.option(
+        "--format",
+        "message_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help='json: what the command says, as {"messages": [...]}.',
+    )
+    return option(wrapper)  # type: ignore[return-value]
 
 
 def fail(text: str) -> None:

@@ -254,8 +254,13 @@ def test_state_commands_and_import(api_env: Service, repo: Repo, cli: Cli) -> No
         as_json["orders"]
     )
     assert json.loads(cli("state", "show", "skagen").out)["orderGuid"] == guid
-    assert cli("state", "rm", "skagen").code == 0
+    removed = cli("state", "rm", "skagen", "--format", "json")
+    assert removed.code == 0 and json.loads(removed.out)["messages"][0].startswith("Removed")
     assert "skagen" not in cli("state", "list").out
+    missing = cli("state", "rm", "skagen", "--format", "json")
+    assert (
+        missing.code == 1 and "not in the state" in json.loads(missing.out)["errors"][0]["message"]
+    )
     imported = cli("import", "skagen", guid)
     assert imported.code == 0 and f"Imported {guid} as skagen" in imported.out
     assert cli("plan", "--detailed-exitcode").code == 0

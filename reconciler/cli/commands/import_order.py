@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from reconciler.cli.options import announce, run, settings_options
-from reconciler.cli.output import say
+from reconciler.cli.output import json_messages, say
 from reconciler.engine import Settings, open_workspace
 from reconciler.engine import import_order as record_import
 
@@ -15,6 +15,7 @@ from reconciler.engine import import_order as record_import
 @click.argument("guid")
 @click.argument("paths", nargs=-1, type=click.Path())
 @settings_options(changes=False, lock=True)
+@json_messages
 def import_order(name: str, guid: str, settings: Settings) -> int:
     """Record that manifest NAME owns live order GUID (no API change).
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.output import say
+from reconciler.cli.output import json_messages, say
 
 
 @click.command()
@@ -17,6 +17,7 @@ from reconciler.cli.output import say
     default=None,
     help="Also write the CI workflow (at the repository's root, with this folder's paths).",
 )
+@json_messages
 def init(folder: str, ci: str | None) -> int:
     """Start an orders folder: clearsky.yaml, an example manifest, a .gitignore, the schemas.
 

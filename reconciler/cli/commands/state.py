@@ -7,7 +7,7 @@ import json
 import click
 
 from reconciler.cli.options import settings_options
-from reconciler.cli.output import say
+from reconciler.cli.output import json_messages, say
 from reconciler.engine import (
     Settings,
     forget_order,
@@ -126,6 +126,7 @@ def show(name: str, settings: Settings) -> int:
 @click.argument("name")
 @settings_options(changes=False, lock=True)
 @PATH_ARGUMENT
+@json_messages
 def rm(name: str, settings: Settings) -> int:
     """Forget NAME's order: nothing is cancelled, the order keeps running unmanaged."""
     guid = forget_order(_store(settings), name, settings.lock_timeout)
@@ -138,6 +139,7 @@ def rm(name: str, settings: Settings) -> int:
 @click.argument("new")
 @settings_options(changes=False, lock=True)
 @PATH_ARGUMENT
+@json_messages
 def mv(old: str, new: str, settings: Settings) -> int:
     """Rename OLD's entry to NEW (after renaming its manifest): no order is touched.
 
@@ -152,6 +154,7 @@ def mv(old: str, new: str, settings: Settings) -> int:
 @state.command("restore")
 @settings_options(changes=False, lock=True)
 @PATH_ARGUMENT
+@json_messages
 def restore(settings: Settings) -> int:
     """Put the state's backup back (a local file it replaces is kept as state.json.broken).
 
@@ -166,6 +169,7 @@ def restore(settings: Settings) -> int:
 @state.command("seal")
 @settings_options(changes=False, lock=True)
 @PATH_ARGUMENT
+@json_messages
 def seal(settings: Settings) -> int:
     """Accept the state as it is now: seal every entry with the account's key.
 
@@ -205,6 +209,7 @@ def seal(settings: Settings) -> int:
 )
 @settings_options(changes=False, lock=True)
 @PATH_ARGUMENT
+@json_messages
 def migrate(source: str, destination: str | None, settings: Settings) -> int:
     """Copy the state, every entry and unfinished operation, to another location.
 
@@ -238,6 +243,7 @@ def migrate(source: str, destination: str | None, settings: Settings) -> int:
 @click.argument("lock_id")
 @settings_options(changes=False)
 @PATH_ARGUMENT
+@json_messages
 def force_unlock(lock_id: str, settings: Settings) -> int:
     """Release the state lock LOCK_ID that a run which died left behind.
 
