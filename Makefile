@@ -17,13 +17,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## demo: validate, plan, apply and plan again over a scratch copy of examples/orders,
-## against the embedded sandbox; ends on "No changes".
+## against the embedded sandbox ("No changes"), then status (new orders: Progressing).
 demo: install
 	rm -rf $(DEMO_DIR) && mkdir -p $(dir $(DEMO_DIR)) && cp -r examples/orders $(DEMO_DIR)
 	cd $(DEMO_DIR) && $(CLI) validate .
 	cd $(DEMO_DIR) && $(CLI) plan --sandbox .
 	cd $(DEMO_DIR) && $(CLI) apply --sandbox --auto-approve .
 	cd $(DEMO_DIR) && $(CLI) plan --sandbox --detailed-exitcode .
+	cd $(DEMO_DIR) && $(CLI) status --sandbox .
 
 ## test: lint, then the whole suite (slow end-to-end tests included) on 2 workers.
 test: install lint

@@ -84,9 +84,8 @@ def order_health(
     cutoff = today - timedelta(days=grace)
     missing = tuple(d for d in promised if d not in got and d <= cutoff)
     late = tuple(d for d in promised if d not in got and d > cutoff)
-    upcoming = image_dates(
-        spec.reference_date, spec.image_frequency, today + timedelta(days=1), today + timedelta(7)
-    )
+    after = max(today + timedelta(days=1), spec.start)
+    upcoming = image_dates(spec.reference_date, spec.image_frequency, after, after + timedelta(7))
     next_date = upcoming[0] if upcoming and (spec.end is None or upcoming[0] <= spec.end) else None
     effect, _ = cancellation(live, today)
     deadline = ""

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reconciler.domain.calendar import month_start
+from reconciler.domain.calendar import month_start, next_month_start
 from reconciler.domain.geometry import parse_wkt, service_wkt
 from reconciler.sandbox.store import StoredOrder, new_guid
 from tests.conftest import AARHUS, KEY_A, SKAGEN, Repo, Result, Service
@@ -97,3 +97,12 @@ def test_a_day_is_explained(api_env: Service, repo: Repo, cli: Cli) -> None:
     api_env.sandbox.faults.update(missed_share=1.0)
     gone = cli("status", "aarhus-bay", "--date", cadence.isoformat(), ".")
     assert "not available" in gone.out and "not an image date" in gone.out
+
+
+def test_a_new_orders_next_date_is_in_its_first_month(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    assert cli("apply", "--auto-approve").code == 0
+    report = json.loads(cli("status", "--format", "json").out)
+    starts = next_month_start(datetime.now(UTC).date()).isoformat()
+    assert all(o["nextExpected"] >= starts for o in report["orders"]), report
