@@ -261,8 +261,8 @@ def same_geometry(a: MultiPolygon, b: MultiPolygon, tolerance: float = COORD_TOL
         return False
     if any(abs(p - q) > tolerance for p, q in zip(a.bounds, b.bounds, strict=True)):
         return False
-    if shapely.get_num_coordinates(a) == shapely.get_num_coordinates(b) and _same_rings(
-        a, b, tolerance
+    if shapely.get_num_coordinates(a) == shapely.get_num_coordinates(b) and (
+        shapely.equals_exact(a, b, tolerance) or _same_rings(a, b, tolerance)
     ):
         return True
     return _within_band(a, b, tolerance) and _within_band(b, a, tolerance)
