@@ -14,9 +14,17 @@ from reconciler.domain.live import LiveOrder
 async def refresh(client: ClearskyClient) -> list[LiveOrder]:
     """Every order of the account, expired ones included."""
     listed = await client.list_orders(get_expired=True)
-    # Reading thousands of geometries takes a while: off the event loop, so that requests
-    # already in flight (prefetched estimates) are answered meanwhile.
-    return await asyncio.to_thread(lambda: [live_order(o) for o in listed])
+    # Reading thousands of geometries takes a while: in steps on the event loop's own thread
+    # (a thread of its own fought the manifest loading for the interpreter), handing the
+    # loop back between steps so that requests in flight are answered meanwhile.
+    orders: list[LiveOrder] = []
+    for start in range(0, len(listed), READ_STEP):
+        orders += [live_order(o) for o in listed[start : start + READ_STEP]]
+        await asyncio.sleep(0)
+    return orders
+
+
+READ_STEP = 500
 
 
 def live_digest(orders: Sequence[LiveOrder]) -> str:
