@@ -31,6 +31,9 @@ def test_find_lists_tiles_and_minitiles_as_text_json_and_geojson(
     assert [r["guid"] for r in again] == [tiles[0]["guid"]]
     wkt = cli("tiles", "find", "POLYGON((10 56, 10.01 56, 10.01 56.01, 10 56))", ".")
     assert wkt.code == 0 and "minitile" in wkt.out
+    wrote = cli("tiles", "find", "skagen", "--write", "skagen-minitiles", ".")
+    assert wrote.code == 0 and "wrote" in wrote.out
+    assert cli("validate", ".").code == 0  # the written tile order is a valid manifest
     bad = cli("tiles", "find", "nowhere", ".")
     assert bad.code == 1 and "neither a manifest name" in bad.err
 

@@ -95,15 +95,29 @@ def _rows(rows: list[Any], fmt: str) -> str:
 @click.argument("paths", nargs=-1, type=click.Path())
 @settings_options(changes=False)
 @FORMAT
-def find(settings: Settings, fmt: str) -> int:
+@click.option(
+    "--write",
+    "write_name",
+    metavar="NAME",
+    help="Also write a tile order of the minitiles that cover AOI as manifest NAME.yaml "
+    "(tiles suggest finds the cheapest mix).",
+)
+def find(settings: Settings, fmt: str, write_name: str | None) -> int:
     """The tiles and minitiles that cover AOI (the first argument; manifests follow)."""
+    from dataclasses import replace
+
     from reconciler.engine.tiles import find as find_tiles
-    from reconciler.engine.tiles import geometry_for
+    from reconciler.engine.tiles import geometry_for, spec_for
 
     aoi, rest = _aoi_settings(settings)
     workspace = open_workspace(rest)
     area = geometry_for(workspace, aoi)
-    say(_rows(_asked(workspace, lambda client: find_tiles(client, area)), fmt))
+    rows = _asked(workspace, lambda client: find_tiles(client, area))
+    say(_rows(rows, fmt))
+    if write_name:
+        minis = frozenset(r.guid.lower() for r in rows if r.mini)
+        order = replace(spec_for(workspace, aoi), geometry=None, mini_tiles=minis)
+        _write(project_dir(workspace.paths), write_name, order, err=fmt != "text")
     return 0
 
 
@@ -174,11 +188,11 @@ def suggest_(settings: Settings, fmt: str, write_name: str | None) -> int:
         verdict = "cheaper" if found.saving_share > 0 else "dearer"
         say(f"The tile order is {abs(found.saving_share):.0%} {verdict} than the polygon.")
     if write_name:
-        _write(project_dir(workspace.paths), write_name, found.tiles)
+        _write(project_dir(workspace.paths), write_name, found.tiles, err=fmt != "text")
     return 0
 
 
-def _write(folder: Path, name: str, spec: Any) -> None:
+def _write(folder: Path, name: str, spec: Any, *, err: bool = False) -> None:
     import re
 
     if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", name):
@@ -207,4 +221,4 @@ spec:
 """,
         encoding="utf-8",
     )
-    say(f"wrote {path}")
+    say(f"wrote {path}", err=err)  # stdout stays one document when it is JSON
