@@ -21,9 +21,10 @@ from reconciler.state.model import Owner, State
 from reconciler.state.seal import Sealer, check, seal
 
 
-def encode(state: State, sealer: Sealer | None) -> bytes:
-    """The state's file content; sealed when a key is given (its untrusted entries are left
-    out of the seal: writing them does not make them trusted)."""
+def encode(state: State, sealer: Sealer | None) -> tuple[bytes, str]:
+    """The state's file content, and the digest of its seal ('' unsealed). Sealed when a key
+    is given (its untrusted entries are left out of the seal: writing them does not make them
+    trusted)."""
     header = _header(state)
     entries = {name: entry_json(e) for name, e in sorted(state.orders.items())}
     body: dict[str, Any] = {
@@ -36,9 +37,11 @@ def encode(state: State, sealer: Sealer | None) -> bytes:
         "orders": entries,
         **({"intents": header["intents"]} if state.intents else {}),
     }
+    digest = ""
     if sealer is not None:
         body["seal"] = seal(sealer, header, entries, state.untrusted)
-    return (json.dumps(body, indent=2) + "\n").encode()
+        digest = body["seal"]["digest"]
+    return (json.dumps(body, indent=2) + "\n").encode(), digest
 
 
 def decode(text: str, where: str, sealer: Sealer | None) -> State:

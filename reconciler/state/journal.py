@@ -15,7 +15,6 @@ journal: nothing is planned from it.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -79,10 +78,7 @@ def _consistent(before: State, after: State, touched: frozenset[str]) -> bool:
 
 def chained(sealer: Sealer | None, previous: str, body: Mapping[str, Any]) -> str:
     """The line's digest: keyed, over the digest before it and the line's body."""
-    if sealer is None:
-        return ""
-    text = json.dumps({"previous": previous, "body": body}, sort_keys=True, separators=(",", ":"))
-    return hmac.new(sealer.key, text.encode(), hashlib.sha256).hexdigest()
+    return sealer.mac({"previous": previous, "body": body}) if sealer is not None else ""
 
 
 def append(path: Path, line: Mapping[str, Any]) -> None:
@@ -107,14 +103,14 @@ def replay(path: Path, base: State, sealer: Sealer | None, first: str) -> tuple[
     state, digest = base, first
     for number, line in _complete_lines(text):
         body, mac = _line(line, path, number)
-        if body.get("lineage") != base.lineage or int(body.get("serial", 0)) <= base.serial:
+        if body.get("lineage") != base.lineage or body["serial"] <= base.serial:
             continue  # from before the last full write
         if sealer is not None and not hmac.compare_digest(mac, chained(sealer, digest, body)):
             raise StateError(
                 f"{path}:{number}: the journal was changed outside clearsky-orders; nothing "
                 "was planned or changed. Remove it to read the state as last fully written"
             )
-        if int(body["serial"]) != state.serial + 1:
+        if body["serial"] != state.serial + 1:
             raise StateError(f"{path}:{number}: the journal skips a write; nothing was changed")
         state, digest = _applied(state, body, path, number), mac
     if sealer is None:  # nothing could be checked: nothing is trusted
@@ -133,7 +129,7 @@ def _line(line: str, path: Path, number: int) -> tuple[dict[str, Any], str]:
     try:
         raw = json.loads(line)
         body, mac = raw["body"], str(raw.get("mac", ""))
-        if not isinstance(body, dict):
+        if not isinstance(body, dict) or type(body.get("serial")) is not int:
             raise ValueError
     except (ValueError, KeyError, TypeError, RecursionError):
         raise StateError(f"{path}:{number}: not a journal line; nothing was changed") from None

@@ -35,6 +35,7 @@ from reconciler.state.document import MAX_BYTES
 from reconciler.state.index import OwnershipIndex
 from reconciler.state.model import State
 from reconciler.state.seal import Sealer
+from reconciler.state.store import plain_line
 
 SCHEMES = ("s3", "gs", "az", "azure", "abfs", "abfss")
 LOCK_POLL = 1.0
@@ -90,7 +91,8 @@ class RemoteState:
         self._etag: str | None = None
         self._read = False
         self._text: str | None = None
-        self._lock_id: str | None = None
+        """The object as last read or written (what a write's backup keeps)."""
+        self._lineage: str | None = None
 
     # -- reading and writing ------------------------------------------------------------
 
@@ -98,11 +100,12 @@ class RemoteState:
         found = self._get(self.key)
         self._read = True
         if found is None:
-            self._etag, self._text = None, None
+            self._etag, self._text, self._lineage = None, None, None
             return State(workspace=self.workspace)
         text, self._etag = found
-        self._text = text
-        return decode(text, self.location, self.sealer)
+        state = decode(text, self.location, self.sealer)
+        self._text, self._lineage = text, state.lineage
+        return state
 
     def save(self, state: State) -> State:
         """Write `state` if nobody wrote since it was read (StateConflictError otherwise)."""
@@ -115,12 +118,11 @@ class RemoteState:
             self._index(written.owner.account).sync(
                 {e.guid for e in written.orders.values()}, self.location, written.workspace
             )
-        if self._text is not None and self._same_lineage(written.lineage):
+        if self._text is not None and self._lineage == written.lineage:
             self._put(self.key + ".backup", self._text.encode(), None)
-        data = encode(written, self.sealer)
-        mode: Any = {"e_tag": self._etag} if self._etag else "create"
-        self._etag = self._put(self.key, data, mode)
-        self._text = data.decode()
+        data, _ = encode(written, self.sealer)
+        self._etag = self._put(self.key, data, self._over_what_was_read())
+        self._text, self._lineage = data.decode(), written.lineage
         return written
 
     def batch(self) -> contextlib.AbstractContextManager[None]:
@@ -138,19 +140,16 @@ class RemoteState:
         state = decode(text, self.location + ".backup", self.sealer)
         if not self._read:
             self.load()
-        mode: Any = {"e_tag": self._etag} if self._etag else "create"
-        self._etag = self._put(self.key, text.encode(), mode)
-        self._text = text
+        self._etag = self._put(self.key, text.encode(), self._over_what_was_read())
+        self._text, self._lineage = text, state.lineage
         return state
 
     def describe(self) -> str:
         return f"{self.location} (remote)"
 
-    def _same_lineage(self, lineage: str) -> bool:
-        try:
-            return bool(json.loads(self._text or "{}").get("lineage") == lineage)
-        except ValueError:
-            return False
+    def _over_what_was_read(self) -> Any:
+        """The put mode of a compare-and-swap: over the version read, or onto nothing."""
+        return {"e_tag": self._etag} if self._etag else "create"
 
     # -- the lock ------------------------------------------------------------------------
 
@@ -175,11 +174,9 @@ class RemoteState:
                 if time.monotonic() >= deadline:
                     raise self._locked(timeout) from None
                 time.sleep(LOCK_POLL)
-        self._lock_id = lock_id
         try:
             yield
         finally:
-            self._lock_id = None
             holder = self._holder()
             if holder is not None and holder.get("id") == lock_id:
                 with contextlib.suppress(StateError):
@@ -314,8 +311,7 @@ def _why(exc: BaseException) -> str:
 
 
 def _plain(value: Any) -> str:
-    text = "".join(c if c.isprintable() else " " for c in str(value))
-    return text[:200]
+    return plain_line(str(value))
 
 
 def _describe(holder: Mapping[str, Any]) -> str:

@@ -36,12 +36,13 @@ class Sealer:
         return "Sealer(<key>)"
 
     def entry(self, name: str, body: Mapping[str, Any]) -> str:
-        return self._mac({"entry": name, "body": body})
+        return self.mac({"entry": name, "body": body})
 
     def whole(self, header: Mapping[str, Any], entries: Mapping[str, str]) -> str:
-        return self._mac({"header": header, "entries": dict(sorted(entries.items()))})
+        return self.mac({"header": header, "entries": dict(sorted(entries.items()))})
 
-    def _mac(self, value: Any) -> str:
+    def mac(self, value: Any) -> str:
+        """The keyed digest of a JSON value (its canonical text)."""
         text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hmac.new(self.key, text.encode(), hashlib.sha256).hexdigest()
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import tempfile
 import time
@@ -154,11 +153,10 @@ class StateFile:
         version, so the backup and the journal together are the latest state even when the
         file is lost), then no journal."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = encode(state, self.sealer)
+        data, self._digest = encode(state, self.sealer)
         _atomic_write(self.path, data)
         if self._may_replace_backup(state.lineage):
             _atomic_write(self.backup, data)
-        self._digest = _seal_digest(data)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.journal)  # everything in it is in the file now
 
@@ -189,8 +187,8 @@ class StateFile:
 
     def _may_replace_backup(self, lineage: str) -> bool:
         """A backup is replaced only by a state of its own lineage (or when there is none).
-        Once a lineage may, it may for every later save through this file: the backup then
-        holds that lineage's previous version (the caller holds the lock)."""
+        Once a lineage may, it may for every later save through this file (the caller holds
+        the lock)."""
         if self._backup_takes == lineage:
             return True
         kept = self._backup_state() if self.backup.exists() else None
@@ -293,11 +291,6 @@ def plain_line(text: str) -> str:
     """Someone else's text for a message: printable, one line, short."""
     printable = "".join(c if c.isprintable() else " " for c in text)
     return printable[:200]
-
-
-def _seal_digest(data: bytes) -> str:
-    seal = json.loads(data).get("seal") or {}
-    return str(seal.get("digest", ""))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -112,3 +112,12 @@ def test_the_journal_replays_to_exactly_the_state_written(tmp_path: Path) -> Non
     current = states.save(current.with_order("n-00006", StateEntry("g-6b", "e" * 64)))
     reread = StateFile(states.path, SEALER).load()
     assert dict(reread.orders) == dict(current.orders) and reread.serial == current.serial
+
+
+def test_a_journal_line_with_a_serial_that_is_not_a_number_is_one_error(tmp_path: Path) -> None:
+    states = StateFile(tmp_path / "state.json", SEALER)
+    states.save(many(2))
+    body = {"serial": "x", "lineage": states.load().lineage, "set": {}, "unset": []}
+    states.journal.write_text(json.dumps({"body": body, "mac": ""}) + "\n")
+    with pytest.raises(StateError, match=r"state.json.journal:1: not a journal line"):
+        StateFile(states.path, SEALER).load()
