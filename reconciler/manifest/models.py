@@ -117,7 +117,8 @@ class StateSettings(_Strict):
     region: str | None = Field(None, max_length=64, pattern=r"^[a-z0-9-]+$")
     workspace: str | None = Field(
         None,
-        pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+        pattern=NAME_PATTERN,
+        max_length=NAME_MAX,
         description="This state's name in the account's ownership index (remote state); "
         "defaults to the state's path.",
     )

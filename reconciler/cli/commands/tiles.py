@@ -195,7 +195,9 @@ def suggest_(settings: Settings, fmt: str, write_name: str | None) -> int:
 def _write(folder: Path, name: str, spec: Any, *, err: bool = False) -> None:
     import re
 
-    if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", name):
+    from reconciler.manifest.models import NAME_MAX, NAME_PATTERN
+
+    if len(name) > NAME_MAX or not re.match(NAME_PATTERN, name):
         raise ClearskyOrdersError(f"{name!r} is not a manifest name (lower case, digits, dashes)")
     path = folder / f"{name}.yaml"
     if path.exists():
