@@ -38,6 +38,21 @@ def say(text: str = "", *, err: bool = False) -> None:
     click.echo(text, err=err, color=colour_on(sys.stderr if err else sys.stdout))
 
 
+def format_option(
+    *choices: str, help: str = "Output format.", dest: str = "fmt"
+) -> Callable[[F], F]:
+    """The --format option of a command (text first, the default). Every command names it
+    so: the error path looks for `--format json` to answer errors in JSON too."""
+    return click.option(
+        "--format",
+        dest,
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
 def json_messages(func: F) -> F:
     """Give a command whose output is sentences `--format text|json`: with json, what it
     says on stdout comes out once, as {"messages": [...]} (errors as {"errors": [...]})."""
@@ -56,13 +71,11 @@ def json_messages(func: F) -> F:
         click.echo(json.dumps({"messages": lines}, indent=2))
         return code
 
-    option = click.option(
-        "--format",
-        "message_format",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
+    option = format_option(
+        "text",
+        "json",
         help='json: what the command says, as {"messages": [...]}.',
+        dest="message_format",
     )
     return option(wrapper)  # type: ignore[return-value]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import announce, run, settings_options
-from reconciler.cli.output import colour_on, fail, say
+from reconciler.cli.output import colour_on, fail, format_option, say
 from reconciler.engine import (
     ApplyResult,
     Settings,
@@ -39,12 +39,9 @@ from reconciler.render.registry import RenderOptions, plan_view, render
     help="Plan again and apply only if the plan has this checksum (the one printed "
     "by the reviewed plan); implies --auto-approve.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text",
+    "json",
     help="json: no plan, no progress lines; one report of what was done, skipped and failed "
     "(needs --auto-approve, --expect-checksum or a saved plan).",
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import announce, run, settings_options
-from reconciler.cli.output import colour_on, say
+from reconciler.cli.output import colour_on, format_option, say
 from reconciler.engine import (
     Settings,
     context_of,
@@ -20,20 +20,13 @@ from reconciler.render.compare import compare_lines
 from reconciler.render.document import dump
 from reconciler.render.registry import RENDERERS, RenderOptions, plan_view, render
 
-FORMATS = click.Choice(sorted(RENDERERS))
+FORMATS = ("text", *sorted(f for f in RENDERERS if f != "text"))
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @settings_options()
-@click.option(
-    "--format",
-    "fmt",
-    type=FORMATS,
-    default="text",
-    show_default=True,
-    help="markdown: a pull-request comment with a map.",
-)
+@format_option(*FORMATS, help="markdown: a pull-request comment with a map.")
 @click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the plan for apply.")
 @click.option(
     "--detailed-exitcode",

@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 
 from reconciler.cli.commands.plan import FORMATS
-from reconciler.cli.output import colour_on, say
+from reconciler.cli.output import colour_on, format_option, say
 from reconciler.engine import read_saved_plan, saved_view
 from reconciler.render.registry import RenderOptions, render
 
 
 @click.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@format_option(*FORMATS)
 @click.option("-v", "--verbose", is_flag=True, help="List unchanged orders too.")
 def show(plan_file: str, fmt: str, verbose: bool) -> int:
     """Render a saved plan.

@@ -7,7 +7,7 @@ import json
 import click
 
 from reconciler.cli.options import settings_options
-from reconciler.cli.output import json_messages, say
+from reconciler.cli.output import format_option, json_messages, say
 from reconciler.engine import (
     Settings,
     forget_order,
@@ -52,7 +52,7 @@ def _store(settings: Settings) -> StateStore:
 @state.command("list")
 @settings_options(changes=False)
 @PATH_ARGUMENT
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option("text", "json")
 def list_(settings: Settings, fmt: str) -> int:
     """List managed names and their order GUIDs, where the state lives and its workspace."""
     states = _store(settings)

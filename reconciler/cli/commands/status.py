@@ -8,7 +8,7 @@ from datetime import date, datetime
 import click
 
 from reconciler.cli.options import announce, run, settings_options
-from reconciler.cli.output import say
+from reconciler.cli.output import format_option, say
 from reconciler.engine import Settings, open_workspace
 from reconciler.errors import ClearskyOrdersError
 
@@ -39,7 +39,7 @@ from reconciler.errors import ClearskyOrdersError
     help="With a manifest NAME first: ask the service whether that day's image is available "
     "and explain each answer.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@format_option("text", "json", "markdown", help="markdown: a report for a scheduled CI job.")
 def status(
     settings: Settings, everything: bool, days: int, grace: int, day: datetime | None, fmt: str
 ) -> int:

@@ -11,20 +11,15 @@ import click
 
 from reconciler.api import ClearskyClient
 from reconciler.cli.options import run, settings_options
-from reconciler.cli.output import say
+from reconciler.cli.output import format_option, say
 from reconciler.engine import Settings, Workspace, open_workspace
 from reconciler.engine.workspace import project_dir
 from reconciler.errors import ClearskyOrdersError
 
 T = TypeVar("T")
 
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "geojson"]),
-    default="text",
-    show_default=True,
-    help="geojson: a FeatureCollection of the footprints, for a map.",
+FORMAT = format_option(
+    "text", "json", "geojson", help="geojson: a FeatureCollection of the footprints, for a map."
 )
 
 
@@ -148,7 +143,7 @@ def show_(guids: tuple[str, ...], settings: Settings, fmt: str) -> int:
 @tiles.command("suggest")
 @click.argument("paths", nargs=-1, type=click.Path())
 @settings_options(changes=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option("text", "json")
 @click.option(
     "--write",
     "write_name",

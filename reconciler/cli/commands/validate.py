@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli.output import say
+from reconciler.cli.output import format_option, say
 from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import load
 from reconciler.manifest.changed import changed_groups
@@ -13,14 +13,7 @@ from reconciler.render.problems import notes_lines, problems_json, problems_text
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("text", "json")
 @click.option(
     "--changed",
     is_flag=True,

@@ -8,11 +8,11 @@ import platform
 import click
 
 from reconciler import __version__
-from reconciler.cli.output import say
+from reconciler.cli.output import format_option, say
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option("text", "json")
 def version(fmt: str) -> int:
     """Show the version of clearsky-orders and of Python.
 
