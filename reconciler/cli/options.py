@@ -6,6 +6,7 @@ import asyncio
 import functools
 import os
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any, ClassVar, TypeVar
 
 import click
@@ -13,6 +14,7 @@ import click
 from reconciler.api import DEFAULT_URL
 from reconciler.cli.output import say
 from reconciler.engine import Settings, Target
+from reconciler.errors import ClearskyOrdersError
 from reconciler.planning.select import Selection, parse_selectors
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -169,6 +171,14 @@ def _settings(kwargs: dict[str, Any]) -> Settings:
         lock_timeout=kwargs.pop("lock_timeout", 0.0),
         horizon=kwargs.pop("horizon", 12),
     )
+
+
+def leading_argument(settings: Settings, usage: str) -> tuple[str, Settings]:
+    """A command whose first positional argument is not a path (a manifest NAME, an AOI):
+    that argument, and the settings with the paths that follow it."""
+    if settings.paths == (".",):
+        raise ClearskyOrdersError(usage)
+    return settings.paths[0], replace(settings, paths=settings.paths[1:] or (".",))
 
 
 def announce(target: Target, *, err: bool = False) -> None:

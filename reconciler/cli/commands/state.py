@@ -18,7 +18,6 @@ from reconciler.engine import (
     seal_state,
     state_file_for,
 )
-from reconciler.engine.workspace import sealer_for
 from reconciler.errors import StateError
 from reconciler.state import StateStore
 
@@ -223,7 +222,7 @@ def migrate(source: str, destination: str | None, settings: Settings) -> int:
       clearsky-orders state migrate --from s3://team-state/a/state.json --to .clearsky/state.json
     """
     workspace = open_workspace(settings)
-    sealer = sealer_for(workspace.target)
+    sealer = workspace.state_file.sealer
     config = workspace.config
     from_store = state_file_for(workspace.paths, source, config, sealer)
     to_store = (

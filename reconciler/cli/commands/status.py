@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 
 import click
 
-from reconciler.cli.options import announce, run, settings_options
+from reconciler.cli.options import announce, leading_argument, run, settings_options
 from reconciler.cli.output import format_option, say
 from reconciler.engine import Settings, open_workspace
 from reconciler.errors import ClearskyOrdersError
@@ -92,12 +91,10 @@ def _availability(settings: Settings, day: date) -> int:
     from reconciler.domain.geometry import service_wkt
     from reconciler.manifest import load
 
-    paths = settings.paths
-    if not paths or (paths[0] in (".",) and len(paths) == 1):
-        raise ClearskyOrdersError("give the manifest NAME before the paths: status NAME --date D")
-    name, rest = paths[0], paths[1:] or (".",)
-
-    workspace = open_workspace(replace(settings, paths=tuple(rest)))
+    name, rest = leading_argument(
+        settings, "give the manifest NAME before the paths: status NAME --date D"
+    )
+    workspace = open_workspace(rest)
     order = {o.name: o for o in load(workspace.paths).orders}.get(name)
     if order is None or order.spec.geometry is None:
         raise ClearskyOrdersError(f"no polygon manifest is named {name!r}")

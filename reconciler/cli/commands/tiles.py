@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.api import ClearskyClient
-from reconciler.cli.options import run, settings_options
+from reconciler.cli.options import leading_argument, run, settings_options
 from reconciler.cli.output import format_option, say
 from reconciler.engine import Settings, Workspace, open_workspace
 from reconciler.engine.workspace import project_dir
 from reconciler.errors import ClearskyOrdersError
 
 T = TypeVar("T")
+AOI_FIRST = "give the AOI first: a manifest name, a file, or WKT/GeoJSON"
 
 FORMAT = format_option(
     "text", "json", "geojson", help="geojson: a FeatureCollection of the footprints, for a map."
@@ -36,14 +37,6 @@ def tiles() -> None:
       clearsky-orders tiles minitiles 7c5f...e1
       clearsky-orders tiles suggest aarhus-bay orders/ --write aarhus-bay-tiles
     """
-
-
-def _aoi_settings(settings: Settings) -> tuple[str, Settings]:
-    from dataclasses import replace
-
-    if settings.paths == (".",):
-        raise ClearskyOrdersError("give the AOI first: a manifest name, a file, or WKT/GeoJSON")
-    return settings.paths[0], replace(settings, paths=settings.paths[1:] or (".",))
 
 
 def _asked(workspace: Workspace, ask: Callable[[ClearskyClient], Awaitable[T]]) -> T:
@@ -104,7 +97,7 @@ def find(settings: Settings, fmt: str, write_name: str | None) -> int:
     from reconciler.engine.tiles import find as find_tiles
     from reconciler.engine.tiles import geometry_for, spec_for
 
-    aoi, rest = _aoi_settings(settings)
+    aoi, rest = leading_argument(settings, AOI_FIRST)
     workspace = open_workspace(rest)
     area = geometry_for(workspace, aoi)
     rows = _asked(workspace, lambda client: find_tiles(client, area))
@@ -154,7 +147,7 @@ def suggest_(settings: Settings, fmt: str, write_name: str | None) -> int:
     """Price AOI as a polygon and as the service's tile/minitile cover, side by side."""
     from reconciler.engine.tiles import spec_for, suggest
 
-    aoi, rest = _aoi_settings(settings)
+    aoi, rest = leading_argument(settings, AOI_FIRST)
     workspace = open_workspace(rest)
     spec = spec_for(workspace, aoi)
 
