@@ -14,6 +14,7 @@ import shapely
 from shapely.geometry import MultiPolygon
 
 from reconciler.api import ClearskyClient
+from reconciler.api.models import TileSearch
 from reconciler.domain.calendar import next_month_start
 from reconciler.domain.geometry import (
     GeometryProblem,
@@ -119,7 +120,7 @@ def _geometry(aoi: str) -> MultiPolygon:
 async def find(client: ClearskyClient, geometry: MultiPolygon) -> list[TileRow]:
     """The tiles touching `geometry`, and each one's minitiles that touch it."""
     found = await client.search_tiles(wkt=service_wkt(geometry))
-    tiles = [t for t in found.tiles if not t.mini_tile]
+    tiles = found.tiles  # minitiles come apart, in found.mini_tiles (api/models.TileSearch)
     rows = [TileRow(t.tile_guid, False, t.epsg, t.data_geog_wkt) for t in tiles]
     answers = await client.bounded(
         [_minitiles_job(client, t.tile_guid) for t in tiles]  # one request per tile
@@ -153,15 +154,17 @@ def _minitiles_job(client: ClearskyClient, guid: str) -> Callable[[], Awaitable[
 
 async def minitiles(client: ClearskyClient, tile: str) -> list[TileRow]:
     found = await client.search_tiles(tile_guid_for_mini_tiles=tile)
-    guids = [t.tile_guid for t in found.tiles if t.mini_tile] + list(found.mini_tiles)
-    return [TileRow(g, True, None, found.footprints.get(g.lower())) for g in guids]
+    return _minitile_rows(found)
 
 
 async def show(client: ClearskyClient, guids: list[str]) -> list[TileRow]:
     found = await client.search_tiles(tile_guids=guids)
-    return [TileRow(t.tile_guid, t.mini_tile, t.epsg, t.data_geog_wkt) for t in found.tiles] + [
-        TileRow(g, True, None, found.footprints.get(g.lower())) for g in found.mini_tiles
-    ]
+    tiles = [TileRow(t.tile_guid, False, t.epsg, t.data_geog_wkt) for t in found.tiles]
+    return tiles + _minitile_rows(found)
+
+
+def _minitile_rows(found: TileSearch) -> list[TileRow]:
+    return [TileRow(g, True, None, found.footprints.get(g.lower())) for g in found.mini_tiles]
 
 
 async def suggest(
