@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -291,6 +291,55 @@ class ClearskyClient:
             data = _ci(data, "taskingmodels") or _ci(data, "models") or []
         return _read_list(ModelInfo, data, "GET", MODELS_PATH)
 
+    async def post(self, path: str, body: Mapping[str, Any]) -> Any:
+        """POST `body` to `path`, retried like every read; the envelope's Data."""
+        return await self._call("POST", path, json=dict(body))
+
+    async def post_for_file(
+        self, path: str, body: Mapping[str, Any], sink: BinaryIO, *, limit: int
+    ) -> int:
+        """POST `body` to `path` and stream a binary answer into `sink` (rewound and emptied
+        before each attempt). Returns the HTTP status: 200 with the file written, or 201 when
+        the service delivered it elsewhere (an UploadUrl). Retried like every read on 429,
+        5xx and transport errors, including a stream cut short."""
+        attempts = self._retries + 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            sink.seek(0)
+            sink.truncate()
+            try:
+                self.requests_sent += 1
+                async with self._http.stream("POST", path, json=dict(body)) as response:
+                    if response.status_code in RETRY_STATUSES and not last:
+                        await response.aread()
+                        retry_after = response.headers.get("retry-after")
+                        why = f"HTTP {response.status_code}"
+                    elif response.status_code == 200 and not _is_json(response):
+                        await _copy(response, sink, limit, path)
+                        return 200
+                    else:
+                        whole = await _read_capped(response, path)
+                        try:
+                            _unwrap(whole, "POST", path)
+                        except ApiError as error:
+                            raise _scrubbed(error, self._key) from None
+                        if response.status_code in (200, 201):
+                            return response.status_code
+                        raise ServiceError(
+                            f"unexpected answer HTTP {response.status_code}",
+                            method="POST",
+                            path=path,
+                            status=response.status_code,
+                        )
+            except httpx.TransportError as exc:
+                if last:
+                    raise TransportError(
+                        _transport_message(exc, self.base_url), method="POST", path=path
+                    ) from None
+                retry_after, why = None, type(exc).__name__
+            await self._pause(attempt, retry_after, why)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def limited(self, job: Callable[[], Awaitable[T]]) -> T:
         """Run one job within the `parallelism` bound."""
         async with self._limit:
@@ -460,6 +509,47 @@ def _transport_message(exc: httpx.TransportError, url: str) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect to {url} ({cause})"
     return f"network error talking to {url}: {type(exc).__name__}"
+
+
+MAX_ERROR_BYTES = 1024 * 1024
+"""The most of an error answer read (a JSON envelope is a few hundred bytes)."""
+
+
+def _is_json(response: httpx.Response) -> bool:
+    return "json" in response.headers.get("content-type", "").lower()
+
+
+async def _read_capped(response: httpx.Response, path: str) -> httpx.Response:
+    """A non-file answer read whole, when it is at most MAX_ERROR_BYTES."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_ERROR_BYTES:
+            raise TransportError(
+                f"the answer is over {MAX_ERROR_BYTES // 1024} KB and not a file",
+                method="POST",
+                path=path,
+            )
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=bytes(body),
+        request=response.request,
+    )
+
+
+async def _copy(response: httpx.Response, sink: BinaryIO, limit: int, path: str) -> None:
+    """Stream the file into `sink`, at most `limit` bytes."""
+    written = 0
+    async for chunk in response.aiter_bytes(1 << 20):
+        written += len(chunk)
+        if written > limit:
+            raise TransportError(
+                f"the file is larger than {limit // (1 << 20)} MB; stopped",
+                method="POST",
+                path=path,
+            )
+        sink.write(chunk)
 
 
 def _unwrap(response: httpx.Response, method: str, path: str) -> Any:

@@ -130,12 +130,18 @@ LOCK_OPTION = click.option(
 )
 
 
-def settings_options(*, changes: bool = True, lock: bool = False) -> Callable[[F], F]:
-    """Add the service options (and, with `changes`, the ones that choose changes) and hand the
-    command one `settings` argument in their place. The command declares `paths` itself."""
-    options = (
-        SERVICE_OPTIONS + (CHANGE_OPTIONS if changes else ()) + ((LOCK_OPTION,) if lock else ())
-    )
+SELECT_OPTIONS = CHANGE_OPTIONS[:3]
+"""--target, --exclude and --selector: which manifests a command works on."""
+
+
+def settings_options(
+    *, changes: bool = True, lock: bool = False, select: bool = False
+) -> Callable[[F], F]:
+    """Add the service options (and, with `changes`, the ones that choose changes; with
+    `select`, only --target, --exclude and --selector) and hand the command one `settings`
+    argument in their place. The command declares `paths` itself."""
+    chosen = CHANGE_OPTIONS if changes else SELECT_OPTIONS if select else ()
+    options = SERVICE_OPTIONS + chosen + ((LOCK_OPTION,) if lock else ())
 
     def decorate(func: F) -> F:
         @functools.wraps(func)

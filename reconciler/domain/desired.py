@@ -27,3 +27,5 @@ class DesiredOrder:
     labels: Mapping[str, str] = field(default_factory=dict)
     prevent_cancel: bool = False
     create_before_cancel: bool = False
+    delivery: tuple[tuple[str, object], ...] = ()
+    """The manifest's `delivery` settings (how pull fetches the imagery), as given."""

@@ -80,12 +80,12 @@ def _delivered_job(
             start=window_start(today, days).isoformat(),
             until=today.isoformat(),
         )
-        return _dates_for(answer.model_image_dates, spec.model, spec.constellations)
+        return dates_for(answer.model_image_dates, spec.model, spec.constellations)
 
     return job
 
 
-def _dates_for(
+def dates_for(
     groups: Sequence[ModelImageDates], model: str, constellations: frozenset[str]
 ) -> list[date]:
     """The dates of the group with this order's model and constellations (sub-areas

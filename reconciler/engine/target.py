@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from reconciler.api import DEFAULT_URL, ClearskyClient
@@ -52,9 +53,31 @@ class Target:
                 raise ConfigurationError(
                     f"CLEARSKY_SANDBOX_MISSED_SHARE={missed[:20]!r}: give a share from 0 to 1"
                 ) from None
+        moment = os.environ.get("CLEARSKY_SANDBOX_CLOCK")
+        if moment:  # e.g. +1d: look at the embedded sandbox a day from now (imagery exists)
+            sandbox.clock.set(sandbox_moment(moment))
         return ClearskyClient(
             api_key=SANDBOX_KEY,
             base_url="http://localhost",
             transport=InProcessTransport(app=sandbox.app()),
             parallelism=self.parallelism,
         )
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def sandbox_moment(text: str) -> datetime:
+    """CLEARSKY_SANDBOX_CLOCK: an ISO date-time, or +N[m|h|d] from now (the embedded sandbox
+    only; e.g. +1d to see the imagery of orders applied today)."""
+    value = text.strip()
+    try:
+        if value.startswith("+") and value[-1:] in _UNITS:
+            return datetime.now(UTC) + timedelta(seconds=float(value[1:-1]) * _UNITS[value[-1]])
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        raise ConfigurationError(
+            f"CLEARSKY_SANDBOX_CLOCK={value[:30]!r}: give an ISO date-time or +N followed by "
+            "m, h or d (e.g. +1d)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -22,6 +22,7 @@ from reconciler.manifest.messages import explain
 from reconciler.manifest.models import (
     API_VERSION,
     Config,
+    Delivery,
     Spec,
     TaskingOrderManifest,
     default_config,
@@ -316,7 +317,14 @@ def _load_document(
         labels=dict(manifest.metadata.labels),
         prevent_cancel=bool(lifecycle and lifecycle.prevent_cancel),
         create_before_cancel=bool(lifecycle and lifecycle.create_before_cancel),
+        delivery=_given(manifest.delivery),
     )
+
+
+def _given(delivery: Delivery | None) -> tuple[tuple[str, object], ...]:
+    if delivery is None:
+        return ()
+    return tuple(sorted(delivery.model_dump(exclude_none=True).items()))
 
 
 def _header_problem(value: dict[str, Any]) -> tuple[str, str] | None:

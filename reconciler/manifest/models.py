@@ -88,6 +88,86 @@ class Metadata(_Strict):
     labels: dict[str, str] = Field(default_factory=dict)
 
 
+RESOLUTIONS = (10, 20, 40, 80, 160, 320, 640, 1280)
+
+
+class Delivery(_Strict):
+    """How `pull` fetches an order's imagery: the composite download's settings, and where the
+    files go. Nothing here changes what is ordered or what a plan shows."""
+
+    resolution: Literal[10, 20, 40, 80, 160, 320, 640, 1280] | None = Field(
+        None, description="Metres per pixel (default 10)."
+    )
+    epsg: int | Literal["utm"] | None = Field(
+        None,
+        description="The files' CRS as an EPSG code (4326, 3857, 32632, ...), or utm: the UTM "
+        "zone of the area's centre (default).",
+    )
+    bands: str | None = Field(
+        None,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_,\[\] ]+$",
+        description="all (default), rgb, or a comma-separated list of bands and indices: "
+        "B2,B3,B4,B8,[B8_B4].",
+    )
+    data_type: Literal["INT16", "UINT8"] | None = Field(
+        None, description="INT16 (NODATA -32768, default) or UINT8 (NODATA 0)."
+    )
+    pixel_selection: Literal["intersect", "contained"] | None = Field(
+        None, description="Pixels touching the area (intersect, default) or inside it."
+    )
+    utm_selection: Literal["single_utm_fully_covered", "single_utm", "combined_utm"] | None = Field(
+        None, description="For UTM EPSG codes only (default combined_utm)."
+    )
+    force_pixel_size: bool | None = Field(
+        None, description="Keep the exact pixel size when reprojecting (default true)."
+    )
+    allow_partial: bool | None = Field(
+        None, description="Take a date whose image covers only part of the area (default false)."
+    )
+    tiles: Literal["each", "composite"] | None = Field(
+        None,
+        description="Tile and minitile orders: one file per tile and date (each, default), or "
+        "one composite of their area per date.",
+    )
+    upload_url: str | None = Field(
+        None,
+        max_length=4000,
+        pattern=r"^https?://\S+$",
+        description="Have the service PUT each file to this URL instead of downloading it; "
+        "{name}, {date} and {tile} are filled in (an Azure container SAS URL, a server "
+        "accepting PUTs). Keep tokens out of git: prefer --upload-url-template from a secret.",
+    )
+    upload_to: str | None = Field(
+        None,
+        max_length=1000,
+        pattern=r"^(s3|gs|az)://[^@?#\s]+$",
+        description="Have the service PUT each file into this bucket: a URL presigned for "
+        "each file, e.g. s3://bucket/imagery/{name}/{date}.tif (credentials from the "
+        "standard environment variables).",
+    )
+
+
+class DeliverySettings(Delivery):
+    """clearsky.yaml `delivery`: defaults for every manifest's `delivery`, and the folder."""
+
+    out: str = Field(
+        "imagery", max_length=500, description="Where pull writes, relative to clearsky.yaml."
+    )
+    layout: str | None = Field(
+        None,
+        max_length=300,
+        description="Each file's path under `out`: {name}, {date}, {tile}, {year}, {month}. "
+        "Default {name}/{date}.tif, and {name}/{date}/{tile}.tif for tiles.",
+    )
+    upload_endpoint: str | None = Field(
+        None,
+        max_length=1000,
+        pattern=r"^https?://[^@?#\s]+$",
+        description="For uploadTo s3://: an S3-compatible server's URL (MinIO, Ceph, R2, ...).",
+    )
+
+
 class TaskingOrderManifest(_Strict):
     """One tasking order the account should have."""
 
@@ -97,6 +177,9 @@ class TaskingOrderManifest(_Strict):
     kind: Literal["TaskingOrder"]
     metadata: Metadata
     spec: Spec
+    delivery: Delivery | None = Field(
+        None, description="How `pull` fetches this order's imagery (over clearsky.yaml's)."
+    )
 
 
 class StateSettings(_Strict):
@@ -172,6 +255,12 @@ class Policy(_Strict):
     min_managed_for_threshold: int = Field(
         10, ge=0, description="The share applies once there are this many managed orders."
     )
+    max_processing_credits: float | None = Field(
+        None,
+        ge=0,
+        description="What one `pull` may spend in processing credits (the service's estimate, "
+        "summed before anything is downloaded).",
+    )
 
 
 class Config(_Strict):
@@ -186,6 +275,7 @@ class Config(_Strict):
     api: ApiSettings = Field(default_factory=ApiSettings)
     tiles: TileSettings = Field(default_factory=TileSettings)
     policy: Policy = Field(default_factory=Policy)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
 
 def default_config() -> Config:

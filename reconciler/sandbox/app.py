@@ -103,12 +103,16 @@ class Sandbox:
     max_concurrent_connections: int = 8
     admin_key: str | None = field(default=None, repr=False)
     """The key of the /_sandbox/ controls (clock, faults, injected orders); none: disabled."""
+    credits_used: dict[str, float] = field(default_factory=dict)
+    """Processing credits each account's downloads used (by account id)."""
     _spending: dict[tuple[str, date, date, int], float] = field(default_factory=dict, repr=False)
 
     def add_account(self, api_key: str, name: str = "", *, skip_review: bool = False) -> str:
         return self.store.add_account(api_key, name, skip_review=skip_review)
 
     def app(self) -> Starlette:
+        from reconciler.sandbox.imagery_api import ImageryApi
+
         api = self._api
         routes = [
             Route("/api/tasking/orders", api(self.list_orders), methods=["GET"]),
@@ -125,6 +129,7 @@ class Sandbox:
                 methods=["POST"],
             ),
             *self._dialect_routes(),
+            *ImageryApi(self).routes(api),
             Route("/_sandbox/health", self.health, methods=["GET"]),
             Route(
                 "/_sandbox/clock",

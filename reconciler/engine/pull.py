@@ -1,0 +1,557 @@
+"""pull: fetch the imagery the managed orders paid for.
+
+For each selected manifest whose order this state manages: the dates the service delivered
+for the order's area (POST /api/satelliteimages/search/available, kept to the order's own
+cadence and range), one file per date (per tile and date for tile orders, unless they come as
+one composite of their area). Files already complete (size and sha256 as the pull index
+records them) are skipped. The processing credits of what is left are estimated and summed
+before anything is downloaded; policy.maxProcessingCredits and the caller's confirmation
+stand between the estimate and the downloads.
+
+Each file is streamed into a temporary file beside its final path, synced and renamed, then
+recorded; with an upload target the service PUTs the file there instead (201) and the upload
+is recorded. A date that fails is reported at the end; the others go on. Downloads run within
+the parallelism and the account's MaxConcurrentConnections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from reconciler.api import ClearskyClient
+from reconciler.api.imagery import (
+    CompositeOptions,
+    Source,
+    download,
+    download_body,
+    estimate_credits,
+)
+from reconciler.domain.calendar import image_dates
+from reconciler.domain.desired import DesiredOrder
+from reconciler.domain.geometry import service_wkt
+from reconciler.domain.live import LiveOrder
+from reconciler.engine.deliveries import (
+    LAYOUT,
+    TILE_LAYOUT,
+    OrderDelivery,
+    check_layout,
+    file_path,
+    settle,
+    shown_url,
+    upload_url,
+    utm_zone,
+)
+from reconciler.engine.footprints import tile_footprints
+from reconciler.engine.live import refresh
+from reconciler.engine.plan import open_service
+from reconciler.engine.pull_index import PullIndex, is_tiff, request_digest
+from reconciler.engine.status import dates_for
+from reconciler.engine.workspace import Workspace, project_dir
+from reconciler.errors import ApiError, AuthError, ClearskyOrdersError, ConfigurationError
+from reconciler.files import inside
+from reconciler.manifest import load
+from reconciler.progress import report
+
+SAVE_EVERY_S = 2.0
+"""How often the index is written while files arrive (and always at the end)."""
+
+
+@dataclass(frozen=True)
+class PullOptions:
+    since: date | None = None
+    until: date | None = None
+    out: Path | None = None
+    given: Mapping[str, Any] = field(default_factory=dict)
+    """Delivery settings from the command line (over the manifests' and clearsky.yaml's), and
+    `layout` and `upload_url_template`."""
+
+
+@dataclass(frozen=True)
+class FileJob:
+    name: str
+    guid: str
+    day: date
+    tile: str
+    """The tile or minitile GUID of a per-tile file; empty for a composite."""
+    source: Source
+    body: dict[str, Any]
+    request: str
+    relpath: str
+    upload_template: str | None = None
+    """A URL template the service PUTs the file to, instead of sending it back."""
+    upload_to: str | None = None
+    """A bucket URL (s3://, gs://, az://) to presign a PUT URL in, per file."""
+
+    @property
+    def upload(self) -> bool:
+        return bool(self.upload_template or self.upload_to)
+
+    @property
+    def label(self) -> str:
+        return self.relpath
+
+
+@dataclass
+class PullPlan:
+    out: Path
+    index: PullIndex
+    jobs: list[FileJob] = field(default_factory=list)
+    complete: int = 0
+    credits: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    ranges: dict[str, tuple[date, date]] = field(default_factory=dict)
+
+
+@dataclass
+class PullResult:
+    plan: PullPlan
+    declined: bool = False
+    fetched: list[tuple[FileJob, int]] = field(default_factory=list)
+    uploaded: list[FileJob] = field(default_factory=list)
+    failed: list[tuple[FileJob, str]] = field(default_factory=list)
+
+
+Listener = Callable[[str, FileJob, str], None]
+"""Told ('downloaded' | 'uploaded' | 'failed', job, detail) as each file ends."""
+
+
+async def pull(
+    workspace: Workspace,
+    options: PullOptions,
+    *,
+    confirm: Callable[[PullPlan], bool],
+    listener: Listener | None = None,
+    today: date | None = None,
+) -> PullResult:
+    """Plan the pull, ask `confirm`, then fetch."""
+    day = today or datetime.now(UTC).date()
+    state = workspace.state_file.load()
+    manifests = load(workspace.paths)
+    out = _out_folder(workspace, options)
+    plan = PullPlan(out=out, index=PullIndex.open(out))
+    async with workspace.target.client() as client:
+        await open_service(workspace, state, client)
+        report("reading the account...")
+        live = {o.key: o for o in await refresh(client)}
+        chosen = _chosen(workspace, options, manifests.orders, state.orders, live, plan)
+        await _plan_files(client, workspace, options, chosen, plan, day)
+        _check_budget(workspace, plan)
+        if not confirm(plan):
+            return PullResult(plan, declined=True)
+        result = PullResult(plan)
+        await _fetch(client, workspace, plan, result, listener)
+    _mark_pulled(plan, result)
+    plan.index.save()
+    return result
+
+
+def _check_budget(workspace: Workspace, plan: PullPlan) -> None:
+    ceiling = workspace.config.policy.max_processing_credits
+    if ceiling is not None and plan.credits > ceiling:
+        raise ClearskyOrdersError(
+            f"policy.maxProcessingCredits: this pull would use an estimated {plan.credits:g} "
+            f"processing credit(s) for {len(plan.jobs)} file(s), over the limit of "
+            f"{ceiling:g}; nothing was downloaded. Pull fewer dates (--since, --until, "
+            "--target) or at a coarser --resolution"
+        )
+
+
+def _out_folder(workspace: Workspace, options: PullOptions) -> Path:
+    if options.out is not None:  # the user's own choice, anywhere
+        return options.out
+    base = project_dir(workspace.paths)
+    out = base / workspace.config.delivery.out
+    if Path(workspace.config.delivery.out).is_absolute() or not inside(out, base):
+        raise ConfigurationError(
+            f"delivery.out {workspace.config.delivery.out!r} in clearsky.yaml leads outside the "
+            "repository; keep it inside, or give --out"
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    desired: DesiredOrder
+    order: LiveOrder
+    delivery: OrderDelivery
+
+
+def _chosen(
+    workspace: Workspace,
+    options: PullOptions,
+    desired: Sequence[DesiredOrder],
+    entries: Mapping[str, Any],
+    live: Mapping[str, LiveOrder],
+    plan: PullPlan,
+) -> list[_Chosen]:
+    selection = workspace.settings.selection
+    names = {d.name for d in desired}
+    unknown = sorted(selection.targets - names)
+    if unknown:
+        raise ClearskyOrdersError(f"--target {', '.join(unknown)}: no manifest has that name")
+    chosen = []
+    for wanted in sorted(desired, key=lambda d: d.name):
+        if not selection.wants(wanted.name, wanted.labels):
+            continue
+        entry = entries.get(wanted.name)
+        if entry is None:
+            plan.notes.append(f"{wanted.name}: not applied yet; nothing to pull")
+            continue
+        order = live.get(entry.guid.lower())
+        if order is None or order.spec is None:
+            plan.notes.append(f"{wanted.name}: its order {entry.guid} is not in the account")
+            continue
+        if order.in_review:
+            plan.notes.append(f"{wanted.name}: in review; nothing delivered yet")
+            continue
+        delivery = settle(
+            workspace.config.delivery,
+            dict(wanted.delivery),
+            options.given,
+            where=str(wanted.source),
+        )
+        chosen.append(_Chosen(wanted, order, delivery))
+    return chosen
+
+
+async def _plan_files(
+    client: ClearskyClient,
+    workspace: Workspace,
+    options: PullOptions,
+    chosen: list[_Chosen],
+    plan: PullPlan,
+    today: date,
+) -> None:
+    footprints, notes = await tile_footprints([c.order.spec for c in chosen], client)
+    plan.notes.extend(notes)
+    given_layout = options.given.get("layout")
+    report(f"asking the service what {len(chosen)} order(s) delivered...")
+    asked = await client.bounded(
+        [_dates_job(client, c, footprints, options, plan, today) for c in chosen]
+    )
+    seen: dict[str, str] = {}
+    relpaths: set[str] = set()
+    for item, dates in zip(chosen, asked, strict=True):
+        if isinstance(dates, BaseException):
+            if isinstance(dates, AuthError) or not isinstance(dates, ApiError):
+                raise dates
+            plan.notes.append(f"{item.desired.name}: cannot read its delivered dates: {dates}")
+            continue
+        for job in _jobs(item, dates, footprints, given_layout):
+            other = seen.setdefault(job.relpath, job.name)
+            if other != job.name or job.relpath in relpaths:
+                raise ConfigurationError(
+                    f"the layout puts two files at {job.relpath} ({other} and {job.name}): "
+                    "add {name}, {date} or {tile} to it"
+                )
+            relpaths.add(job.relpath)
+            if _already_there(plan, job):
+                plan.complete += 1
+            else:
+                plan.jobs.append(job)
+    await _estimate(client, plan)
+
+
+def _dates_job(
+    client: ClearskyClient,
+    item: _Chosen,
+    footprints: Mapping[str, Any],
+    options: PullOptions,
+    plan: PullPlan,
+    today: date,
+) -> Callable[[], Any]:
+    spec = item.order.spec
+    assert spec is not None
+    name = item.desired.name
+
+    async def job() -> list[date]:
+        area = _area(spec, footprints)
+        if area is None:
+            plan.notes.append(f"{name}: the tile search could not draw its tiles; skipped")
+            return []
+        last_pulled = plan.index.pulled(name)
+        start = options.since or (last_pulled + timedelta(days=1) if last_pulled else spec.start)
+        start = max(start, spec.start)
+        until = min(options.until or today, today, spec.end or today)
+        plan.ranges[name] = (start, until)
+        if until < start:
+            return []
+        answer = await client.available_dates(
+            wkt=service_wkt(area), start=start.isoformat(), until=until.isoformat()
+        )
+        delivered = set(dates_for(answer.model_image_dates, spec.model, spec.constellations))
+        cadence = image_dates(spec.reference_date, spec.image_frequency, start, until)
+        return [d for d in cadence if d in delivered]
+
+    return job
+
+
+def _area(spec: Any, footprints: Mapping[str, Any]) -> Any:
+    if spec.geometry is not None:
+        return spec.geometry
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
+
+    parts = [footprints.get(g.lower()) for g in (*spec.tiles, *spec.mini_tiles)]
+    if not parts or any(p is None for p in parts):
+        return None
+    merged = shapely.union_all(parts)
+    if isinstance(merged, Polygon):
+        return MultiPolygon([merged])
+    return merged
+
+
+def _jobs(
+    item: _Chosen,
+    dates: list[date],
+    footprints: Mapping[str, Any],
+    given_layout: str | None,
+) -> list[FileJob]:
+    spec = item.order.spec
+    assert spec is not None
+    delivery = item.delivery
+    tiled = spec.geometry is None
+    per_tile = tiled and delivery.per_tile
+    layout = given_layout or delivery.layout or (TILE_LAYOUT if per_tile else LAYOUT)
+    check_layout(layout)
+    if per_tile and "{tile}" not in layout:
+        raise ConfigurationError(
+            f"{item.desired.name}: the layout {layout!r} needs {{tile}} for a tile order "
+            "downloaded per tile (or set delivery.tiles: composite)"
+        )
+    constellations = sorted(spec.constellations)
+    jobs = []
+    if per_tile:
+        sources = [(g, Source(tile=g)) for g in spec.tiles]
+        sources += [(g, Source(mini_tile=g)) for g in spec.mini_tiles]
+        options = delivery.options
+    else:
+        area = _area(spec, footprints)
+        sources = [("", Source(wkt=service_wkt(area)))]
+        options = delivery.options
+        if delivery.epsg_utm:
+            point = area.representative_point()
+            options = _with_epsg(options, utm_zone(point.x, point.y))
+    for day in dates:
+        for tile, source in sources:
+            body = download_body(source, day, spec.model, constellations, options)
+            jobs.append(
+                FileJob(
+                    name=item.desired.name,
+                    guid=item.order.guid,
+                    day=day,
+                    tile=tile,
+                    source=source,
+                    body=body,
+                    request=request_digest(body),
+                    relpath=file_path(layout, item.desired.name, day, tile or "composite"),
+                    upload_template=None if delivery.upload_to else delivery.upload_url,
+                    upload_to=delivery.upload_to,
+                )
+            )
+    return jobs
+
+
+def _with_epsg(options: CompositeOptions, epsg: int) -> CompositeOptions:
+    from dataclasses import replace
+
+    return replace(options, epsg=epsg)
+
+
+def _already_there(plan: PullPlan, job: FileJob) -> bool:
+    if job.upload:
+        return plan.index.uploaded(job.relpath, job.request)
+    file = plan.out / job.relpath
+    if plan.index.complete(job.relpath, job.request, file):
+        return True
+    if job.relpath not in plan.index.doc.files and is_tiff(file):
+        # Renamed into place and not yet recorded (a run stopped in between): complete.
+        plan.index.record(job.relpath, job.guid, job.day, job.request, file)
+        return True
+    return False
+
+
+async def _estimate(client: ClearskyClient, plan: PullPlan) -> None:
+    """Sum the processing credits of the files to fetch: one estimate per distinct request
+    (a file's cost does not depend on its date)."""
+    distinct: dict[str, FileJob] = {}
+    for job in plan.jobs:
+        key = request_digest({k: v for k, v in job.body.items() if k != "Date"})
+        distinct.setdefault(key, job)
+    if not distinct:
+        return
+    report(f"estimating the processing credits of {len(plan.jobs)} file(s)...")
+    keys = list(distinct)
+    answers = await client.bounded([_estimate_job(client, distinct[k]) for k in keys])
+    costs: dict[str, float] = {}
+    for key, answer in zip(keys, answers, strict=True):
+        if isinstance(answer, BaseException):
+            if not isinstance(answer, ApiError):
+                raise answer
+            raise ClearskyOrdersError(
+                f"cannot estimate the processing credits of {distinct[key].relpath}: {answer}; "
+                "nothing was downloaded"
+            )
+        costs[key] = answer
+    total = 0.0
+    for job in plan.jobs:
+        total += costs[request_digest({k: v for k, v in job.body.items() if k != "Date"})]
+    plan.credits = round(total, 4)
+
+
+def _estimate_job(client: ClearskyClient, job: FileJob) -> Callable[[], Any]:
+    async def run() -> float:
+        options = _options_of(job.body)
+        answer = await estimate_credits(client, job.source, options)
+        return answer.credit_estimate
+
+    return run
+
+
+def _options_of(body: Mapping[str, Any]) -> CompositeOptions:
+    if "Resolution" not in body:
+        return CompositeOptions()
+    return CompositeOptions(
+        resolution=body["Resolution"],
+        epsg=body["EpsgProjection"],
+        bands=body["Bandnames"],
+        data_type=body["DataType"],
+        pixel_selection=body["PixelSelectionMode"],
+        utm_selection=body["UtmDataSelectionMode"],
+        force_pixel_size=body["UtmGridForcePixelResolutionSize"],
+        allow_partial=body["AllowPartialImage"],
+    )
+
+
+async def _fetch(
+    client: ClearskyClient,
+    workspace: Workspace,
+    plan: PullPlan,
+    result: PullResult,
+    listener: Listener | None,
+) -> None:
+    total = len(plan.jobs)
+    if not total:
+        return
+    signers = _signers(workspace, plan)
+    saved_at = time.monotonic()
+    done = 0
+    lock = asyncio.Lock()
+
+    async def one(job: FileJob) -> None:
+        nonlocal done, saved_at
+        try:
+            if job.upload:
+                target = _upload_target(job, signers)
+                await download(client, job.source, {**job.body, "UploadUrl": target}, _NoFile())
+                plan.index.record_upload(
+                    job.relpath, job.guid, job.day, job.request, shown_url(target)
+                )
+                result.uploaded.append(job)
+                outcome, detail = "uploaded", shown_url(target)
+            else:
+                size = await _download_file(client, job, plan.out / job.relpath)
+                plan.index.record(
+                    job.relpath, job.guid, job.day, job.request, plan.out / job.relpath
+                )
+                result.fetched.append((job, size))
+                outcome, detail = "downloaded", f"{size} bytes"
+        except AuthError:
+            raise
+        except (ApiError, OSError, ConfigurationError) as error:
+            message = error.message if isinstance(error, ApiError) else str(error)
+            result.failed.append((job, message))
+            outcome, detail = "failed", message
+        async with lock:
+            done += 1
+            report(f"{done}/{total} file(s)")
+            if listener is not None:
+                listener(outcome, job, detail)
+            if time.monotonic() - saved_at > SAVE_EVERY_S:
+                plan.index.save()
+                saved_at = time.monotonic()
+
+    try:
+        await asyncio.gather(*(client.limited(_bind(one, job)) for job in plan.jobs))
+    finally:
+        plan.index.save()
+
+
+def _bind(one: Callable[[FileJob], Any], job: FileJob) -> Callable[[], Any]:
+    async def run() -> None:
+        await one(job)
+
+    return run
+
+
+class _NoFile:
+    """The sink of an upload: the service answers 201 and sends no file."""
+
+    def seek(self, offset: int) -> int:
+        return 0
+
+    def truncate(self, size: int | None = None) -> int:
+        return 0
+
+    def write(self, data: bytes) -> int:
+        raise ClearskyOrdersError("the service sent the file back instead of uploading it")
+
+
+async def _download_file(client: ClearskyClient, job: FileJob, final: Path) -> int:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_name(f".{final.name}.part")
+    try:
+        with partial.open("wb") as sink:
+            status = await download(client, job.source, job.body, sink)  # type: ignore[arg-type]
+            if status != 200:
+                raise ClearskyOrdersError(f"the service answered {status} and sent no file")
+            sink.flush()
+            os.fsync(sink.fileno())
+        if not is_tiff(partial):
+            raise ClearskyOrdersError("the service's answer is not a GeoTIFF; not kept")
+        size = partial.stat().st_size
+        os.replace(partial, final)
+        return size
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _signers(workspace: Workspace, plan: PullPlan) -> dict[str, Any]:
+    buckets = {j.upload_to for j in plan.jobs if j.upload_to}
+    if not buckets:
+        return {}
+    from reconciler.engine.upload_urls import Signer
+
+    endpoint = workspace.config.delivery.upload_endpoint
+    return {b: Signer(b, endpoint) for b in sorted(buckets)}
+
+
+def _upload_target(job: FileJob, signers: Mapping[str, Any]) -> str:
+    if job.upload_to:
+        signer = signers[job.upload_to]
+        return str(signer.url(signer.key(job.relpath)))
+    assert job.upload_template is not None
+    return upload_url(job.upload_template, job.name, job.day, job.tile or "composite")
+
+
+def _mark_pulled(plan: PullPlan, result: PullResult) -> None:
+    """Each order's next pull starts after the last date before its first failure."""
+    first_failed: dict[str, date] = {}
+    for job, _ in result.failed:
+        seen = first_failed.get(job.name)
+        first_failed[job.name] = job.day if seen is None else min(seen, job.day)
+    for name, (start, until) in plan.ranges.items():
+        if until < start:
+            continue
+        failed = first_failed.get(name)
+        last = until if failed is None else failed - timedelta(days=1)
+        previous = plan.index.pulled(name)
+        if last >= start and (previous is None or last > previous):
+            plan.index.mark_pulled(name, last)

@@ -1,0 +1,155 @@
+"""The pull index: what pull has fetched, in a small JSON file in the output folder.
+
+For each file: its size and sha256 (a file is complete when both still match), what it shows
+(order, date, the request's digest) and, for uploads, where the service put it (the URL without
+its query). For each order: the last date pulled, where the next pull starts by default.
+
+The index is read as untrusted input (it sits in a folder anyone may edit): a bounded size, a
+strict shape, and one message naming the file when it is not an index. Its paths are only ever
+looked up, never written to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconciler.errors import ConfigurationError
+
+INDEX_NAME = ".clearsky-pull.json"
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Entry(_Strict):
+    order: str = Field(max_length=64)
+    date: date
+    request: str = Field(max_length=64)
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Upload(_Strict):
+    order: str = Field(max_length=64)
+    date: date
+    request: str = Field(max_length=64)
+    to: str = Field(max_length=4000)
+
+
+class IndexDocument(_Strict):
+    version: int = Field(1, ge=1, le=1)
+    files: dict[str, Entry] = Field(default_factory=dict)
+    uploads: dict[str, Upload] = Field(default_factory=dict)
+    pulled: dict[str, date] = Field(default_factory=dict)
+
+
+@dataclass
+class PullIndex:
+    path: Path
+    doc: IndexDocument = field(default_factory=IndexDocument)
+
+    @classmethod
+    def open(cls, folder: Path) -> PullIndex:
+        path = folder / INDEX_NAME
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return cls(path)
+        if size > MAX_INDEX_BYTES:
+            raise ConfigurationError(f"{path}: over {MAX_INDEX_BYTES >> 20} MB; not a pull index")
+        try:
+            doc = IndexDocument.model_validate_json(path.read_bytes())
+        except (ValidationError, ValueError) as error:
+            where = ""
+            if isinstance(error, ValidationError) and error.errors():
+                where = " at " + ".".join(str(p) for p in error.errors()[0]["loc"])[:80]
+            raise ConfigurationError(
+                f"{path}: not a pull index{where}; move it aside to start afresh (files "
+                "already there are checked and kept)"
+            ) from None
+        return cls(path, doc)
+
+    def complete(self, relpath: str, request: str, file: Path) -> bool:
+        """The file is there, as recorded, for this request."""
+        entry = self.doc.files.get(relpath)
+        if entry is None or entry.request != request:
+            return False
+        try:
+            if file.stat().st_size != entry.size:
+                return False
+        except OSError:
+            return False
+        return digest_of(file) == entry.sha256
+
+    def uploaded(self, key: str, request: str) -> bool:
+        entry = self.doc.uploads.get(key)
+        return entry is not None and entry.request == request
+
+    def record(self, relpath: str, order: str, day: date, request: str, file: Path) -> None:
+        self.doc.files[relpath] = Entry(
+            order=order,
+            date=day,
+            request=request,
+            size=file.stat().st_size,
+            sha256=digest_of(file),
+        )
+
+    def record_upload(self, key: str, order: str, day: date, request: str, to: str) -> None:
+        self.doc.uploads[key] = Upload(order=order, date=day, request=request, to=to)
+
+    def pulled(self, name: str) -> date | None:
+        return self.doc.pulled.get(name)
+
+    def mark_pulled(self, name: str, day: date) -> None:
+        self.doc.pulled[name] = day
+
+    def save(self) -> None:
+        """Written whole to a temporary file, synced, then renamed over the index."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        body = json.dumps(self.doc.model_dump(mode="json"), indent=1, sort_keys=True)
+        write_atomically(self.path, body.encode())
+
+
+def digest_of(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def request_digest(body: dict[str, Any]) -> str:
+    """What a file shows, as a digest of its request (the upload target left out)."""
+    kept = {k: v for k, v in body.items() if k != "UploadUrl"}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def is_tiff(file: Path) -> bool:
+    try:
+        with file.open("rb") as handle:
+            return handle.read(4) in TIFF_MAGIC
+    except OSError:
+        return False
+
+
+def write_atomically(path: Path, body: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(body)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
