@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -98,6 +98,14 @@ def check_base_url(url: str) -> str:
             "use https (plain http is allowed only to loopback, e.g. a local sandbox)"
         )
     return url.rstrip("/")
+
+
+class Sink(Protocol):
+    """Where a downloaded file goes (an open binary file)."""
+
+    def seek(self, offset: int, /) -> int: ...
+    def truncate(self, size: int | None = None, /) -> int: ...
+    def write(self, data: bytes, /) -> int: ...
 
 
 class ClearskyClient:
@@ -296,7 +304,7 @@ class ClearskyClient:
         return await self._call("POST", path, json=dict(body))
 
     async def post_for_file(
-        self, path: str, body: Mapping[str, Any], sink: BinaryIO, *, limit: int
+        self, path: str, body: Mapping[str, Any], sink: Sink, *, limit: int
     ) -> int:
         """POST `body` to `path` and stream a binary answer into `sink` (rewound and emptied
         before each attempt). Returns the HTTP status: 200 with the file written, or 201 when
@@ -538,7 +546,7 @@ async def _read_capped(response: httpx.Response, path: str) -> httpx.Response:
     )
 
 
-async def _copy(response: httpx.Response, sink: BinaryIO, limit: int, path: str) -> None:
+async def _copy(response: httpx.Response, sink: Sink, limit: int, path: str) -> None:
     """Stream the file into `sink`, at most `limit` bytes."""
     written = 0
     async for chunk in response.aiter_bytes(1 << 20):

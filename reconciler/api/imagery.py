@@ -12,11 +12,11 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 from pydantic import Field, field_validator
 
-from reconciler.api.client import ClearskyClient, _read
+from reconciler.api.client import ClearskyClient, Sink, _read
 from reconciler.api.models import ServiceModel
 
 COMPOSITE_PATH = "/api/satelliteimages/process/composite"
@@ -178,7 +178,7 @@ async def estimate_credits(
 
 
 async def download(
-    client: ClearskyClient, source: Source, body: Mapping[str, Any], sink: BinaryIO
+    client: ClearskyClient, source: Source, body: Mapping[str, Any], sink: Sink
 ) -> int:
     """Download into `sink` (200), or have the service PUT it to the body's UploadUrl (201)."""
     return await client.post_for_file(source.path, body, sink, limit=MAX_FILE_BYTES)

@@ -494,13 +494,13 @@ def _bind(one: Callable[[FileJob], Any], job: FileJob) -> Callable[[], Any]:
 class _NoFile:
     """The sink of an upload: the service answers 201 and sends no file."""
 
-    def seek(self, offset: int) -> int:
+    def seek(self, offset: int, /) -> int:
         return 0
 
-    def truncate(self, size: int | None = None) -> int:
+    def truncate(self, size: int | None = None, /) -> int:
         return 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes, /) -> int:
         raise ClearskyOrdersError("the service sent the file back instead of uploading it")
 
 
@@ -509,7 +509,7 @@ async def _download_file(client: ClearskyClient, job: FileJob, final: Path) -> i
     partial = final.with_name(f".{final.name}.part")
     try:
         with partial.open("wb") as sink:
-            status = await download(client, job.source, job.body, sink)  # type: ignore[arg-type]
+            status = await download(client, job.source, job.body, sink)
             if status != 200:
                 raise ClearskyOrdersError(f"the service answered {status} and sent no file")
             sink.flush()

@@ -67,7 +67,7 @@ def geometry_for(workspace: Workspace, aoi: str) -> MultiPolygon:
         if named.spec.geometry is None:
             raise ClearskyOrdersError(f"{aoi} is a tile order already")
         return named.spec.geometry
-    return _geometry(aoi)
+    return aoi_geometry(aoi)
 
 
 def spec_for(workspace: Workspace, aoi: str) -> OrderSpec:
@@ -76,7 +76,7 @@ def spec_for(workspace: Workspace, aoi: str) -> OrderSpec:
     named = {o.name: o for o in load(workspace.paths).orders}.get(aoi)
     if named is not None:
         return named.spec
-    geometry = _geometry(aoi)
+    geometry = aoi_geometry(aoi)
     defaults = workspace.config.defaults
     if not defaults.model or not defaults.constellations:
         raise ClearskyOrdersError(
@@ -97,7 +97,8 @@ def spec_for(workspace: Workspace, aoi: str) -> OrderSpec:
     )
 
 
-def _geometry(aoi: str) -> MultiPolygon:
+def aoi_geometry(aoi: str) -> MultiPolygon:
+    """A WKT or GeoJSON file or string."""
     path = Path(aoi)
     try:
         if len(aoi) < 4096 and path.suffix.lower() in (".wkt", ".geojson", ".json"):
@@ -190,7 +191,7 @@ async def suggest(
     polygon_cost, tile_cost, ground = await asyncio.gather(
         _given(polygon_cost) if polygon_cost else estimate_cost(client, spec),
         estimate_cost(client, tiled),
-        _ground(client, tiled) if ground else _nothing(),
+        tile_ground(client, tiled) if ground else _nothing(),
     )
     extra = None
     if ground is not None:
@@ -266,7 +267,7 @@ def _suggestion_words(name: str, found: Suggestion) -> str:
     )
 
 
-async def _ground(client: ClearskyClient, spec: OrderSpec) -> MultiPolygon | None:
+async def tile_ground(client: ClearskyClient, spec: OrderSpec) -> MultiPolygon | None:
     """The union of the cover's footprints, as the service draws them."""
     try:
         found = await client.search_tiles(

@@ -73,7 +73,7 @@ def covers(cover: BaseGeometry | None, area: BaseGeometry) -> bool:
     if cover is None:
         return False
     left = area.difference(cover)
-    return left.is_empty or left.area <= COVER_TOLERANCE * max(area.area, 1e-12)
+    return bool(left.is_empty or left.area <= COVER_TOLERANCE * max(area.area, 1e-12))
 
 
 def imaged_area(found: Coverage, area: BaseGeometry, day: date, partial: bool) -> BaseGeometry:

@@ -233,4 +233,5 @@ class _refusals:
 
     def __exit__(self, kind: object, error: BaseException | None, tb: object) -> None:
         if isinstance(error, ImageryRefused):
-            raise Invalid({error.field: [str(error)]}, code=error.code, message=str(error))
+            fields = {error.field: [str(error)]} if error.code in (992, 993) else {}
+            raise Invalid(fields, code=error.code, message=str(error))

@@ -1,0 +1,84 @@
+"""products and acquisitions: what lies behind an order's imagery, and what is coming.
+
+- The input satellite products behind an order's composite of a date
+  (POST /api/satelliteproducts/satellitezones/composite).
+- The planned satellite acquisitions over an area for the next days
+  (POST /api/satelliteproducts/acquisitionplans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from shapely.geometry import MultiPolygon
+
+from reconciler.api import ClearskyClient
+from reconciler.api.imagery import AcquisitionDay, InputProduct, acquisition_plans, input_products
+from reconciler.domain.geometry import service_wkt
+from reconciler.domain.order import OrderSpec
+from reconciler.engine.tiles import aoi_geometry, tile_ground
+from reconciler.engine.workspace import Workspace
+from reconciler.errors import ClearskyOrdersError
+from reconciler.manifest import load
+
+MAX_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Products:
+    name: str
+    day: date
+    spec: OrderSpec
+    products: tuple[InputProduct, ...]
+
+
+@dataclass(frozen=True)
+class Acquisitions:
+    what: str
+    start: date
+    until: date
+    days: tuple[AcquisitionDay, ...]
+
+
+async def area_of(client: ClearskyClient, spec: OrderSpec) -> MultiPolygon:
+    """An order's area: its polygon, or the ground of its tiles as the service draws them."""
+    if spec.geometry is not None:
+        return spec.geometry
+    ground = await tile_ground(client, spec)
+    if ground is None:
+        raise ClearskyOrdersError("the tile search could not draw this tile order's area")
+    return ground
+
+
+async def products(workspace: Workspace, name: str, day: date) -> Products:
+    named = {o.name: o for o in load(workspace.paths).orders}.get(name)
+    if named is None:
+        raise ClearskyOrdersError(f"no manifest is named {name!r}")
+    spec = named.spec
+    async with workspace.target.client() as client:
+        area = await area_of(client, spec)
+        found = await input_products(
+            client,
+            wkt=service_wkt(area),
+            day=day,
+            model=spec.model,
+            constellations=sorted(spec.constellations),
+        )
+    return Products(name, day, spec, tuple(found))
+
+
+async def acquisitions(workspace: Workspace, aoi: str, days: int, today: date) -> Acquisitions:
+    if not 1 <= days <= MAX_DAYS:
+        raise ClearskyOrdersError(f"--days {days}: give 1 to {MAX_DAYS}")
+    until = today + timedelta(days=days)
+    named = {o.name: o for o in load(workspace.paths).orders}.get(aoi)
+    async with workspace.target.client() as client:
+        area = await area_of(client, named.spec) if named else aoi_geometry(aoi)
+        found = await acquisition_plans(client, wkt=service_wkt(area), start=today, until=until)
+    return Acquisitions(aoi if named else "the AOI", today, until, tuple(found))
+
+
+def passes_on(found: Acquisitions, dates: set[date]) -> int:
+    """How many planned passes fall on these dates."""
+    return sum(len(d.acquisition_plans) for d in found.days if d.date.date() in dates)
