@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 
 from reconciler.api import ClearskyClient, OrderRequest
 from reconciler.cli import main
-from reconciler.domain.calendar import next_month_start
+from reconciler.domain.calendar import month_start, next_month_start
 from reconciler.domain.desired import DesiredOrder, Source
 from reconciler.domain.geometry import parse_wkt, service_wkt
 from reconciler.domain.live import LiveOrder
@@ -33,6 +33,7 @@ from reconciler.planning import (
 )
 from reconciler.planning.annotate import annotate
 from reconciler.sandbox import InProcessTransport, Sandbox, serve_in_thread
+from reconciler.sandbox.store import StoredOrder, new_guid
 
 AARHUS = "POLYGON((9.87 56.47, 10.19 56.47, 10.19 56.28, 9.87 56.28, 9.87 56.47))"
 PAGE_WKT = (
@@ -211,6 +212,44 @@ def service() -> Iterator[Service]:
     sandbox.add_account(KEY_B, "b")
     with serve_in_thread(sandbox.app()) as url:
         yield Service(sandbox, url)
+
+
+def running(
+    service: Service,
+    wkt: str | None,
+    frequency: int = 3,
+    *,
+    tiles: Sequence[str] = (),
+    mini_tiles: Sequence[str] = (),
+    key: str = KEY_A,
+) -> str:
+    """An accepted recurring order that started two months ago (what an earlier apply left):
+    a polygon order, or with `wkt` None a tile order."""
+    account = service.sandbox.store.account(key)
+    assert account is not None
+    now = datetime.now(UTC)
+    start = month_start(month_start(now.date()) - timedelta(days=40))
+    order = StoredOrder(
+        guid=new_guid(),
+        account=account[0],
+        created_at=now - timedelta(days=70),
+        accepted_at=now - timedelta(days=69),
+        canceled_at=None,
+        model="Stratus2",
+        constellations=["Sentinel1", "Sentinel2", "Landsat89"],
+        image_frequency=frequency,
+        reference_date=start,
+        from_date=start,
+        to_date=None,
+        storage_months=1,
+        api_requests=1,
+        wkt=service_wkt(parse_wkt(wkt)) if wkt else None,
+        tiles=list(tiles),
+        mini_tiles=list(mini_tiles),
+        area_km2=100.0,
+    )
+    service.sandbox.store.insert(order)
+    return order.guid
 
 
 @pytest.fixture

@@ -86,21 +86,24 @@ def test_only_the_cli_imports_click() -> None:
 
 
 def test_only_api_and_the_sandbox_server_import_httpx() -> None:
+    """The client speaks to the service; the sandbox's server module serves, and its
+    downloads module PUTs a file to an UploadUrl as the service does (loopback only)."""
     users = {
         str(p.relative_to(PACKAGE))
         for _, p in layer_files()
         if any(m.split(".")[0] == "httpx" for m in imports(p))
     }
-    assert users == {"api/client.py", "sandbox/server.py"}
+    assert users == {"api/client.py", "sandbox/server.py", "sandbox/downloads.py"}
 
 
-def test_only_the_remote_state_talks_to_a_bucket() -> None:
+def test_only_the_remote_state_and_the_upload_signer_use_a_bucket_library() -> None:
+    """The remote state talks to its bucket; the signer only presigns PUT URLs for pull."""
     users = {
         str(p.relative_to(PACKAGE))
         for _, p in layer_files()
         if any(m.split(".")[0] in ("obstore", "boto3", "botocore") for m in imports(p))
     }
-    assert users == {"state/remote.py"}
+    assert users == {"state/remote.py", "engine/upload_urls.py"}
 
 
 def test_validate_loads_neither_the_http_stack_nor_the_sandbox() -> None:

@@ -22,6 +22,9 @@ from reconciler.manifest.models import Delivery, DeliverySettings
 FIELDS = ("name", "date", "tile", "year", "month")
 LAYOUT = "{name}/{date}.tif"
 TILE_LAYOUT = "{name}/{date}/{tile}.tif"
+SETTINGS_ONLY = {"out", "layout", "upload_endpoint"}
+"""clearsky.yaml's delivery fields that are not a manifest's."""
+COMMAND_LINE_ONLY = ("layout", "upload_url_template")
 _SAFE_PART = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
@@ -46,9 +49,11 @@ def settle(
     where: str,
 ) -> OrderDelivery:
     """The command line's settings (`given`) over the manifest's over clearsky.yaml's."""
-    merged: dict[str, Any] = config.model_dump(exclude_none=True, exclude={"out", "layout"})
+    merged: dict[str, Any] = config.model_dump(
+        exclude_none=True, exclude={"out", "layout", "upload_endpoint"}
+    )
     merged.update(manifest)
-    merged.update({k: v for k, v in given.items() if v is not None})
+    merged.update({k: v for k, v in given.items() if v is not None and k not in COMMAND_LINE_ONLY})
     try:
         chosen = Delivery.model_validate(merged)
     except ValidationError as error:
@@ -68,13 +73,14 @@ def settle(
         allow_partial=bool(chosen.allow_partial),
     )
     layout = given.get("layout") or config.layout
+    template = given.get("upload_url_template")
     return OrderDelivery(
         options=options,
         epsg_utm=epsg == "utm",
         per_tile=per_tile,
         layout=str(layout) if layout else "",
-        upload_url=given.get("upload_url_template") or chosen.upload_url,
-        upload_to=chosen.upload_to,
+        upload_url=template or chosen.upload_url,
+        upload_to=None if template else chosen.upload_to,
     )
 
 

@@ -29,6 +29,9 @@ class Faults:
     missed_share: float = 0.0
     """The share of an order's image dates the sandbox never delivers (chosen by a hash of the
     order and the date, so the same dates stay missing): what a degraded order looks like."""
+    fail_date: str = ""
+    """Downloads of this date (YYYY-MM-DD) are refused with 1002, although the date is listed
+    as delivered: a file the service cannot produce."""
     seed: int | None = None
     injected: int = 0
     """How many faults were injected so far (errors, 429s, dropped answers)."""
@@ -105,6 +108,7 @@ _KINDS: dict[str, type] = {
     "fail_path": str,
     "fail_method": str,
     "missed_share": float,
+    "fail_date": str,
     "seed": int,
 }
 

@@ -116,6 +116,8 @@ class ImageryApi:
             return await self._deliver(b, data, f"{ref.guid}-{day.isoformat()}.tif")
 
     def _imaged(self, account: str, area: Any, day: date, b: dict[str, Any]) -> Any:
+        if self.sandbox.faults.fail_date == day.isoformat():
+            raise ImageryRefused("Date", f"No imagery for {day.isoformat()}.", code=1002)
         model = str(b.get("model") or "")
         constellations = {str(c).lower() for c in b.get("satelliteconstellations") or []}
         sandbox = self.sandbox

@@ -9,42 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reconciler.domain.calendar import month_start, next_month_start
-from reconciler.domain.geometry import parse_wkt, service_wkt
-from reconciler.sandbox.store import StoredOrder, new_guid
-from tests.conftest import AARHUS, KEY_A, SKAGEN, Repo, Result, Service
+from reconciler.domain.calendar import next_month_start
+from tests.conftest import AARHUS, KEY_A, SKAGEN, Repo, Result, Service, running
 
 Cli = Callable[..., Result]
 pytestmark = pytest.mark.slow
-
-
-def running(service: Service, wkt: str, frequency: int = 3) -> str:
-    """An accepted recurring order that started two months ago (what an earlier apply left)."""
-    account = service.sandbox.store.account(KEY_A)
-    assert account is not None
-    now = datetime.now(UTC)
-    start = month_start(month_start(now.date()) - timedelta(days=40))
-    order = StoredOrder(
-        guid=new_guid(),
-        account=account[0],
-        created_at=now - timedelta(days=70),
-        accepted_at=now - timedelta(days=69),
-        canceled_at=None,
-        model="Stratus2",
-        constellations=["Sentinel1", "Sentinel2", "Landsat89"],
-        image_frequency=frequency,
-        reference_date=start,
-        from_date=start,
-        to_date=None,
-        storage_months=1,
-        api_requests=1,
-        wkt=service_wkt(parse_wkt(wkt)),
-        tiles=[],
-        mini_tiles=[],
-        area_km2=100.0,
-    )
-    service.sandbox.store.insert(order)
-    return order.guid
 
 
 def test_status_words_each_order_and_exits_2_when_one_is_degraded_or_missing(

@@ -1,0 +1,366 @@
+"""pull, products and acquisitions as a user runs them: the sandbox served over HTTP, orders
+that started two months ago, every downloaded file opened with GDAL (rasterio)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import rasterio
+from pyproj import Transformer
+from rasterio.io import MemoryFile
+
+from reconciler.domain.calendar import image_dates
+from reconciler.sandbox import Dialect
+from reconciler.sandbox.tiles import TileRef, utm_epsg
+from tests.conftest import (
+    AARHUS,
+    CONFIG,
+    KEY_A,
+    Bucket,
+    Repo,
+    Result,
+    Service,
+    manifest,
+    running,
+)
+
+Cli = Callable[..., Result]
+pytestmark = pytest.mark.slow
+SMALL = "POLYGON((10.00 56.30, 10.06 56.30, 10.03 56.34, 10.00 56.30))"
+"""A triangle of about 11 km2: small files, and pixels outside it to be NODATA."""
+DELIVERY = """\
+delivery:
+  resolution: 80
+  epsg: 32632
+  bands: B4,B3,B2,[B8_B4]
+  dataType: UINT8
+"""
+
+
+def delivered(service: Service, guid: str) -> list[date]:
+    account = service.sandbox.store.account(KEY_A)
+    assert account is not None
+    order = service.sandbox.store.get(account[0], guid)
+    assert order is not None
+    today = datetime.now(UTC).date()
+    return image_dates(order.reference_date, order.image_frequency, order.from_date, today)
+
+
+def credits_used(service: Service) -> float:
+    account = service.sandbox.store.account(KEY_A)
+    assert account is not None
+    return service.sandbox.credits_used.get(account[0], 0.0)
+
+
+@pytest.fixture
+def small(api_env: Service, repo: Repo, cli: Cli) -> tuple[str, list[date]]:
+    """One managed order over SMALL with a delivery block; its delivered dates."""
+    repo.remove("aarhus-bay.yaml")
+    repo.remove("coast/skagen.yaml")
+    repo.write("field.yaml", manifest("field", SMALL, extra=DELIVERY))
+    guid = running(api_env, SMALL, frequency=5)
+    assert cli("import", "field", guid).code == 0
+    return guid, delivered(api_env, guid)
+
+
+def test_pull_downloads_every_delivered_date_as_a_geotiff_and_again_nothing(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    _, dates = small
+    first = cli("pull", "--auto-approve")
+    assert first.code == 0, first.out + first.err
+    files = sorted((repo.root / "imagery" / "field").glob("*.tif"))
+    assert [f.stem for f in files] == [d.isoformat() for d in dates]
+    to_utm = Transformer.from_crs(4326, 32632, always_xy=True)
+    x0, y0 = to_utm.transform(10.00, 56.30)
+    x1, y1 = to_utm.transform(10.06, 56.34)
+    for file in files:
+        with rasterio.open(file) as ds:
+            assert ds.crs.to_epsg() == 32632
+            assert ds.res == (80.0, 80.0)
+            assert ds.count == 4 and set(ds.dtypes) == {"uint8"} and ds.nodata == 0
+            assert ds.descriptions == ("B4", "B3", "B2", "[B8_B4]")
+            left, bottom, right, top = ds.bounds
+            assert left <= x0 < left + 80 and right - 80 < x1 <= right + 80
+            assert bottom <= y0 < bottom + 80 and top - 80 < y1 <= top + 80
+            band = ds.read(1)
+            assert band[0, 0] == 0, "the corner is outside the triangle: NODATA"
+            assert band[band.shape[0] * 3 // 4, band.shape[1] // 2] != 0, "inside: a value"
+    # The estimate shown is what the downloads used.
+    shown = float(first.out.split("estimated ")[1].split(" ")[0])
+    assert shown == pytest.approx(credits_used(api_env), rel=1e-3) and shown > 0
+
+    again = cli("pull", "--auto-approve")
+    assert again.code == 0 and "Nothing to pull" in again.out
+    everything = cli("pull", "--auto-approve", "--since", dates[0].isoformat())
+    assert everything.code == 0 and f"({len(dates)} already complete)" in everything.out
+    assert credits_used(api_env) == pytest.approx(shown, rel=1e-3), "nothing bought twice"
+
+
+def test_a_changed_or_missing_file_is_fetched_again_and_only_that(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    _, dates = small
+    assert cli("pull", "--auto-approve").code == 0
+    folder = repo.root / "imagery" / "field"
+    gone, changed, kept = (folder / f"{d.isoformat()}.tif" for d in dates[:3])
+    gone.unlink()
+    changed.write_bytes(changed.read_bytes()[:-10] + b"0123456789")  # same size, other bytes
+    before, kept_bytes = credits_used(api_env), kept.read_bytes()
+    (folder / f".{gone.name}.part").write_bytes(b"half a file")
+
+    again = cli("pull", "--auto-approve", "--since", dates[0].isoformat(), "--format", "json")
+    assert again.code == 0, again.out
+    report = json.loads(again.out)
+    assert sorted(f["path"] for f in report["downloaded"]) == sorted(
+        f"field/{p.name}" for p in (gone, changed)
+    )
+    assert report["complete"] == len(dates) - 2
+    assert gone.exists() and kept.read_bytes() == kept_bytes
+    per_file = before / len(dates)
+    assert credits_used(api_env) == pytest.approx(before + 2 * per_file, rel=1e-3)
+    assert not list(folder.glob(".*.part"))
+
+
+def test_a_date_that_fails_is_reported_at_the_end_and_the_rest_arrive(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    _, dates = small
+    bad = dates[1]
+    api_env.sandbox.faults.update(fail_date=bad.isoformat())
+    first = cli("pull", "--auto-approve")
+    assert first.code == 1
+    assert f"failed: field/{bad.isoformat()}.tif" in first.err and "No imagery" in first.err
+    arrived = {f.stem for f in (repo.root / "imagery" / "field").glob("*.tif")}
+    assert arrived == {d.isoformat() for d in dates} - {bad.isoformat()}
+
+    api_env.sandbox.faults.update(fail_date="")
+    second = cli("pull", "--auto-approve", "--format", "json")  # starts again at the failure
+    assert second.code == 0, second.out
+    assert [f["date"] for f in json.loads(second.out)["downloaded"]] == [bad.isoformat()]
+
+
+def test_the_credit_budget_stops_a_pull_before_anything_is_downloaded(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    repo.write("clearsky.yaml", CONFIG + "policy:\n  maxProcessingCredits: 0.001\n")
+    stopped = cli("pull", "--auto-approve")
+    assert stopped.code == 1
+    assert "policy.maxProcessingCredits" in stopped.err and "nothing was downloaded" in stopped.err
+    assert credits_used(api_env) == 0 and not (repo.root / "imagery" / "field").exists()
+
+
+def test_dry_run_shows_the_files_and_credits_and_downloads_nothing(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    _, dates = small
+    looked = cli("pull", "--dry-run")
+    assert looked.code == 0
+    assert f"Pull: {len(dates)} file(s) for 1 order(s)" in looked.out
+    assert "processing credit(s)" in looked.out and credits_used(api_env) == 0
+    refused = cli("pull")  # no terminal to confirm on
+    assert refused.code == 1 and "--auto-approve" in refused.err
+
+
+def test_tile_orders_come_per_minitile_in_their_own_utm_grid(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    epsg = utm_epsg(10.0, 56.3)
+    to_utm = Transformer.from_crs(4326, epsg, always_xy=True)
+    x, y = to_utm.transform(10.0, 56.3)
+    minis = [TileRef(epsg, int(x // 51_200), int(y // 51_200), c, 3) for c in (4, 5)]
+    guid = running(api_env, None, frequency=7, mini_tiles=[m.guid for m in minis])
+    repo.write(
+        "aarhus-bay.yaml",
+        manifest("aarhus-bay").replace(
+            f'wkt: "{AARHUS}"', "miniTiles: [" + ", ".join(m.guid for m in minis) + "]"
+        ),
+    )
+    repo.remove("coast/skagen.yaml")
+    assert cli("import", "aarhus-bay", guid).code == 0
+    dates = delivered(api_env, guid)
+    done = cli("pull", "--auto-approve", "--since", dates[-1].isoformat())
+    assert done.code == 0, done.out + done.err
+    for mini in minis:
+        file = repo.root / "imagery" / "aarhus-bay" / dates[-1].isoformat() / f"{mini.guid}.tif"
+        with rasterio.open(file) as ds:
+            assert ds.crs.to_epsg() == epsg and ds.res == (10.0, 10.0)
+            assert (ds.width, ds.height) == (320, 320)
+            assert tuple(ds.bounds) == pytest.approx(mini.utm_box().bounds)
+            assert ds.count == 10 and ds.dtypes[0] == "int16" and ds.nodata == -32768
+
+
+def test_the_service_puts_each_file_into_a_bucket_through_a_presigned_url(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]], bucket: Bucket
+) -> None:
+    _, dates = small
+    repo.write(
+        "clearsky.yaml",
+        CONFIG
+        + f"delivery:\n  uploadTo: s3://{bucket.name}/imagery\n  uploadEndpoint: "
+        + f"{bucket.endpoint}\n",
+    )
+    sent = cli("pull", "--auto-approve", "--since", dates[-2].isoformat())
+    assert sent.code == 0, sent.out + sent.err
+    assert "X-Amz" not in sent.out + sent.err
+    keys = [k for k in bucket.objects() if k.startswith("imagery/")]
+    assert keys == [f"imagery/field/{d.isoformat()}.tif" for d in dates[-2:]]
+    import boto3
+
+    body = (
+        boto3.client("s3", endpoint_url=bucket.endpoint)
+        .get_object(Bucket=bucket.name, Key=keys[0])["Body"]
+        .read()
+    )
+    with MemoryFile(body) as memory, memory.open() as ds:
+        assert ds.crs.to_epsg() == 32632 and ds.count == 4
+    index = (repo.root / "imagery" / ".clearsky-pull.json").read_text()
+    assert "X-Amz" not in index and not (repo.root / "imagery" / "field").exists()
+    again = cli("pull", "--auto-approve", "--since", dates[-2].isoformat())
+    assert again.code == 0 and "(2 already complete)" in again.out
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: dict[str, bytes]
+
+    def do_PUT(self) -> None:
+        length = int(self.headers.get("content-length", "0"))
+        self.received[self.path] = self.rfile.read(length)
+        self.send_response(201)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, dict[str, bytes]]]:
+    """An HTTP server on a free loopback port that keeps what is PUT to it."""
+    received: dict[str, bytes] = {}
+    handler = type("Receiver", (_Receiver,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_upload_url_template_receives_each_file_and_its_token_is_never_shown(
+    api_env: Service,
+    repo: Repo,
+    cli: Cli,
+    small: tuple[str, list[date]],
+    receiver: tuple[str, dict[str, bytes]],
+) -> None:
+    url, received = receiver
+    _, dates = small
+    template = url + "/drop/{name}/{date}.tif?sig=s3cr3t-token"
+    sent = cli("pull", "--auto-approve", "--upload-url-template", template, "--format", "json")
+    assert sent.code == 0, sent.out + sent.err
+    assert sorted(received) == [f"/drop/field/{d.isoformat()}.tif?sig=s3cr3t-token" for d in dates]
+    for body in received.values():
+        with MemoryFile(body) as memory, memory.open() as ds:
+            assert ds.res == (80.0, 80.0)
+    assert "s3cr3t" not in sent.out + sent.err
+    assert "s3cr3t" not in (repo.root / "imagery" / ".clearsky-pull.json").read_text()
+
+
+def test_an_upload_url_that_is_not_loopback_is_refused_by_the_sandbox(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    _, dates = small
+    sent = cli(
+        "pull",
+        "--auto-approve",
+        "--since",
+        dates[-1].isoformat(),
+        "--upload-url-template",
+        "https://example.com/{date}.tif",
+    )
+    assert sent.code == 1 and "only to loopback" in sent.err
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        ("delivery:\n  out: ../outside\n", "leads outside the repository"),
+        ("delivery:\n  layout: '../{name}/{date}.tif'\n", "without '..'"),
+        ("delivery:\n  layout: '{name}/{when}.tif'\n", "unknown field {when}"),
+        ("delivery:\n  layout: '{name}.tif'\n", "needs {date}"),
+    ],
+)
+def test_a_layout_or_folder_that_leads_elsewhere_is_one_message(
+    api_env: Service,
+    repo: Repo,
+    cli: Cli,
+    small: tuple[str, list[date]],
+    config: str,
+    words: str,
+) -> None:
+    repo.write("clearsky.yaml", CONFIG + config)
+    refused = cli("pull", "--auto-approve")
+    assert refused.code == 1 and words in refused.err, refused.err
+    assert "Traceback" not in refused.err and credits_used(api_env) == 0
+    assert not (repo.root.parent / "outside").exists()
+
+
+def test_a_broken_pull_index_is_named_and_nothing_is_downloaded(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    repo.write("imagery/.clearsky-pull.json", '{"files": {"x": {"size": -1}}}')
+    refused = cli("pull", "--auto-approve")
+    assert refused.code == 1 and ".clearsky-pull.json: not a pull index" in refused.err
+    assert credits_used(api_env) == 0
+
+
+def test_products_and_acquisitions_answer_for_an_order(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    _, dates = small
+    text = cli("products", "field", "--date", dates[-1].isoformat())
+    assert text.code == 0, text.err
+    assert "input product(s) behind field" in text.out and "Sentinel2" in text.out
+    listed = json.loads(
+        cli("products", "field", "--date", dates[-1].isoformat(), "--format", "json").out
+    )["products"]
+    assert listed and all(p["acquired"][:10] <= dates[-1].isoformat() for p in listed)
+    assert {p["constellation"] for p in listed} <= {"Sentinel1", "Sentinel2", "Landsat89"}
+    mapped = json.loads(
+        cli("products", "field", "--date", dates[-1].isoformat(), "--format", "geojson").out
+    )
+    assert mapped["type"] == "FeatureCollection" and mapped["features"][0]["geometry"]
+    off_cadence = date.fromordinal(dates[-1].toordinal() - 1)
+    refused = cli("products", "field", "--date", off_cadence.isoformat())
+    assert refused.code == 1 and "code 1002" in refused.err
+
+    passes = json.loads(cli("acquisitions", "field", "--days", "20", "--format", "json").out)
+    today = datetime.now(UTC).date().isoformat()
+    assert passes["passes"] and all(p["date"] >= today for p in passes["passes"])
+    assert {p["satellite"] for p in passes["passes"]} >= {"S2A", "S1A"}
+    bare = cli("acquisitions", SMALL, "--days", "3")
+    assert bare.code == 0 and "satellite pass(es) over the AOI" in bare.out
+
+
+def test_pull_works_against_the_older_dialect(
+    service: Service, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    service.sandbox.dialect = Dialect.PAGE
+    monkeypatch.setenv("CLEARSKY_API_URL", service.url)
+    monkeypatch.setenv("CLEARSKY_API_KEY", KEY_A)
+    repo.remove("coast/skagen.yaml")
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay", SMALL, extra=DELIVERY))
+    guid = running(service, SMALL, frequency=5)
+    assert cli("import", "aarhus-bay", guid).code == 0
+    dates = delivered(service, guid)
+    done = cli(
+        "pull", "--auto-approve", "--since", dates[-1].isoformat(), "--out", str(tmp_path / "out")
+    )
+    assert done.code == 0, done.out + done.err
+    assert (tmp_path / "out" / "aarhus-bay" / f"{dates[-1].isoformat()}.tif").exists()
