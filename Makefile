@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## demo: validate, plan, apply and plan again over a scratch copy of examples/orders,
-## against the embedded sandbox ("No changes"), then status (new orders: Progressing).
+## against the embedded sandbox ("No changes"), then status (new orders: Progressing); then,
+## a day later on the sandbox's clock, pull the imagery (twice: the second fetches nothing),
+## the input products behind the last image, and the passes planned for the next week.
 demo: install
 	rm -rf $(DEMO_DIR) && mkdir -p $(dir $(DEMO_DIR)) && cp -r examples/orders $(DEMO_DIR)
 	cd $(DEMO_DIR) && $(CLI) validate .
@@ -25,6 +27,11 @@ demo: install
 	cd $(DEMO_DIR) && $(CLI) apply --sandbox --auto-approve .
 	cd $(DEMO_DIR) && $(CLI) plan --sandbox --detailed-exitcode .
 	cd $(DEMO_DIR) && $(CLI) status --sandbox .
+	cd $(DEMO_DIR) && CLEARSKY_SANDBOX_CLOCK=+1d $(CLI) pull --sandbox --auto-approve .
+	cd $(DEMO_DIR) && CLEARSKY_SANDBOX_CLOCK=+1d $(CLI) pull --sandbox --auto-approve .
+	cd $(DEMO_DIR) && CLEARSKY_SANDBOX_CLOCK=+1d $(CLI) products aarhus-bay --sandbox . \
+	  --date "$$(ls imagery/aarhus-bay | tail -n 1 | cut -c 1-10)"
+	cd $(DEMO_DIR) && $(CLI) acquisitions aarhus-bay --days 7 --sandbox .
 
 ## test: lint, then the whole suite (slow end-to-end tests included) on 2 workers.
 test: install lint
