@@ -21,6 +21,7 @@ from reconciler.engine.account import check_owner, identify
 from reconciler.engine.catalog import service_catalog
 from reconciler.engine.footprints import tile_footprints
 from reconciler.engine.guard import blocking_violations
+from reconciler.engine.imagery import pass_notes
 from reconciler.engine.live import live_digest, refresh
 from reconciler.engine.loading import load_and_refresh
 from reconciler.engine.pricing import Prefetched, managed_estimates, price
@@ -175,15 +176,23 @@ async def make_plan(
     estimates: dict[str, Cost] = {}
     if client is not None:
         tiling = snap.manifests.config.tiles
-        (changes, price_notes), found, estimates, (lines, tile_notes_) = await asyncio.gather(
+        (
+            (changes, price_notes),
+            found,
+            estimates,
+            (lines, tile_notes_),
+            passes,
+        ) = await asyncio.gather(
             price(changes, client, prefetched),
             geometry,
             _budget_estimates(snap, live_specs, client),
             tile_suggestions(changes, client, tiling.cheaper_by, prefetched)
             if tiling.suggest
             else _no_suggestions(),
+            pass_notes(changes, client, day) if snap.manifests.config.notes.passes else _no_lines(),
         )
         changes = [c.with_warning(lines[i]) if i in lines else c for i, c in enumerate(changes)]
+        changes = [c.with_warning(passes[i]) if i in passes else c for i, c in enumerate(changes)]
         notes += price_notes + tile_notes_
     else:
         found = await geometry
@@ -207,6 +216,10 @@ async def make_plan(
     protected = snap.state.protections()
     found_rules = blocking_violations(plan, policy, protected, force=settings.force)
     return replace(plan, violations=found_rules)
+
+
+async def _no_lines() -> dict[int, str]:
+    return {}
 
 
 async def _no_suggestions() -> tuple[dict[int, str], tuple[str, ...]]:

@@ -222,6 +222,14 @@ class TileSettings(_Strict):
     )
 
 
+class NoteSettings(_Strict):
+    passes: bool = Field(
+        False,
+        description="In plan, for each new polygon order (the first 20), ask the acquisition "
+        "plans how many satellite passes fall on its first month's image dates.",
+    )
+
+
 class Policy(_Strict):
     """Guardrails checked at plan time and again at apply."""
 
@@ -276,6 +284,7 @@ class Config(_Strict):
     tiles: TileSettings = Field(default_factory=TileSettings)
     policy: Policy = Field(default_factory=Policy)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    notes: NoteSettings = Field(default_factory=NoteSettings)
 
 
 def default_config() -> Config:

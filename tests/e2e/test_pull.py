@@ -364,3 +364,18 @@ def test_pull_works_against_the_older_dialect(
     )
     assert done.code == 0, done.out + done.err
     assert (tmp_path / "out" / "aarhus-bay" / f"{dates[-1].isoformat()}.tif").exists()
+
+
+def test_plan_notes_the_passes_on_a_new_orders_first_image_dates_when_asked(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    quiet = cli("plan", "--format", "json")
+    assert quiet.code == 0 and "planned satellite pass" not in quiet.out
+    repo.write("clearsky.yaml", CONFIG + "notes:\n  passes: true\n")
+    noted = cli("plan", "--format", "json")
+    assert noted.code == 0, noted.err
+    changes = {c["name"]: c for c in json.loads(noted.out)["changes"]}
+    for name in ("aarhus-bay", "skagen"):
+        line = next(w for w in changes[name]["warnings"] if "planned satellite pass" in w)
+        passes, dates = int(line.split()[0]), int(line.split(" of the ")[1].split()[0])
+        assert passes >= 1 and dates >= 1, line
