@@ -90,17 +90,27 @@ def utm_zone(lon: float, lat: float) -> int:
     return (32600 if lat >= 0 else 32700) + zone
 
 
-def check_layout(layout: str) -> None:
-    """A layout uses only the known fields and names a relative path."""
+def fields_of(template: str, what: str) -> list[str]:
+    """The fields a template fills in: only the known ones, plain (no conversion, no format
+    spec, which could ask for a string of any length). `what` names the template in
+    messages (the template itself may carry a token)."""
     try:
-        names = [f for _, f, _, _ in string.Formatter().parse(layout) if f is not None]
+        found = [(f, c, s) for _, f, s, c in string.Formatter().parse(template) if f is not None]
     except ValueError as error:
-        raise ConfigurationError(f"layout {layout!r}: {error}") from None
-    unknown = [n for n in names if n not in FIELDS]
-    if unknown:
-        raise ConfigurationError(
-            f"layout {layout!r}: unknown field {{{unknown[0]}}}; use {', '.join(FIELDS)}"
-        )
+        raise ConfigurationError(f"{what}: {error}") from None
+    for name, conversion, spec in found:
+        if name not in FIELDS:
+            raise ConfigurationError(
+                f"{what}: unknown field {{{name[:40]}}}; use {', '.join(FIELDS)}"
+            )
+        if conversion or spec:
+            raise ConfigurationError(f"{what}: write fields plain, as {{{name}}}")
+    return [name for name, _, _ in found]
+
+
+def check_layout(layout: str) -> None:
+    """A layout uses only the known fields, plain, and names a relative path."""
+    names = fields_of(layout, f"layout {layout[:100]!r}")
     if "date" not in names:
         raise ConfigurationError(f"layout {layout!r}: needs {{date}}, one file per date")
 
@@ -133,13 +143,8 @@ def upload_url(template: str, name: str, day: date, tile: str) -> str:
         "year": f"{day.year:04d}",
         "month": f"{day.month:02d}",
     }
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError) as error:
-        raise ConfigurationError(
-            f"upload URL template {shown_url(template)}: {error!r} is not one of "
-            f"{', '.join(FIELDS)}"
-        ) from None
+    fields_of(template, f"upload URL template {shown_url(template)}")
+    return template.format(**values)
 
 
 def shown_url(url: str) -> str:

@@ -4,11 +4,17 @@ that started two months ago, every downloaded file opened with GDAL (rasterio)."
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rasterio
@@ -16,7 +22,7 @@ from pyproj import Transformer
 from rasterio.io import MemoryFile
 
 from reconciler.domain.calendar import image_dates
-from reconciler.sandbox import Dialect
+from reconciler.sandbox import Dialect, Sandbox, serve_in_thread
 from reconciler.sandbox.tiles import TileRef, utm_epsg
 from tests.conftest import (
     AARHUS,
@@ -379,3 +385,83 @@ def test_plan_notes_the_passes_on_a_new_orders_first_image_dates_when_asked(
         line = next(w for w in changes[name]["warnings"] if "planned satellite pass" in w)
         passes, dates = int(line.split()[0]), int(line.split(" of the ")[1].split()[0])
         assert passes >= 1 and dates >= 1, line
+
+
+class InFlight:
+    """ASGI middleware: the most download requests the sandbox had in flight at once."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.now, self.most = app, 0, 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        counted = scope.get("path") == "/api/satelliteimages/process/composite"
+        if counted:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if counted:
+                self.now -= 1
+
+
+def test_downloads_run_concurrently_within_the_accounts_connections(
+    repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = Sandbox(max_concurrent_connections=3)
+    sandbox.add_account(KEY_A, "a")
+    sandbox.faults.update(latency_ms=40)
+    watched = InFlight(sandbox.app())
+    with serve_in_thread(watched) as url:
+        monkeypatch.setenv("CLEARSKY_API_URL", url)
+        monkeypatch.setenv("CLEARSKY_API_KEY", KEY_A)
+        repo.remove("coast/skagen.yaml")
+        repo.write("aarhus-bay.yaml", manifest("aarhus-bay", SMALL, extra=DELIVERY))
+        service = Service(sandbox, url)
+        guid = running(service, SMALL, frequency=2)
+        assert cli("import", "aarhus-bay", guid).code == 0
+        done = cli("pull", "--auto-approve", "--parallelism", "8")
+    assert done.code == 0, done.out + done.err
+    assert len(delivered(service, guid)) > 6
+    assert watched.most == 3, "as many as the account allows, and no more"
+
+
+@pytest.mark.parametrize("kill_after", [0.4, 0.9])
+def test_a_pull_killed_midway_leaves_no_broken_file_and_the_next_one_completes(
+    api_env: Service, repo: Repo, cli: Cli, kill_after: float
+) -> None:
+    repo.remove("aarhus-bay.yaml")
+    repo.remove("coast/skagen.yaml")
+    repo.write("field.yaml", manifest("field", SMALL, extra=DELIVERY))
+    guid = running(api_env, SMALL, frequency=1)
+    assert cli("import", "field", guid).code == 0
+    dates = delivered(api_env, guid)
+    api_env.sandbox.faults.update(latency_ms=30)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "pull", "--auto-approve", "--parallelism", "2", "."],
+        cwd=repo.root,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(kill_after)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    folder = repo.root / "imagery" / "field"
+    arrived = sorted(folder.glob("*.tif")) if folder.exists() else []
+    assert len(arrived) < len(dates), "killed before the end"
+    for file in arrived:  # whatever is in place is whole
+        with rasterio.open(file) as ds:
+            assert ds.count == 4
+
+    api_env.sandbox.faults.update(latency_ms=0)
+    before = credits_used(api_env)
+    again = cli("pull", "--auto-approve", "--since", dates[0].isoformat(), "--format", "json")
+    assert again.code == 0, again.out + again.err
+    report = json.loads(again.out)
+    assert len(report["downloaded"]) + report["complete"] == len(dates)
+    assert len(report["downloaded"]) == len(dates) - len(arrived), "nothing fetched twice"
+    per_file = (credits_used(api_env) - before) / max(len(report["downloaded"]), 1)
+    assert per_file > 0
+    assert sorted(f.stem for f in folder.glob("*.tif")) == [d.isoformat() for d in dates]
+    assert not list(folder.glob(".*.part"))

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.api import ClearskyClient
+from reconciler.api.imagery import (
+    CompositeOptions,
+    Source,
+    acquisition_plans,
+    download,
+    estimate_credits,
+    input_products,
+)
 from reconciler.cli import main
 from reconciler.engine import read_saved_plan
+from reconciler.engine.deliveries import check_layout, file_path
+from reconciler.engine.pull_index import INDEX_NAME, PullIndex
 from reconciler.errors import ClearskyOrdersError, ManifestError
 from reconciler.manifest import load
 from reconciler.render.document import dump, to_document
@@ -146,12 +158,60 @@ def test_any_answer_of_the_service_is_a_value_or_an_api_error(body: Any, status:
                 api.list_models,
                 api.account_info,
                 lambda: api.search_tiles(wkt=AARHUS),
+                lambda: estimate_credits(api, Source(wkt=AARHUS), CompositeOptions()),
+                lambda: input_products(
+                    api, wkt=AARHUS, day=date(2026, 11, 4), model="Stratus2", constellations=[]
+                ),
+                lambda: acquisition_plans(
+                    api, wkt=AARHUS, start=date(2026, 11, 4), until=date(2026, 11, 9)
+                ),
+                lambda: download(api, Source(wkt=AARHUS), {"Date": "2026-11-04"}, io.BytesIO()),
             )
             for call in calls:
                 with contextlib.suppress(ClearskyOrdersError):
                     await call()
 
     asyncio.run(go())
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_mutated_or_made_up_pull_index_is_read_or_refused(
+    data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("i")
+    base = {
+        "version": 1,
+        "files": {
+            "a/2026-11-04.tif": {
+                "order": "g",
+                "date": "2026-11-04",
+                "request": "r",
+                "size": 4,
+                "sha256": "0" * 64,
+            }
+        },
+        "pulled": {"a": "2026-11-04"},
+    }
+    text = (
+        json.dumps(data.draw(JSON)) if data.draw(st.booleans()) else mutate(json.dumps(base), data)
+    )
+    (folder / INDEX_NAME).write_text(text, encoding="utf-8", errors="replace")
+    with contextlib.suppress(ClearskyOrdersError):
+        index = PullIndex.open(folder)
+        index.complete("a/2026-11-04.tif", "r", folder / "a" / "2026-11-04.tif")
+
+
+@FUZZ
+@given(st.text(max_size=60), st.text(max_size=20))
+def test_a_layout_never_names_a_path_outside_the_folder(layout: str, name: str) -> None:
+    try:
+        check_layout(layout)
+        path = file_path(layout, name, date(2026, 11, 4), "tile")
+    except ClearskyOrdersError:
+        return
+    parts = Path(path).parts
+    assert parts and not Path(path).is_absolute() and ".." not in parts and "\\" not in path
 
 
 def test_the_cli_turns_a_bug_into_one_line(
