@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -113,7 +115,7 @@ def prepare(paths: Sequence[str | Path] = (".",), catalog: Catalog | None = None
     config = _load_config(config_file, problems) if config_file else default_config()
     problems.raise_if_any()
     root = config_file.parent.resolve() if config_file else _root_of(given[0])
-    files = tuple(sorted(set(discover(given))))
+    files = tuple(sorted(set(discover(given)), key=lambda p: p.parts))  # as Path orders them
     defaults = config.defaults.model_dump(by_alias=True, exclude_none=True, mode="python")
     known = catalog or cached_catalog(root) or BUILT_IN
     return Job(root, config, config_file, files, defaults, known)
@@ -126,8 +128,9 @@ def load_chunk(
     problems = Problems()
     chunk = Chunk()
     context = _Context(root, defaults, catalog, problems)
-    for file in files:
-        chunk.orders.extend(_load_file(file, context, chunk.names))
+    with no_cycle_collection():
+        for file in files:
+            chunk.orders.extend(_load_file(file, context, chunk.names))
     chunk.problems = problems.items
     chunk.notes = problems.notes
     return chunk
@@ -149,6 +152,20 @@ def load(paths: Sequence[str | Path] = (".",), catalog: Catalog | None = None) -
     beside clearsky.yaml, else the built-in one; unknown names are then notes)."""
     job = prepare(paths, catalog)
     return finish(job, [load_chunk(job.files, job.root, job.defaults, job.catalog)])
+
+
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Loading builds and drops a few dozen objects per manifest (YAML nodes, marks, dicts)
+    and keeps the orders: the cycle collector would walk the growing heap again and again for
+    garbage that reference counting frees anyway. Paused while loading, back on after."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,63 @@ class _Loader(_Parser, _Constructor, Resolver):
         _Constructor.__init__(self)
         Resolver.__init__(self)
 
+    def build(self, node: Node) -> Any:
+        """The document's value, as the safe constructor builds it, without its per-node
+        machinery for the plain shapes a manifest has (mappings, sequences and scalars of the
+        standard tags, no aliases). Anything else goes to the safe constructor."""
+        try:
+            return self._fast(node)
+        except _Unusual:
+            self.duplicate_keys = []
+            return self.construct_document(node)
+
+    def _fast(self, node: Node) -> Any:
+        kind = type(node)
+        if kind is ScalarNode:
+            tag = node.tag
+            value = node.value
+            if tag == _STR:
+                return value
+            if tag == _INT and value.isdigit():
+                return int(value)
+            maker = _SCALARS.get(tag)
+            if maker is None:
+                raise _Unusual
+            return maker(self, node)  # type: ignore[arg-type]
+        if kind is MappingNode:
+            if node.tag != _MAP:
+                raise _Unusual
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if type(key_node) is not ScalarNode or key_node.tag == _MERGE:
+                    raise _Unusual
+                key = self._fast(key_node)
+                if key in out:
+                    self.duplicate_keys.append((key_node.start_mark.line + 1, key_node.value))
+                out[key] = self._fast(value_node)
+            return out
+        if kind is SequenceNode and node.tag == _SEQ:
+            return [self._fast(item) for item in node.value]
+        raise _Unusual
+
+
+class _Unusual(Exception):
+    """A node the fast path leaves to the safe constructor."""
+
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALARS = {
+    _INT: SafeConstructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": SafeConstructor.construct_yaml_float,
+    "tag:yaml.org,2002:bool": SafeConstructor.construct_yaml_bool,
+    "tag:yaml.org,2002:null": SafeConstructor.construct_yaml_null,
+    "tag:yaml.org,2002:timestamp": SafeConstructor.construct_yaml_timestamp,
+}
+
 
 def read_documents(text: str) -> Iterator[Document]:
     """Each document of a YAML text; raises YamlSyntaxError with the line and column."""
@@ -144,7 +201,7 @@ def read_documents(text: str) -> Iterator[Document]:
                 _check_size(node)
             loader.duplicate_keys = []
             try:
-                value = loader.construct_document(node)
+                value = loader.construct_document(node) if aliased else loader.build(node)
             except RecursionError:
                 raise YamlSyntaxError(
                     f"the document nests deeper than {MAX_DEPTH} levels", _line(node.start_mark), 0
