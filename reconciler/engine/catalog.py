@@ -9,6 +9,8 @@ from reconciler.domain.catalog import Catalog
 from reconciler.errors import ApiError
 from reconciler.manifest.catalog_cache import save_catalog
 
+SERVICE_LIST = "the service's list"
+
 
 async def service_catalog(client: ClearskyClient, keep_in: Path | None = None) -> Catalog | None:
     """What the service sells, as it says today (None where it has no models endpoint: the
@@ -22,9 +24,7 @@ async def service_catalog(client: ClearskyClient, keep_in: Path | None = None) -
     if not models:
         return None
     catalog = Catalog.of(
-        [(m.model, m.required, m.optional) for m in models],
-        "the service's list",
-        authoritative=True,
+        [(m.model, m.required, m.optional) for m in models], SERVICE_LIST, authoritative=True
     )
     if keep_in is not None:
         save_catalog(keep_in, catalog)

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from reconciler.api import ClearskyClient
-from reconciler.domain.catalog import Catalog
+from reconciler.domain.catalog import BUILT_IN, Catalog
 from reconciler.domain.desired import DesiredOrder
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec
+from reconciler.engine.catalog import SERVICE_LIST
 from reconciler.engine.live import refresh
 from reconciler.engine.pricing import estimate_cost
+from reconciler.engine.worker import WORKER_AT, WORKER_SHARE, Helper
 from reconciler.manifest import Chunk, Job, Manifests, finish, load_chunk, prepare
+from reconciler.manifest.catalog_cache import cached_catalog
 from reconciler.planning import Cost, StateEntry
 from reconciler.state import State
 
@@ -29,13 +34,26 @@ from reconciler.state import State
 class Prefetch:
     """Estimate tasks by spec fingerprint."""
 
-    def __init__(self, client: ClearskyClient, state: Mapping[str, StateEntry]) -> None:
+    def __init__(
+        self, client: ClearskyClient, state: Mapping[str, StateEntry] | None = None
+    ) -> None:
         self.client = client
         self.state = state
+        self.waiting: list[DesiredOrder] = []
         self.tasks: dict[str, asyncio.Task[Cost]] = {}
+
+    def ready(self, state: Mapping[str, StateEntry]) -> None:
+        """The state is read: consider the orders that loaded before it."""
+        self.state = state
+        waiting, self.waiting = self.waiting, []
+        for order in waiting:
+            self.consider(order)
 
     def consider(self, order: DesiredOrder) -> None:
         """Start an estimate for `order` unless the state says it is applied as it is."""
+        if self.state is None:
+            self.waiting.append(order)
+            return
         entry = self.state.get(order.name)
         if entry is not None and entry.fingerprint == order.spec.fingerprint:
             return
@@ -76,37 +94,93 @@ async def load_and_refresh(
     """Load the manifests while the live list is read (`listing`, if it is already under
     way) and likely estimates already run."""
     prefetch = Prefetch(client, state.orders)
-    listing = listing or asyncio.create_task(refresh(client))
-    try:
-        job = prepare(paths, catalog)
-        manifests = finish(job, await _load_chunks(job, prefetch))
-        live = await listing
-    except BaseException:
-        listing.cancel()
+    early = EarlyLoad(prepare(paths, catalog), prefetch)
+    return await early.finish(catalog, listing or asyncio.create_task(refresh(client)))
+
+
+class EarlyLoad:
+    """Manifests loading from the start of a run, checked against a catalog guessed before
+    the service has said what it sells (its list as cached beside clearsky.yaml). The
+    service's answer decides: the same list, and the load stands; another, and the manifests
+    are loaded again against it."""
+
+    def __init__(self, job: Job, prefetch: Prefetch) -> None:
+        self.job, self.prefetch = job, prefetch
+        self.task = asyncio.create_task(_load_chunks(job, prefetch))
+
+    @classmethod
+    def guess(cls, paths: Sequence[str | Path], prefetch: Prefetch) -> EarlyLoad | None:
+        """Start loading against the cached list, read as if the service had just said it;
+        None when there is no cached list."""
+        job = prepare(paths)
+        cached = cached_catalog(job.root)
+        if cached is None:
+            return None
+        rows = [(m.name, m.required, m.optional) for m in cached.models]
+        guessed = Catalog.of(rows, SERVICE_LIST, authoritative=True)
+        return cls(replace(job, catalog=guessed), prefetch)
+
+    async def finish(
+        self, catalog: Catalog | None, listing: asyncio.Task[list[LiveOrder]]
+    ) -> tuple[Manifests, tuple[LiveOrder, ...], Prefetch]:
+        """The manifests as `catalog` (the service's answer) reads them, and the live list."""
+        try:
+            job = self.job
+            wanted = catalog or cached_catalog(job.root) or BUILT_IN  # as `prepare` chooses
+            if wanted != job.catalog:
+                await self.cancel()
+                job = replace(job, catalog=wanted)
+                self.task = asyncio.create_task(_load_chunks(job, self.prefetch))
+            manifests = finish(job, await self.task)
+            live = await listing
+        except BaseException:
+            await self.cancel()
+            listing.cancel()
+            with contextlib.suppress(BaseException):
+                await listing
+            await self.prefetch.close()
+            raise
+        return manifests, tuple(live), self.prefetch
+
+    async def cancel(self) -> None:
+        self.task.cancel()
         with contextlib.suppress(BaseException):
-            await listing
-        await prefetch.close()
-        raise
-    return manifests, tuple(live), prefetch
+            await self.task
 
 
 async def _load_chunks(job: Job, prefetch: Prefetch) -> list[Chunk]:
-    """The manifests in chunks. While estimates started ahead are in flight, a chunk loads in
-    a thread so that the event loop answers them as they come; otherwise on the loop's own
-    thread, handing it back between chunks. Measured: a thread for every chunk fought the
-    loop for the interpreter (10,000 manifests and as many live orders: 7.0 s against 5.3 s),
-    and a worker process cost more than it saved."""
+    """The manifests in chunks. With many files a forked helper loads the larger share on the
+    other core (engine/worker.py) while this process loads the rest and reads the account.
+    While estimates started ahead are in flight, a chunk loads in a thread so that the event
+    loop answers them as they come; otherwise on the loop's own thread, handing it back
+    between chunks. Measured: a thread for every chunk fought the loop for the interpreter
+    (10,000 manifests and as many live orders: 7.0 s against 5.3 s)."""
+    files, helper = job.files, None
+    if len(files) >= WORKER_AT:
+        split = len(files) - int(len(files) * WORKER_SHARE)
+        helper = Helper.start(files[split:], functools.partial(_load_chunk, job=job))
+        if helper is not None:
+            files = files[:split]
     chunks = []
-    for start in range(0, len(job.files), CHUNK_FILES):
-        files = job.files[start : start + CHUNK_FILES]
-        if prefetch.busy():
-            chunk = await asyncio.to_thread(_load_chunk, files, job)
-        else:
-            chunk = _load_chunk(files, job)
-            await asyncio.sleep(0)
-        for order in chunk.orders:
-            prefetch.consider(order)
-        chunks.append(chunk)
+    try:
+        for start in range(0, len(files), CHUNK_FILES):
+            part = files[start : start + CHUNK_FILES]
+            if prefetch.busy():
+                chunk = await asyncio.to_thread(_load_chunk, part, job)
+            else:
+                chunk = _load_chunk(part, job)
+                await asyncio.sleep(0)
+            for order in chunk.orders:
+                prefetch.consider(order)
+            chunks.append(chunk)
+        if helper is not None:
+            chunk = await helper.chunk(functools.partial(_load_chunk, job=job))
+            for order in chunk.orders:
+                prefetch.consider(order)
+            chunks.append(chunk)
+    finally:
+        if helper is not None:
+            helper.stop()
     return chunks
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -23,11 +23,11 @@ from reconciler.engine.footprints import tile_footprints
 from reconciler.engine.guard import blocking_violations
 from reconciler.engine.imagery import pass_notes
 from reconciler.engine.live import live_digest, refresh
-from reconciler.engine.loading import load_and_refresh
+from reconciler.engine.loading import EarlyLoad, Prefetch
 from reconciler.engine.pricing import Prefetched, managed_estimates, price
 from reconciler.engine.tiles import tile_notes as tile_suggestions
 from reconciler.engine.workspace import Settings, Workspace, project_dir
-from reconciler.manifest import Manifests
+from reconciler.manifest import Manifests, prepare
 from reconciler.planning import Change, Cost, Inputs, Plan, decide, with_money
 from reconciler.planning.annotate import annotate, overlaps
 from reconciler.planning.decide import Open
@@ -109,32 +109,50 @@ class Service:
 async def open_service(workspace: Workspace, state: State, client: ClearskyClient) -> Service:
     """The account the key opens and the service's models, asked at once; refuses a state
     that belongs to another account before anything else is asked."""
+    service = await _ask_service(workspace, client)
+    check_owner(state, service.owner)
+    return service
+
+
+async def _ask_service(workspace: Workspace, client: ClearskyClient) -> Service:
     owner, catalog = await asyncio.gather(
         identify(workspace.target, client),
         service_catalog(client, project_dir(workspace.paths)),
     )
-    check_owner(state, owner)
     return Service(owner, catalog)
 
 
 async def plan_workspace(
-    workspace: Workspace, state: State, client: ClearskyClient
+    workspace: Workspace, state: State | Callable[[], State], client: ClearskyClient
 ) -> tuple[Snapshot, Plan]:
     """The plan for a workspace's manifests: loaded while the account is read and likely
-    estimates already run."""
+    estimates already run. `state` may be its loader: then it is read while the service
+    answers."""
     report("reading the account and the manifests...")
-    listing = asyncio.create_task(refresh(client))  # the longest read: start it first
+    asked = asyncio.create_task(_ask_service(workspace, client))
+    await asyncio.sleep(0)  # its two small requests go out first: the server answers in order
+    listing = asyncio.create_task(refresh(client))  # the longest read
+    prefetch = Prefetch(client)
+    early: EarlyLoad | None = None
     try:
-        service = await open_service(workspace, state, client)
+        early = EarlyLoad.guess(workspace.paths, prefetch)
+        if callable(state):  # read while the manifests load and the service answers
+            state = await asyncio.to_thread(state)
+        service = await asked
+        check_owner(state, service.owner)
     except BaseException:
-        listing.cancel()
-        with contextlib.suppress(BaseException):
-            await listing
+        for task in (asked, listing, *([early.task] if early else [])):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
         raise
+    prefetch.ready(state.orders)
     owner = service.owner
     others = asyncio.to_thread(workspace.state_file.others, owner.account)
+    if early is None:
+        early = EarlyLoad(prepare(workspace.paths, service.catalog), prefetch)
     (manifests, live, prefetch), foreign = await asyncio.gather(
-        load_and_refresh(workspace.paths, state, client, service.catalog, listing), others
+        early.finish(service.catalog, listing), others
     )
     report(f"{len(manifests.orders)} manifest(s), {len(live)} live order(s); planning...")
     try:

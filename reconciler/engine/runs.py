@@ -33,7 +33,7 @@ class ApplyResult:
 async def plan_only(workspace: Workspace) -> Plan:
     """The plan for the workspace's manifests; changes nothing."""
     async with workspace.target.client() as client:
-        _, plan = await plan_workspace(workspace, workspace.state_file.load(), client)
+        _, plan = await plan_workspace(workspace, workspace.state_file.load, client)
     return plan
 
 
@@ -47,8 +47,7 @@ async def apply_manifests(
 ) -> ApplyResult:
     """Plan, show the plan, refuse it if unsafe, ask, apply. The caller holds the lock."""
     async with workspace.target.client() as client:
-        state = workspace.state_file.load()
-        snap, plan = await plan_workspace(workspace, state, client)
+        snap, plan = await plan_workspace(workspace, workspace.state_file.load, client)
         show(plan)
         raise_if_unsafe(plan, reviewed_checksum=reviewed_checksum)
         if not plan.has_changes:

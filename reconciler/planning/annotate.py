@@ -154,10 +154,16 @@ def _manifest_overlaps(
     shapes = [(d, g) for d, g in shapes if g is not None]
     if len(shapes) < 2:
         return []
-    tree = STRtree([g for _, g in shapes])
+    geometries = [g for _, g in shapes]
+    tree = STRtree(geometries)
+    touching: dict[int, list[int]] = {}
+    left, right = tree.query(geometries, predicate="intersects")  # every pair in one call
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i != j:
+            touching.setdefault(i, []).append(j)
     out: list[tuple[str, tuple[str, float]]] = []
     for i, (order, geometry) in enumerate(shapes):
-        candidates = [int(j) for j in tree.query(geometry, predicate="intersects") if int(j) != i]
+        candidates = sorted(touching.get(i, ()))
         found, untold = _first_overlaps(
             candidates,
             lambda j: _overlap(order.spec, geometry, shapes[j][0].spec, shapes[j][1]),  # noqa: B023

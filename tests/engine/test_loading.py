@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -12,7 +15,17 @@ from reconciler.errors import ManifestError
 from reconciler.manifest import load
 from reconciler.planning import StateEntry
 from reconciler.state import State
-from tests.conftest import EXAMPLES, SKAGEN, Repo, in_process_client, manifest
+from tests.conftest import (
+    EXAMPLES,
+    SKAGEN,
+    Repo,
+    Result,
+    Service,
+    in_process_client,
+    manifest,
+)
+
+Cli = Callable[..., Result]
 
 
 @pytest.fixture(params=["one chunk", "chunks of two"])
@@ -62,3 +75,46 @@ def test_only_specs_that_differ_from_the_state_are_priced_ahead(mode: str, repo:
             return len(fetched.tasks)
 
     assert asyncio.run(go()) == 1
+
+
+def test_loading_starts_against_the_cached_models_and_the_services_answer_decides(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    """The cached list lacks Stratus2Fast (skagen's model): read as the service's own list it
+    would refuse skagen; the service does sell it, so the manifests are loaded again."""
+    repo.write(
+        ".clearsky/models.json",
+        json.dumps(
+            {
+                "fetchedAt": "2026-01-01T00:00:00Z",
+                "models": [
+                    {
+                        "model": "Stratus2",
+                        "required": ["Sentinel1", "Sentinel2", "Landsat89"],
+                        "optional": [],
+                    }
+                ],
+            }
+        ),
+    )
+    planned = cli("plan", "--detailed-exitcode")
+    assert planned.code == 2, planned.out + planned.err
+    assert "skagen" in planned.out and "Stratus2Fast" not in planned.err
+    refreshed = json.loads((repo.root / ".clearsky" / "models.json").read_text())
+    assert "Stratus2Fast" in {m["model"] for m in refreshed["models"]}
+
+
+def test_a_cached_list_that_matches_the_service_is_loaded_once(
+    api_env: Service, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("plan").code == 0  # writes the service's list beside clearsky.yaml
+    runs: list[int] = []
+    real = loading._load_chunks
+
+    async def counted(*args: Any) -> Any:
+        runs.append(1)
+        return await real(*args)
+
+    monkeypatch.setattr(loading, "_load_chunks", counted)
+    assert cli("plan", "--detailed-exitcode").code == 2
+    assert runs == [1]
