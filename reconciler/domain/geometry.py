@@ -157,13 +157,14 @@ def normalise(geometry: BaseGeometry) -> MultiPolygon:
     if geometry.is_empty:
         raise GeometryProblem("the geometry is empty")
     polygons = list(_polygons(geometry))
+    total = 0
     for polygon in polygons:
         for ring in (polygon.exterior, *polygon.interiors):
-            if len(ring.coords) < 4:
-                raise GeometryProblem(
-                    f"a ring needs at least 4 positions, found {len(ring.coords)}"
-                )
-    if sum(len(r.coords) for p in polygons for r in (p.exterior, *p.interiors)) > MAX_VERTICES:
+            count = int(shapely.get_num_coordinates(ring))
+            if count < 4:
+                raise GeometryProblem(f"a ring needs at least 4 positions, found {count}")
+            total += count
+    if total > MAX_VERTICES:
         raise GeometryProblem(f"the AOI has more than {MAX_VERTICES:,} vertices")
     multi = MultiPolygon(polygons)
     _check_range(multi)

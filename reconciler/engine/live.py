@@ -19,7 +19,11 @@ async def refresh(client: ClearskyClient) -> list[LiveOrder]:
     # loop back between steps so that requests in flight are answered meanwhile.
     orders: list[LiveOrder] = []
     for start in range(0, len(listed), READ_STEP):
-        orders += [live_order(o) for o in listed[start : start + READ_STEP]]
+        step = [live_order(o) for o in listed[start : start + READ_STEP]]
+        for order in step:  # the live digest needs them: computed while the manifests load
+            if order.spec is not None:
+                order.spec.fingerprint  # noqa: B018
+        orders += step
         await asyncio.sleep(0)
     return orders
 

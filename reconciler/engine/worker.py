@@ -23,7 +23,7 @@ from reconciler.manifest import Chunk
 
 WORKER_AT = 1_000
 """Files from which a helper pays for its fork and for sending its orders back."""
-WORKER_SHARE = 0.6
+WORKER_SHARE = 0.65
 """The helper's share of the files: this process also reads and parses the live list."""
 
 
