@@ -62,7 +62,7 @@ def test_the_helper_loads_its_share_and_the_result_is_the_same(
 
     monkeypatch.setattr(worker.Helper, "start", counted)
     together = loaded(root)
-    assert started == [24], "the helper took 60% of the files"
+    assert started == [int(40 * worker.WORKER_SHARE)], "the helper took its share of the files"
     alone = load([root])
     assert [o.name for o in together.orders] == [o.name for o in alone.orders]
     assert [o.spec.fingerprint for o in together.orders] == [
