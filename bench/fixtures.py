@@ -17,13 +17,14 @@ defaults:
 
 
 def polygon(index: int, vertices: int = 20) -> str:
-    """A 20-vertex polygon (19 distinct + closing) somewhere over Denmark, unique per index."""
-    cx = 8.2 + (index % 100) * 0.045
-    cy = 54.8 + (index // 100 % 100) * 0.03
+    """A 20-vertex polygon (19 distinct + closing) somewhere over Denmark, unique per index
+    and apart from every other up to 62,500 (250 x 250 places)."""
+    cx = 8.2 + (index % 250) * 0.018
+    cy = 54.8 + (index // 250 % 250) * 0.012
     points = [
         (
-            cx + 0.015 * math.cos(2 * math.pi * k / (vertices - 1)),
-            cy + 0.01 * math.sin(2 * math.pi * k / (vertices - 1)),
+            cx + 0.006 * math.cos(2 * math.pi * k / (vertices - 1)),
+            cy + 0.004 * math.sin(2 * math.pi * k / (vertices - 1)),
         )
         for k in range(vertices - 1)
     ]
