@@ -106,6 +106,8 @@ class PullPlan:
     complete: int = 0
     credits: float = 0.0
     notes: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+    """Orders whose delivered dates the service would not tell: a failure of this pull."""
     ranges: dict[str, tuple[date, date]] = field(default_factory=dict)
 
 
@@ -236,22 +238,20 @@ async def _plan_files(
     asked = await client.bounded(
         [_dates_job(client, c, footprints, options, plan, today) for c in chosen]
     )
-    seen: dict[str, str] = {}
-    relpaths: set[str] = set()
+    first: dict[str, str] = {}
     for item, dates in zip(chosen, asked, strict=True):
         if isinstance(dates, BaseException):
             if isinstance(dates, AuthError) or not isinstance(dates, ApiError):
                 raise dates
-            plan.notes.append(f"{item.desired.name}: cannot read its delivered dates: {dates}")
+            plan.unread.append(f"{item.desired.name}: cannot read its delivered dates: {dates}")
             continue
         for job in _jobs(item, dates, footprints, given_layout):
-            other = seen.setdefault(job.relpath, job.name)
-            if other != job.name or job.relpath in relpaths:
+            if job.relpath in first:
                 raise ConfigurationError(
-                    f"the layout puts two files at {job.relpath} ({other} and {job.name}): "
-                    "add {name}, {date} or {tile} to it"
+                    f"the layout puts two files at {job.relpath} ({first[job.relpath]} and "
+                    f"{job.name}): add {{name}}, {{date}} or {{tile}} to it"
                 )
-            relpaths.add(job.relpath)
+            first[job.relpath] = job.name
             if _already_there(plan, job):
                 plan.complete += 1
             else:

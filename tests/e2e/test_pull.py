@@ -465,3 +465,24 @@ def test_a_pull_killed_midway_leaves_no_broken_file_and_the_next_one_completes(
     assert per_file > 0
     assert sorted(f.stem for f in folder.glob("*.tif")) == [d.isoformat() for d in dates]
     assert not list(folder.glob(".*.part"))
+
+
+def test_an_order_whose_dates_cannot_be_read_fails_the_pull(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    api_env.sandbox.faults.update(
+        fail_path="/api/satelliteimages/search/available", retry_after_s=0
+    )
+    failed = cli("pull", "--auto-approve")
+    assert failed.code == 1
+    assert "failed: field: cannot read its delivered dates" in failed.err
+
+
+def test_a_layout_that_puts_two_orders_files_in_one_place_is_refused(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    repo.write("other.yaml", manifest("other", AARHUS))
+    assert cli("import", "other", running(api_env, AARHUS, frequency=5)).code == 0
+    refused = cli("pull", "--auto-approve", "--layout", "{date}.tif")
+    assert refused.code == 1 and "puts two files at" in refused.err
+    assert credits_used(api_env) == 0

@@ -167,7 +167,9 @@ def pull(
         )
     for job, message in result.failed:
         say(f"failed: {job.relpath} ({job.day.isoformat()}): {message}", err=True)
-    return 1 if result.failed else 0
+    for message in result.plan.unread:
+        say(f"failed: {message}", err=True)
+    return 1 if result.failed or result.plan.unread else 0
 
 
 def _epsg(value: str | None) -> int | str | None:
@@ -227,7 +229,8 @@ def _json_report(result: Any) -> str:
             "failed": [
                 {"path": j.relpath, "name": j.name, "date": j.day.isoformat(), "error": m}
                 for j, m in result.failed
-            ],
+            ]
+            + [{"error": m} for m in plan.unread],
             "pending": [
                 {"path": j.relpath, "name": j.name, "date": j.day.isoformat()} for j in plan.jobs
             ]
