@@ -201,6 +201,26 @@ def test_tile_orders_come_per_minitile_in_their_own_utm_grid(
             assert tuple(ds.bounds) == pytest.approx(mini.utm_box().bounds)
             assert ds.count == 10 and ds.dtypes[0] == "int16" and ds.nodata == -32768
 
+    whole = repo.root / "whole"
+    done = cli(
+        "pull",
+        "--auto-approve",
+        "--since",
+        dates[-1].isoformat(),
+        "--tiles",
+        "composite",
+        "--resolution",
+        "20",
+        "--out",
+        str(whole),
+    )
+    assert done.code == 0, done.out + done.err
+    with rasterio.open(whole / "aarhus-bay" / f"{dates[-1].isoformat()}.tif") as ds:
+        assert ds.crs.to_epsg() == epsg and ds.res == (20.0, 20.0)
+        left, bottom, right, top = ds.bounds  # both minitiles, side by side: 6.4 x 3.2 km
+        assert right - left == pytest.approx(6_400, abs=60)
+        assert top - bottom == pytest.approx(3_200, abs=60)
+
 
 def test_the_service_puts_each_file_into_a_bucket_through_a_presigned_url(
     api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]], bucket: Bucket
