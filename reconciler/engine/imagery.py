@@ -90,8 +90,9 @@ def passes_on(found: Acquisitions, dates: set[date]) -> int:
 
 PASSES_AT_MOST = 20
 """New orders a plan asks the acquisition plans about (one request each)."""
-PASSES_REACH_DAYS = 30
-"""How far ahead the acquisition plans are asked (the satellites publish about two weeks)."""
+PASSES_REACH_DAYS = 40
+"""How far ahead the acquisition plans are asked (the satellites publish about two weeks;
+forty days reach into next month whatever the day, so a new order starting then has dates)."""
 
 
 async def pass_notes(

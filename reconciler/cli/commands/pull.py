@@ -13,6 +13,7 @@ import click
 from reconciler.cli.options import announce, run, settings_options
 from reconciler.cli.output import format_option, say
 from reconciler.engine import Settings, open_workspace
+from reconciler.engine.workspace import relative
 from reconciler.errors import ClearskyOrdersError
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
@@ -163,7 +164,7 @@ def pull(
     elif not result.declined:
         say(
             f"Pull complete: {len(result.fetched)} downloaded, {len(result.uploaded)} uploaded, "
-            f"{len(result.failed)} failed; files in {result.plan.out}."
+            f"{len(result.failed)} failed; files in {relative(result.plan.out)}."
         )
     for job, message in result.failed:
         say(f"failed: {job.relpath} ({job.day.isoformat()}): {message}", err=True)
