@@ -456,7 +456,7 @@ def test_a_pull_killed_midway_leaves_no_broken_file_and_the_next_one_completes(
     guid = running(api_env, SMALL, frequency=1)
     assert cli("import", "field", guid).code == 0
     dates = delivered(api_env, guid)
-    api_env.sandbox.faults.update(latency_ms=30)
+    api_env.sandbox.faults.update(latency_ms=60)
     child = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "pull", "--auto-approve", "--parallelism", "2", "."],
         cwd=repo.root,
