@@ -465,7 +465,11 @@ def _read_list(model: type[M], data: Any, method: str, path: str) -> list[M]:
         return []
     if not isinstance(data, list):
         raise TransportError("the service's answer is not a list", method=method, path=path)
-    return [_read(model, item, method, path) for item in data]
+    out = []
+    for index, item in enumerate(data):
+        out.append(_read(model, item, method, path))
+        data[index] = None  # each answer's dicts go as soon as its model is made
+    return out
 
 
 def _scrubbed(error: ApiError, key: str) -> ApiError:

@@ -20,6 +20,7 @@ async def refresh(client: ClearskyClient) -> list[LiveOrder]:
     orders: list[LiveOrder] = []
     for start in range(0, len(listed), READ_STEP):
         step = [live_order(o) for o in listed[start : start + READ_STEP]]
+        listed[start : start + READ_STEP] = [None] * len(step)  # type: ignore[list-item]
         for order in step:  # the live digest needs them: computed while the manifests load
             if order.spec is not None:
                 order.spec.fingerprint  # noqa: B018
