@@ -274,7 +274,7 @@ def _dates_job(
     async def job() -> list[date]:
         area = _area(spec, footprints)
         if area is None:
-            plan.notes.append(f"{name}: the tile search could not draw its tiles; skipped")
+            plan.unread.append(f"{name}: the tile search could not draw its tiles")
             return []
         last_pulled = plan.index.pulled(name)
         start = options.since or (last_pulled + timedelta(days=1) if last_pulled else spec.start)
