@@ -109,14 +109,12 @@ class EarlyLoad:
         self.task = asyncio.create_task(_load_chunks(job, prefetch))
 
     @classmethod
-    def guess(cls, paths: Sequence[str | Path], prefetch: Prefetch) -> EarlyLoad | None:
-        """Start loading against the cached list, read as if the service had just said it;
-        None when there is no cached list."""
-        job = prepare(paths)
-        cached = cached_catalog(job.root)
-        if cached is None:
+    def guess(cls, job: Job, prefetch: Prefetch) -> EarlyLoad | None:
+        """Start loading `job` (prepared without the service's list) against the cached
+        list, read as if the service had just said it; None when there is no cached list."""
+        if job.catalog is BUILT_IN:  # `prepare` found no cached list
             return None
-        rows = [(m.name, m.required, m.optional) for m in cached.models]
+        rows = [(m.name, m.required, m.optional) for m in job.catalog.models]
         guessed = Catalog.of(rows, SERVICE_LIST, authoritative=True)
         return cls(replace(job, catalog=guessed), prefetch)
 

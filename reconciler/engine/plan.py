@@ -135,7 +135,8 @@ async def plan_workspace(
     prefetch = Prefetch(client)
     early: EarlyLoad | None = None
     try:
-        early = EarlyLoad.guess(workspace.paths, prefetch)
+        job = prepare(workspace.paths)
+        early = EarlyLoad.guess(job, prefetch)
         if callable(state):  # read while the manifests load and the service answers
             state = await asyncio.to_thread(state)
         service = await asked
@@ -150,7 +151,7 @@ async def plan_workspace(
     owner = service.owner
     others = asyncio.to_thread(workspace.state_file.others, owner.account)
     if early is None:
-        early = EarlyLoad(prepare(workspace.paths, service.catalog), prefetch)
+        early = EarlyLoad(replace(job, catalog=service.catalog or job.catalog), prefetch)
     (manifests, live, prefetch), foreign = await asyncio.gather(
         early.finish(service.catalog, listing), others
     )

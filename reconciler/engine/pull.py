@@ -20,7 +20,7 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,7 @@ class FileJob:
     tile: str
     """The tile or minitile GUID of a per-tile file; empty for a composite."""
     source: Source
+    options: CompositeOptions
     body: dict[str, Any]
     request: str
     relpath: str
@@ -233,7 +234,6 @@ async def _plan_files(
 ) -> None:
     footprints, notes = await tile_footprints([c.order.spec for c in chosen], client)
     plan.notes.extend(notes)
-    given_layout = options.given.get("layout")
     report(f"asking the service what {len(chosen)} order(s) delivered...")
     asked = await client.bounded(
         [_dates_job(client, c, footprints, options, plan, today) for c in chosen]
@@ -245,7 +245,7 @@ async def _plan_files(
                 raise dates
             plan.unread.append(f"{item.desired.name}: cannot read its delivered dates: {dates}")
             continue
-        for job in _jobs(item, dates, footprints, given_layout):
+        for job in _jobs(item, dates, footprints):
             if job.relpath in first:
                 raise ConfigurationError(
                     f"the layout puts two files at {job.relpath} ({first[job.relpath]} and "
@@ -312,14 +312,13 @@ def _jobs(
     item: _Chosen,
     dates: list[date],
     footprints: Mapping[str, Any],
-    given_layout: str | None,
 ) -> list[FileJob]:
     spec = item.order.spec
     assert spec is not None
     delivery = item.delivery
     tiled = spec.geometry is None
     per_tile = tiled and delivery.per_tile
-    layout = given_layout or delivery.layout or (TILE_LAYOUT if per_tile else LAYOUT)
+    layout = delivery.layout or (TILE_LAYOUT if per_tile else LAYOUT)
     check_layout(layout)
     if per_tile and "{tile}" not in layout:
         raise ConfigurationError(
@@ -328,17 +327,16 @@ def _jobs(
         )
     constellations = sorted(spec.constellations)
     jobs = []
+    options = delivery.options
     if per_tile:
         sources = [(g, Source(tile=g)) for g in spec.tiles]
         sources += [(g, Source(mini_tile=g)) for g in spec.mini_tiles]
-        options = delivery.options
     else:
         area = _area(spec, footprints)
         sources = [("", Source(wkt=service_wkt(area)))]
-        options = delivery.options
         if delivery.epsg_utm:
             point = area.representative_point()
-            options = _with_epsg(options, utm_zone(point.x, point.y))
+            options = replace(options, epsg=utm_zone(point.x, point.y))
     for day in dates:
         for tile, source in sources:
             body = download_body(source, day, spec.model, constellations, options)
@@ -349,6 +347,7 @@ def _jobs(
                     day=day,
                     tile=tile,
                     source=source,
+                    options=options,
                     body=body,
                     request=request_digest(body),
                     relpath=file_path(layout, item.desired.name, day, tile or "composite"),
@@ -357,12 +356,6 @@ def _jobs(
                 )
             )
     return jobs
-
-
-def _with_epsg(options: CompositeOptions, epsg: int) -> CompositeOptions:
-    from dataclasses import replace
-
-    return replace(options, epsg=epsg)
 
 
 def _already_there(plan: PullPlan, job: FileJob) -> bool:
@@ -379,18 +372,17 @@ def _already_there(plan: PullPlan, job: FileJob) -> bool:
 
 
 async def _estimate(client: ClearskyClient, plan: PullPlan) -> None:
-    """Sum the processing credits of the files to fetch: one estimate per distinct request
-    (a file's cost does not depend on its date)."""
-    distinct: dict[str, FileJob] = {}
+    """Sum the processing credits of the files to fetch: one estimate per distinct source and
+    settings (a file's cost does not depend on its date)."""
+    distinct: dict[tuple[Source, CompositeOptions], FileJob] = {}
     for job in plan.jobs:
-        key = request_digest({k: v for k, v in job.body.items() if k != "Date"})
-        distinct.setdefault(key, job)
+        distinct.setdefault((job.source, job.options), job)
     if not distinct:
         return
     report(f"estimating the processing credits of {len(plan.jobs)} file(s)...")
     keys = list(distinct)
-    answers = await client.bounded([_estimate_job(client, distinct[k]) for k in keys])
-    costs: dict[str, float] = {}
+    answers = await client.bounded([_estimate_job(client, *key) for key in keys])
+    costs: dict[tuple[Source, CompositeOptions], float] = {}
     for key, answer in zip(keys, answers, strict=True):
         if isinstance(answer, BaseException):
             if not isinstance(answer, ApiError):
@@ -400,34 +392,17 @@ async def _estimate(client: ClearskyClient, plan: PullPlan) -> None:
                 "nothing was downloaded"
             )
         costs[key] = answer
-    total = 0.0
-    for job in plan.jobs:
-        total += costs[request_digest({k: v for k, v in job.body.items() if k != "Date"})]
-    plan.credits = round(total, 4)
+    plan.credits = round(sum(costs[(job.source, job.options)] for job in plan.jobs), 4)
 
 
-def _estimate_job(client: ClearskyClient, job: FileJob) -> Callable[[], Any]:
+def _estimate_job(
+    client: ClearskyClient, source: Source, options: CompositeOptions
+) -> Callable[[], Any]:
     async def run() -> float:
-        options = _options_of(job.body)
-        answer = await estimate_credits(client, job.source, options)
+        answer = await estimate_credits(client, source, options)
         return answer.credit_estimate
 
     return run
-
-
-def _options_of(body: Mapping[str, Any]) -> CompositeOptions:
-    if "Resolution" not in body:
-        return CompositeOptions()
-    return CompositeOptions(
-        resolution=body["Resolution"],
-        epsg=body["EpsgProjection"],
-        bands=body["Bandnames"],
-        data_type=body["DataType"],
-        pixel_selection=body["PixelSelectionMode"],
-        utm_selection=body["UtmDataSelectionMode"],
-        force_pixel_size=body["UtmGridForcePixelResolutionSize"],
-        allow_partial=body["AllowPartialImage"],
-    )
 
 
 async def _fetch(
