@@ -18,17 +18,20 @@ import contextlib
 import math
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.fixtures import write_repo
 from reconciler.api import ClearskyClient, live_order
 from reconciler.domain.geometry import service_wkt
+from reconciler.domain.live import LiveOrder
 from reconciler.engine import Settings, open_workspace, plan_workspace
+from reconciler.engine.recognise import seen
 from reconciler.engine.tiles import SUGGEST_AT_MOST
-from reconciler.manifest import load
+from reconciler.manifest import load, load_chunk, prepare
 from reconciler.planning import Cost, StateEntry, decide
-from reconciler.sandbox import Sandbox, Store, serve_in_subprocess
+from reconciler.sandbox import InProcessTransport, Sandbox, Store, serve_in_subprocess
 from reconciler.sandbox.store import StoredOrder, new_guid
 from reconciler.state import Sealer, State, StateFile
 
@@ -79,8 +82,25 @@ def seed(db: Path, root: Path, state_path: Path) -> None:
         entries[order.name] = StateEntry(
             stored.guid, s.fingerprint, cost=Cost(10.0, 42.0), labels=dict(order.labels)
         )
+    # ... and what it saw of each order equal to its manifest: both specs' raw keys, from the
+    # manifest as written and the order as the service lists it
+    listed = {o.key: o.spec for o in asyncio.run(_listed(sandbox))}
+    job = prepare([root])
+    written = {
+        o.name: o.spec
+        for o in load_chunk(job.files, job.root, job.defaults, job.catalog, unread=True).orders
+    }
+    for name, entry in entries.items():
+        recorded = seen(written[name], listed[entry.guid.lower()])
+        entries[name] = replace(entry, seen=recorded)
     sandbox.store.close()
     StateFile(state_path, Sealer.for_api_key(KEY)).save(State(entries))  # as apply seals it
+
+
+async def _listed(sandbox: Sandbox) -> list[LiveOrder]:
+    transport = InProcessTransport(app=sandbox.app())
+    async with ClearskyClient(api_key=KEY, base_url="http://localhost", transport=transport) as c:
+        return [live_order(o, unread=True) for o in await c.list_orders(get_expired=True)]
 
 
 async def timed_plan(root: Path, state_path: Path, url: str, parallelism: int) -> tuple[float, int]:

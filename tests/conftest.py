@@ -67,7 +67,7 @@ def spec(wkt: str = AARHUS, *, frequency: int = 3, end: date | None = None) -> O
         reference_date=date(2025, 1, 1),
         start=date(2026, 12, 1),
         end=end,
-        geometry=parse_wkt(wkt),
+        aoi=parse_wkt(wkt),
     )
 
 
@@ -85,9 +85,7 @@ def live(
 ) -> LiveOrder:
     s = s or spec()
     # What the service hands back: its own rewrite of the geometry.
-    rewritten = (
-        replace(s, geometry=parse_wkt(service_wkt(s.geometry))) if s.geometry is not None else s
-    )
+    rewritten = replace(s, aoi=parse_wkt(service_wkt(s.geometry))) if s.geometry is not None else s
     return LiveOrder(guid, status, rewritten, automatic, datetime(2026, 11, created, tzinfo=UTC))
 
 

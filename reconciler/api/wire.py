@@ -6,10 +6,13 @@ OrderSpec and LiveOrder.
 
 from __future__ import annotations
 
+from shapely.geometry import MultiPolygon
+
 from reconciler.api.models import OrderRequest, TaskOrder
 from reconciler.domain.geometry import GeometryProblem, parse_wkt, service_wkt
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec, constellation_set, model_name
+from reconciler.domain.unread import Unread
 
 
 def order_request(spec: OrderSpec) -> OrderRequest:
@@ -30,11 +33,12 @@ def order_request(spec: OrderSpec) -> OrderRequest:
     )
 
 
-def live_order(order: TaskOrder) -> LiveOrder:
-    """A listed order with its spec normalised; an unreadable one keeps spec=None and says why."""
+def live_order(order: TaskOrder, unread: bool = False) -> LiveOrder:
+    """A listed order with its spec normalised; an unreadable one keeps spec=None and says why.
+    With `unread`, its WKT is kept as text (engine/recognise.py reads what needs reading)."""
     spec = problem = None
     try:
-        spec = live_spec(order)
+        spec = live_spec(order, unread)
     except GeometryProblem as exc:
         problem = f"its WKT cannot be read ({exc})"
     return LiveOrder(
@@ -48,9 +52,11 @@ def live_order(order: TaskOrder) -> LiveOrder:
     )
 
 
-def live_spec(order: TaskOrder) -> OrderSpec:
+def live_spec(order: TaskOrder, unread: bool = False) -> OrderSpec:
     """The spec of a listed order (its rewritten WKT read as geometry)."""
-    geometry = parse_wkt(order.wkt) if order.wkt else None
+    geometry: MultiPolygon | Unread | None = None
+    if order.wkt:
+        geometry = Unread.of("listed", order.wkt) if unread else parse_wkt(order.wkt)
     if geometry is None and not order.tiles and not order.mini_tiles:
         raise GeometryProblem("the order has neither a WKT nor tiles")
     return OrderSpec(
@@ -62,7 +68,7 @@ def live_spec(order: TaskOrder) -> OrderSpec:
         end=order.to,
         storage_months=order.storage_months,
         api_requests=order.api_requests,
-        geometry=geometry,
+        aoi=geometry,
         tiles=frozenset(t.lower() for t in order.tiles) if geometry is None else frozenset(),
         mini_tiles=(
             frozenset(t.lower() for t in order.mini_tiles) if geometry is None else frozenset()

@@ -6,6 +6,7 @@ comparing them is comparing two OrderSpecs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -23,6 +24,9 @@ from reconciler.domain.geometry import (
     canonical_wkt,
     same_geometry,
 )
+from reconciler.domain.unread import Unread
+
+Bounds = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,9 +41,59 @@ class OrderSpec:
     end: date | None
     storage_months: int = 1
     api_requests: int = 1
-    geometry: MultiPolygon | None = None
+    aoi: MultiPolygon | Unread | None = None
+    """The AOI (None for a tile order): its shape, or its text until the shape is needed."""
     tiles: frozenset[str] = field(default_factory=frozenset)
     mini_tiles: frozenset[str] = field(default_factory=frozenset)
+
+    @cached_property
+    def geometry(self) -> MultiPolygon | None:
+        """The AOI's shape (read now if it was not yet); None for a tile order."""
+        if isinstance(self.aoi, Unread):
+            return self.aoi.read()
+        return self.aoi
+
+    @property
+    def has_aoi(self) -> bool:
+        """An AOI order (not a tile order), known without reading the AOI."""
+        return self.aoi is not None
+
+    @property
+    def unread(self) -> bool:
+        """The AOI is still text: nothing has needed its shape yet."""
+        return isinstance(self.aoi, Unread) and "geometry" not in self.__dict__
+
+    @property
+    def recognised(self) -> bool:
+        """The state vouched for this spec as unchanged (see `recognise`)."""
+        return "_same" in self.__dict__
+
+    @cached_property
+    def bounds(self) -> Bounds | None:
+        """(min lon, min lat, max lon, max lat) of the AOI; None for a tile order."""
+        geometry = self.geometry
+        if geometry is None:
+            return None
+        minx, miny, maxx, maxy = geometry.bounds
+        return (float(minx), float(miny), float(maxx), float(maxy))
+
+    @cached_property
+    def raw_key(self) -> str:
+        """sha256 of the spec as written (its AOI's text, not its shape): equal raw keys are
+        equal specs. Empty when the AOI was given as a shape."""
+        if not isinstance(self.aoi, Unread):
+            return ""
+        body = {**self._canonical_scalars(), "aoi": {"unread": self.aoi.key}}
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def recognise(self, fingerprint: str, bounds: Bounds | None, same: str) -> None:
+        """What the state recorded of this spec's raw key: its fingerprint and bounds, and a
+        token it shares with the specs it was found equal to (see engine/recognise.py). Its
+        AOI then stays unread until its shape is needed."""
+        self.__dict__["fingerprint"] = fingerprint
+        self.__dict__["bounds"] = bounds
+        self.__dict__["_same"] = same
 
     @property
     def recurring(self) -> bool:
@@ -68,7 +122,7 @@ class OrderSpec:
             self.api_requests,
             self.tiles,
             self.mini_tiles,
-            self.geometry is None,
+            self.aoi is None,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -76,9 +130,13 @@ class OrderSpec:
             return NotImplemented
         if self._scalars != other._scalars:
             return False
-        if self.geometry is None or other.geometry is None:
+        if self.aoi is None or other.aoi is None:
             return True
-        return same_geometry(self.geometry, other.geometry)
+        same = self.__dict__.get("_same")
+        if same and same == other.__dict__.get("_same"):
+            return True  # recorded equal, with the raw keys they have now
+        a, b = self.geometry, other.geometry
+        return a is not None and b is not None and same_geometry(a, b)
 
     def __hash__(self) -> int:
         # Equal specs must hash alike: geometry stays out (its equality has a tolerance).
@@ -91,8 +149,10 @@ class OrderSpec:
             aoi = {"wkt": canonical_wkt(self.geometry)}
         else:
             aoi = {"tiles": sorted(self.tiles), "miniTiles": sorted(self.mini_tiles)}
+        return {"aoi": aoi, **self._canonical_scalars()}
+
+    def _canonical_scalars(self) -> dict[str, Any]:
         return {
-            "aoi": aoi,
             "constellations": sorted(self.constellations),
             "model": self.model,
             "imageFrequency": self.image_frequency,
@@ -112,6 +172,12 @@ class OrderSpec:
 
 def constellation_set(names: Iterable[str]) -> frozenset[str]:
     """Canonical constellations; unknown names are kept as written so that they still differ."""
+    return _constellations(tuple(names))
+
+
+@functools.lru_cache(maxsize=1024)
+def _constellations(names: tuple[str, ...]) -> frozenset[str]:
+    # An account's orders use a handful of combinations: each is read once.
     return frozenset(canonical_constellation(n) or n for n in names)
 
 

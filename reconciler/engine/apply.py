@@ -24,11 +24,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from reconciler.api import ClearskyClient, order_request
+from reconciler.api import ClearskyClient, live_order, order_request
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec
 from reconciler.engine.guard import raise_if_unsafe
 from reconciler.engine.live import refresh
+from reconciler.engine.recognise import seen
 from reconciler.errors import ApiError, ApplyError, ServerError, TransportError
 from reconciler.planning import Action, CancelEffect, Change, Plan, StateEntry
 from reconciler.planning.events import ApplyEvent, Listener, Operation, Outcome
@@ -65,10 +66,13 @@ class Batches:
     """Replaces with createBeforeCancel: create, then cancel the old order."""
     cancels: list[Change]
     creates: list[Change]
+    unchanged: list[Change] = field(default_factory=list)
+    """Orders equal to their manifests: what was seen of them is recorded along the way."""
 
     @classmethod
     def of(cls, plan: Plan) -> Batches:
         changes = [c for c in plan.changes if c.changes_something]
+        unchanged = [c for c in plan.changes if c.action == Action.NOOP and c.name]
         early = [c for c in changes if c.action == Action.REPLACE and c.create_before_cancel]
         late = [c for c in changes if c.action == Action.REPLACE and not c.create_before_cancel]
         return cls(
@@ -76,6 +80,7 @@ class Batches:
             early_creates=early,
             cancels=[c for c in changes if c.action == Action.CANCEL] + late,
             creates=[c for c in changes if c.action == Action.CREATE] + late,
+            unchanged=unchanged,
         )
 
     @property
@@ -158,6 +163,7 @@ async def apply_plan(
 
 
 async def _apply_batches(run: _Run, batches: Batches) -> ApplyReport:
+    _remember_unchanged(run, batches.unchanged)
     for change in batches.adopts:
         run.next_step()
         _adopt(run, change)
@@ -218,6 +224,25 @@ async def _create_unless_blocked(run: _Run, change: Change) -> None:
         run.tell(Outcome.SKIPPED, Operation.CREATE, change, None)
         return
     await _create(run, change)
+
+
+def _remember_unchanged(run: _Run, unchanged: Sequence[Change]) -> None:
+    """Record what was seen of orders equal to their manifests, where the state has not yet
+    got it (an entry written before, or the service wrote the WKT another way since): later
+    runs then know them unchanged without reading their AOIs. An entry the seal does not
+    vouch for is left as it is (recording it would seal it)."""
+    state = run.state
+    for change in unchanged:
+        entry = state.orders.get(change.name)
+        if entry is None or change.name in state.untrusted or change.error:
+            continue
+        if entry.guid.lower() != (change.order_guid or "").lower():
+            continue
+        now = seen(change.desired, change.live)
+        if now is not None and now != entry.seen:
+            state = state.with_order(change.name, replace(entry, seen=now))
+    if state is not run.state:
+        run.record(state)
 
 
 def _adopt(run: _Run, change: Change) -> None:
@@ -287,17 +312,21 @@ async def _create(run: _Run, change: Change) -> None:
         return
     else:
         guid = created.task_order_guid
-        _record_created(run, change, intent, guid)
+        _record_created(run, change, intent, guid, live_order(created, unread=True).spec)
         run.tell(Outcome.DONE, Operation.CREATE, change, guid)
     if guid is not None and early:
         run.next_step()
         await _cancel(run, change)
 
 
-def _record_created(run: _Run, change: Change, intent: Intent, guid: str) -> None:
+def _record_created(
+    run: _Run, change: Change, intent: Intent, guid: str, listed: OrderSpec | None = None
+) -> None:
     """The name owns its new order; the order it replaces (createBeforeCancel) is to be
-    cancelled next, and stays recorded as such until that succeeds."""
-    state = run.state.without_intent(intent).with_order(change.name, _entry(run, change, guid))
+    cancelled next, and stays recorded as such until that succeeds. `listed`: the new order
+    as the service answered."""
+    entry = _entry(run, change, guid, listed)
+    state = run.state.without_intent(intent).with_order(change.name, entry)
     if intent.replaces:
         state = state.with_intent(Intent(IntentKind.CANCEL, change.name, guid=intent.replaces))
     run.record(state)
@@ -353,9 +382,10 @@ def _made_by_this_run(run: _Run, live: list[LiveOrder], spec: OrderSpec) -> Live
     return max(matches, key=lambda o: (o.created or run.started, o.key))
 
 
-def _entry(run: _Run, change: Change, guid: str) -> StateEntry:
-    """The state entry of `change`'s order `guid`; what the name owned before is remembered
-    by its fingerprint, to know its orphans."""
+def _entry(run: _Run, change: Change, guid: str, listed: OrderSpec | None = None) -> StateEntry:
+    """The state entry of `change`'s order `guid` (`listed`: as the service wrote it, when
+    that is not the change's live order); what the name owned before is remembered by its
+    fingerprint, to know its orphans."""
     fingerprint = change.desired.fingerprint if change.desired else ""
     old = run.state.orders.get(change.name)
     previous = run.previous.get(change.name, ())
@@ -369,4 +399,5 @@ def _entry(run: _Run, change: Change, guid: str) -> StateEntry:
         change.new_order_cost,
         change.labels,
         tuple(dict.fromkeys(previous))[-20:],
+        seen(change.desired, listed if listed is not None else change.live),
     )

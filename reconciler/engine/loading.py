@@ -19,11 +19,13 @@ from pathlib import Path
 from reconciler.api import ClearskyClient
 from reconciler.domain.catalog import BUILT_IN, Catalog
 from reconciler.domain.desired import DesiredOrder
+from reconciler.domain.geometry import GeometryProblem
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec
 from reconciler.engine.catalog import SERVICE_LIST
 from reconciler.engine.live import refresh
 from reconciler.engine.pricing import estimate_cost
+from reconciler.engine.recognise import recognise
 from reconciler.engine.worker import WORKER_AT, WORKER_SHARE, Helper
 from reconciler.manifest import Chunk, Job, Manifests, finish, load_chunk, prepare
 from reconciler.manifest.catalog_cache import cached_catalog
@@ -55,9 +57,13 @@ class Prefetch:
             self.waiting.append(order)
             return
         entry = self.state.get(order.name)
-        if entry is not None and entry.fingerprint == order.spec.fingerprint:
-            return
-        self.start(order.spec)
+        if entry is not None and entry.seen and entry.seen.manifest == order.spec.raw_key:
+            return  # written as it was applied: its AOI stays unread
+        try:
+            if entry is None or entry.fingerprint != order.spec.fingerprint:
+                self.start(order.spec)
+        except GeometryProblem:
+            return  # its AOI cannot be read: reported with the manifests' other problems
 
     def start(self, spec: OrderSpec) -> None:
         if spec.fingerprint not in self.tasks:
@@ -95,7 +101,8 @@ async def load_and_refresh(
     way) and likely estimates already run."""
     prefetch = Prefetch(client, state.orders)
     early = EarlyLoad(prepare(paths, catalog), prefetch)
-    return await early.finish(catalog, listing or asyncio.create_task(refresh(client)))
+    listing = listing or asyncio.create_task(refresh(client, unread=True))
+    return await early.finish(catalog, listing, state)
 
 
 class EarlyLoad:
@@ -119,9 +126,11 @@ class EarlyLoad:
         return cls(replace(job, catalog=guessed), prefetch)
 
     async def finish(
-        self, catalog: Catalog | None, listing: asyncio.Task[list[LiveOrder]]
+        self, catalog: Catalog | None, listing: asyncio.Task[list[LiveOrder]], state: State
     ) -> tuple[Manifests, tuple[LiveOrder, ...], Prefetch]:
-        """The manifests as `catalog` (the service's answer) reads them, and the live list."""
+        """The manifests as `catalog` (the service's answer) reads them, and the live list
+        (from `refresh(..., unread=True)`), with every AOI read that `state` does not vouch
+        for as unchanged (engine/recognise.py)."""
         try:
             job = self.job
             wanted = catalog or cached_catalog(job.root) or BUILT_IN  # as `prepare` chooses
@@ -130,7 +139,7 @@ class EarlyLoad:
                 job = replace(job, catalog=wanted)
                 self.task = asyncio.create_task(_load_chunks(job, self.prefetch))
             manifests = finish(job, await self.task)
-            live = await listing
+            live = recognise(manifests, await listing, state)
         except BaseException:
             await self.cancel()
             listing.cancel()
@@ -138,7 +147,7 @@ class EarlyLoad:
                 await listing
             await self.prefetch.close()
             raise
-        return manifests, tuple(live), self.prefetch
+        return manifests, live, self.prefetch
 
     async def cancel(self) -> None:
         self.task.cancel()
@@ -183,7 +192,7 @@ async def _load_chunks(job: Job, prefetch: Prefetch) -> list[Chunk]:
 
 
 def _load_chunk(files: Sequence[Path], job: Job) -> Chunk:
-    chunk = load_chunk(files, job.root, job.defaults, job.catalog)
+    chunk = load_chunk(files, job.root, job.defaults, job.catalog, unread=True)
     for order in chunk.orders:
-        order.spec.fingerprint  # noqa: B018 - computed where the CPU is free
+        order.spec.raw_key  # noqa: B018 - computed where the CPU is free
     return chunk

@@ -131,7 +131,7 @@ async def plan_workspace(
     report("reading the account and the manifests...")
     asked = asyncio.create_task(_ask_service(workspace, client))
     await asyncio.sleep(0)  # its two small requests go out first: the server answers in order
-    listing = asyncio.create_task(refresh(client))  # the longest read
+    listing = asyncio.create_task(refresh(client, unread=True))  # the longest read
     prefetch = Prefetch(client)
     early: EarlyLoad | None = None
     try:
@@ -153,7 +153,7 @@ async def plan_workspace(
     if early is None:
         early = EarlyLoad(replace(job, catalog=service.catalog or job.catalog), prefetch)
     (manifests, live, prefetch), foreign = await asyncio.gather(
-        early.finish(service.catalog, listing), others
+        early.finish(service.catalog, listing, state), others
     )
     report(f"{len(manifests.orders)} manifest(s), {len(live)} live order(s); planning...")
     try:

@@ -188,6 +188,8 @@ async def _estimates(
 def _priced(change: Change, new: Outcome, old: Outcome) -> Change:
     """The change with its costs, or with an error when the service refused to price it (one
     refused change never stops the others from being priced)."""
+    if new is None and old is None and change.new_order_cost is change.old_order_cost is None:
+        return change  # nothing priced (an order left alone)
     if isinstance(new, BaseException):
         change = replace(change, error=_refusal(new))
     if isinstance(old, BaseException):

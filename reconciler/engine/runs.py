@@ -13,6 +13,7 @@ from reconciler.engine.apply import ApplyReport, apply_plan
 from reconciler.engine.guard import raise_if_unsafe
 from reconciler.engine.plan import make_plan, open_service, plan_workspace, snapshot
 from reconciler.engine.workspace import Workspace
+from reconciler.heap import LARGE, collection_paused
 from reconciler.manifest import load
 from reconciler.planning import Plan
 from reconciler.planning.events import Listener
@@ -33,7 +34,9 @@ class ApplyResult:
 async def plan_only(workspace: Workspace) -> Plan:
     """The plan for the workspace's manifests; changes nothing."""
     async with workspace.target.client() as client:
-        _, plan = await plan_workspace(workspace, workspace.state_file.load, client)
+        with collection_paused() as pause:
+            _, plan = await plan_workspace(workspace, workspace.state_file.load, client)
+            pause.keep = len(plan.changes) >= LARGE
     return plan
 
 
@@ -47,7 +50,9 @@ async def apply_manifests(
 ) -> ApplyResult:
     """Plan, show the plan, refuse it if unsafe, ask, apply. The caller holds the lock."""
     async with workspace.target.client() as client:
-        snap, plan = await plan_workspace(workspace, workspace.state_file.load, client)
+        with collection_paused() as pause:
+            snap, plan = await plan_workspace(workspace, workspace.state_file.load, client)
+            pause.keep = len(plan.changes) >= LARGE
         show(plan)
         raise_if_unsafe(plan, reviewed_checksum=reviewed_checksum)
         if not plan.has_changes:

@@ -92,7 +92,12 @@ def _here(path: str) -> bool:
 
 def saved_view(doc: PlanDoc) -> PlanView:
     """A saved plan ready to render: its areas read back from the canonical WKT it holds."""
-    return PlanView(doc, tuple(_areas(c) for c in doc.changes))
+    changes = doc.changes
+
+    def shapes(index: int) -> Areas:
+        return _areas(changes[index]) if index < len(changes) else Areas()
+
+    return PlanView(doc, shapes)
 
 
 def _areas(change: ChangeDoc) -> Areas:

@@ -93,7 +93,7 @@ def spec_for(workspace: Workspace, aoi: str) -> OrderSpec:
         end=None,
         storage_months=defaults.storage_months or 1,
         api_requests=defaults.api_requests or 1,
-        geometry=geometry,
+        aoi=geometry,
     )
 
 
@@ -184,7 +184,7 @@ async def suggest(
         return None
     tiled = replace(
         spec,
-        geometry=None,
+        aoi=None,
         tiles=frozenset(t.lower() for t in cover.tiles),
         mini_tiles=frozenset(t.lower() for t in cover.mini_tiles),
     )

@@ -11,6 +11,7 @@ from reconciler.manifest.loader import (
     load_chunk,
     load_config,
     prepare,
+    read_aois,
 )
 from reconciler.manifest.models import Config, Policy, TaskingOrderManifest
 
@@ -28,4 +29,5 @@ __all__ = [
     "load_chunk",
     "load_config",
     "prepare",
+    "read_aois",
 ]

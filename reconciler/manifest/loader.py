@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +14,11 @@ from pydantic import ValidationError
 
 from reconciler.domain.catalog import BUILT_IN, Catalog
 from reconciler.domain.desired import DesiredOrder, Source
+from reconciler.domain.geometry import GeometryProblem
 from reconciler.domain.order import OrderSpec
 from reconciler.errors import Problem, Problems
 from reconciler.files import NotARegularFile, read_text_file
+from reconciler.heap import collection_paused
 from reconciler.manifest.catalog_cache import cached_catalog
 from reconciler.manifest.messages import explain
 from reconciler.manifest.models import (
@@ -122,13 +122,18 @@ def prepare(paths: Sequence[str | Path] = (".",), catalog: Catalog | None = None
 
 
 def load_chunk(
-    files: Sequence[Path], root: Path, defaults: dict[str, Any], catalog: Catalog = BUILT_IN
+    files: Sequence[Path],
+    root: Path,
+    defaults: dict[str, Any],
+    catalog: Catalog = BUILT_IN,
+    unread: bool = False,
 ) -> Chunk:
-    """Read and check some of the files (a unit of work that may run in another process)."""
+    """Read and check some of the files (a unit of work that may run in another process).
+    With `unread`, WKT and GeoJSON AOIs are kept as text: `read_aois` reads them."""
     problems = Problems()
     chunk = Chunk()
-    context = _Context(root, defaults, catalog, problems)
-    with no_cycle_collection():
+    context = _Context(root, defaults, catalog, problems, unread)
+    with collection_paused():  # the orders are kept: nothing for it to find
         for file in files:
             chunk.orders.extend(_load_file(file, context, chunk.names))
     chunk.problems = problems.items
@@ -140,10 +145,33 @@ def finish(job: Job, chunks: Sequence[Chunk]) -> Manifests:
     """Merge the chunks (in file order); raises ManifestError listing every problem."""
     problems = Problems([p for c in chunks for p in c.problems])
     _check_unique_names([n for c in chunks for n in c.names], problems)
-    problems.raise_if_any()
     orders = tuple(o for c in chunks for o in c.orders)
+    if problems:  # every problem at once: the AOIs left unread too
+        _read_unread(orders, lambda order: False, problems)
+    problems.raise_if_any()
     notes = tuple(sorted(n for c in chunks for n in c.notes))
     return Manifests(job.root, job.config, job.config_file, orders, job.files, notes)
+
+
+def read_aois(manifests: Manifests, keep: Callable[[DesiredOrder], bool]) -> None:
+    """Read every AOI left as text, except those `keep` says need no reading; raises
+    ManifestError listing the problems found, where they were written."""
+    problems = Problems()
+    _read_unread(manifests.orders, keep, problems)
+    problems.raise_if_any()
+
+
+def _read_unread(
+    orders: Sequence[DesiredOrder], keep: Callable[[DesiredOrder], bool], problems: Problems
+) -> None:
+    for order in orders:
+        if not order.spec.unread or keep(order):
+            continue
+        try:
+            order.spec.geometry  # noqa: B018 - read (and checked) now
+        except GeometryProblem as problem:
+            line, field_ = order.aoi_at
+            problems.add(order.source.file, line, order.name, field_, str(problem))
 
 
 def load(paths: Sequence[str | Path] = (".",), catalog: Catalog | None = None) -> Manifests:
@@ -154,20 +182,6 @@ def load(paths: Sequence[str | Path] = (".",), catalog: Catalog | None = None) -
     return finish(job, [load_chunk(job.files, job.root, job.defaults, job.catalog)])
 
 
-@contextlib.contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Loading builds and drops a few dozen objects per manifest (YAML nodes, marks, dicts)
-    and keeps the orders: the cycle collector would walk the growing heap again and again for
-    garbage that reference counting frees anyway. Paused while loading, back on after."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 @dataclass(frozen=True)
 class _Context:
     """What checking one document needs besides the document."""
@@ -176,6 +190,9 @@ class _Context:
     defaults: dict[str, Any]
     catalog: Catalog
     problems: Problems
+    unread: bool = False
+    cwd: str = field(default_factory=os.getcwd)
+    """Asked once: each file's name is shown relative to it."""
 
 
 def _root_of(path: Path) -> Path:
@@ -202,9 +219,12 @@ def discover(paths: Sequence[Path]) -> Iterator[Path]:
                     yield Path(folder) / name
 
 
-def display(path: Path) -> str:
-    """A path as the user would write it: relative to the working folder where possible."""
-    absolute, cwd = os.path.abspath(path), os.getcwd()
+def display(path: Path, cwd: str | None = None) -> str:
+    """A path as the user would write it: relative to the working folder (`cwd`, when the
+    caller knows it already) where possible."""
+    cwd = cwd or os.getcwd()
+    absolute = os.path.join(cwd, path) if not os.path.isabs(path) else os.fspath(path)
+    absolute = os.path.normpath(absolute)
     if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
         return absolute[len(cwd.rstrip(os.sep)) + 1 :]
     return str(path)
@@ -265,7 +285,7 @@ def _load_config(file: Path, problems: Problems) -> Config:
 def _load_file(
     file: Path, context: _Context, names: list[tuple[str, Source]]
 ) -> Iterator[DesiredOrder]:
-    shown = display(file)
+    shown = display(file, context.cwd)
     folder = file.parent  # AOI files are resolved (and kept inside the repository) when read
     for document in _read(file, context.problems) or []:
         if document.value is None:
@@ -308,7 +328,13 @@ def _load_document(
 
     def resolve(spec: Spec) -> OrderSpec | None:
         return resolve_spec(
-            spec, manifest_dir=folder, root=root, report=report, note=note, catalog=context.catalog
+            spec,
+            manifest_dir=folder,
+            root=root,
+            report=report,
+            note=note,
+            catalog=context.catalog,
+            unread=context.unread,
         )
 
     try:
@@ -335,7 +361,14 @@ def _load_document(
         prevent_cancel=bool(lifecycle and lifecycle.prevent_cancel),
         create_before_cancel=bool(lifecycle and lifecycle.create_before_cancel),
         delivery=_given(manifest.delivery),
+        aoi_at=_aoi_at(document, manifest.spec) if spec.unread else (0, ""),
     )
+
+
+def _aoi_at(document: Document, spec: Spec) -> tuple[int, str]:
+    key = next((k for k in ("wkt", "geojson", "file") if getattr(spec.aoi, k) is not None), "")
+    path = ("spec", "aoi", key)
+    return document.line_of(path), _dotted(path)
 
 
 def _given(delivery: Delivery | None) -> tuple[tuple[str, object], ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,14 +10,9 @@ from typing import Any
 
 from reconciler.domain.calendar import month_end
 from reconciler.domain.catalog import BUILT_IN, Catalog
-from reconciler.domain.geometry import (
-    MAX_AREA_KM2,
-    GeometryProblem,
-    area_km2,
-    parse_geojson,
-    parse_wkt,
-)
+from reconciler.domain.geometry import GeometryProblem, parse_geojson
 from reconciler.domain.order import OrderSpec
+from reconciler.domain.unread import Unread, check_area
 from reconciler.files import NotARegularFile, read_text_file
 from reconciler.manifest.models import Aoi, Spec
 from reconciler.manifest.product import check_product
@@ -47,11 +43,13 @@ def resolve_spec(
     report: Report,
     note: Report | None = None,
     catalog: Catalog = BUILT_IN,
+    unread: bool = False,
 ) -> OrderSpec | None:
     """The canonical OrderSpec, or None after reporting every problem found. What `catalog`
-    does not know is a note (`note`), unless it is the service's own list."""
+    does not know is a note (`note`), unless it is the service's own list. With `unread`, a
+    WKT or GeoJSON AOI is kept as text (read, and its problems reported, by `read_aois`)."""
     before = _Counter(report)
-    geometry, tiles, mini_tiles = _resolve_aoi(spec.aoi, manifest_dir, root, before)
+    geometry, tiles, mini_tiles = _resolve_aoi(spec.aoi, manifest_dir, root, before, unread)
     model = constellations = None
     missing = "missing required field; set it here or in clearsky.yaml defaults"
     if spec.constellations is None:
@@ -95,7 +93,7 @@ def resolve_spec(
         end=spec.to,
         storage_months=spec.storage_months or 1,
         api_requests=spec.api_requests or 1,
-        geometry=geometry,
+        aoi=geometry,
         tiles=tiles,
         mini_tiles=mini_tiles,
     )
@@ -133,7 +131,7 @@ def _ignore(path: tuple[str | int, ...], message: str) -> None:
 
 
 def _resolve_aoi(
-    aoi: Aoi, manifest_dir: Path, root: Path, report: Report
+    aoi: Aoi, manifest_dir: Path, root: Path, report: Report, unread: bool = False
 ) -> tuple[Any, frozenset[str], frozenset[str]]:
     given = [key for key in AOI_VARIANTS if getattr(aoi, _attr(key)) is not None]
     empty: frozenset[str] = frozenset()
@@ -162,30 +160,35 @@ def _resolve_aoi(
     path: tuple[str | int, ...] = ("spec", "aoi", key)
     try:
         if key == "wkt":
-            geometry = parse_wkt(aoi.wkt or "")
+            text = Unread.of("wkt", aoi.wkt or "")
         elif key == "geojson":
-            geometry = parse_geojson(aoi.geojson)
+            written = _geojson_text(aoi.geojson) if unread else None
+            if written is None:  # read as given: a large mapping is not written out again
+                return check_area(parse_geojson(aoi.geojson)), empty, empty
+            text = Unread.of("geojson", written)
         else:
-            geometry = _read_aoi_file(aoi.file or "", manifest_dir, root)
+            text = _read_aoi_file(aoi.file or "", manifest_dir, root)
+        return (text if unread else text.read()), empty, empty
     except GeometryProblem as problem:
         report(path, str(problem))
         return None, empty, empty
-    area = area_km2(geometry)
-    if area > MAX_AREA_KM2:
-        report(
-            path,
-            f"the area is {area:,.0f} km2, above the ceiling of {MAX_AREA_KM2:,.0f} km2 "
-            "for one order; check the units and the lon/lat order",
-        )
-        return None, empty, empty
-    return geometry, empty, empty
+
+
+def _geojson_text(value: Any) -> str | None:
+    """GeoJSON as text (a mapping written out); None when it is no JSON value."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def _attr(key: str) -> str:
     return "mini_tiles" if key == "miniTiles" else key
 
 
-def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> Any:
+def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> Unread:
     if "\x00" in name or len(name) > 1024:
         raise GeometryProblem("not a usable file name")
     relative = Path(name)
@@ -209,7 +212,7 @@ def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> Any:
         raise GeometryProblem(f"{name}: cannot be read ({type(exc).__name__})") from None
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
-        return parse_geojson(text)
+        return Unread.of("geojson", text)
     if suffix == ".wkt":
-        return parse_wkt(text.strip())
+        return Unread.of("wkt", text.strip())
     raise GeometryProblem(f"{name}: use a .geojson, .json or .wkt file")

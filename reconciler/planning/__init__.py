@@ -9,6 +9,7 @@ from reconciler.planning.model import (
     Change,
     Cost,
     MonthCost,
+    Seen,
     StateEntry,
 )
 from reconciler.planning.money import Timeline, timeline, with_money
@@ -25,6 +26,7 @@ __all__ = [
     "MonthCost",
     "Options",
     "Plan",
+    "Seen",
     "StateEntry",
     "Timeline",
     "Violation",

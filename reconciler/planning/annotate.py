@@ -149,28 +149,33 @@ def _overlap_km2(a: BaseGeometry, b: BaseGeometry) -> float:
 def _manifest_overlaps(
     desired: Sequence[DesiredOrder], tiles: Tiles
 ) -> list[tuple[str, tuple[str, float]]]:
-    """Manifests ordering the same ground with the same model in overlapping months."""
-    shapes = [(d, _area(d.spec, tiles)) for d in desired]
-    shapes = [(d, g) for d, g in shapes if g is not None]
-    if len(shapes) < 2:
+    """Manifests ordering the same ground with the same model in overlapping months. Their
+    bounds first (known without reading an unchanged AOI), their shapes only where bounds
+    meet."""
+    boxed = [(d, _envelope(d.spec, tiles)) for d in desired]
+    boxes = [(d, b) for d, b in boxed if b is not None]
+    if len(boxes) < 2:
         return []
-    geometries = [g for _, g in shapes]
-    tree = STRtree(geometries)
+    envelopes = [b for _, b in boxes]
     touching: dict[int, list[int]] = {}
-    left, right = tree.query(geometries, predicate="intersects")  # every pair in one call
+    left, right = STRtree(envelopes).query(envelopes, predicate="intersects")  # in one call
     for i, j in zip(left.tolist(), right.tolist(), strict=True):
         if i != j:
             touching.setdefault(i, []).append(j)
+    shape = _Shapes([d.spec for d, _ in boxes], tiles)
     out: list[tuple[str, tuple[str, float]]] = []
-    for i, (order, geometry) in enumerate(shapes):
-        candidates = sorted(touching.get(i, ()))
+    for i in sorted(touching):
+        order, geometry = boxes[i][0], shape(i)
+        if geometry is None:
+            continue
+        candidates = shape.meeting(geometry, sorted(touching[i]))
         found, untold = _first_overlaps(
             candidates,
-            lambda j: _overlap(order.spec, geometry, shapes[j][0].spec, shapes[j][1]),  # noqa: B023
+            lambda j: _overlap(order.spec, geometry, boxes[j][0].spec, shape(j)),  # noqa: B023
         )
         for j, shared, share in found:
             text = (
-                f"overlaps manifest {shapes[j][0].name} by {shared:,.2f} km2 "
+                f"overlaps manifest {boxes[j][0].name} by {shared:,.2f} km2 "
                 f"({share:.1f}% of this order), same model and months: "
                 "that area is paid twice"
             )
@@ -178,6 +183,56 @@ def _manifest_overlaps(
         if untold:
             out.append((order.name, (_more(untold, "manifest"), 0.0)))
     return out
+
+
+BOX_MARGIN = 1e-5
+"""Degrees around recorded bounds: a live order's recorded bounds are its manifest's, and its
+own vertices may lie a rounding away."""
+
+
+def _envelope(spec: OrderSpec | None, tiles: Tiles) -> BaseGeometry | None:
+    """A box around the ground `spec` covers (its recorded or measured bounds, so that an
+    unchanged AOI stays unread), None when the ground is unknown."""
+    if spec is None:
+        return None
+    if spec.has_aoi:
+        bounds = spec.bounds
+    else:
+        ground = footprint(spec, tiles)
+        bounds = None if ground is None or ground.is_empty else ground.bounds
+    if bounds is None:
+        return None
+    minx, miny, maxx, maxy = bounds
+    return shapely.box(minx - BOX_MARGIN, miny - BOX_MARGIN, maxx + BOX_MARGIN, maxy + BOX_MARGIN)
+
+
+class _Shapes:
+    """The ground of each spec, worked out when first asked."""
+
+    def __init__(self, specs: Sequence[OrderSpec], tiles: Tiles) -> None:
+        self.specs, self.tiles = specs, tiles
+        self.known: dict[int, BaseGeometry | None] = {}
+
+    def __call__(self, index: int) -> BaseGeometry | None:
+        if index not in self.known:
+            self.known[index] = _area(self.specs[index], self.tiles)
+        return self.known[index]
+
+    def meeting(self, geometry: BaseGeometry, candidates: Sequence[int]) -> list[int]:
+        """The candidates whose ground intersects `geometry`."""
+        out = []
+        for j in candidates:
+            other = self(j)
+            if other is not None and _intersects(geometry, other):
+                out.append(j)
+        return out
+
+
+def _intersects(a: BaseGeometry, b: BaseGeometry) -> bool:
+    try:
+        return bool(a.intersects(b))
+    except ShapelyError:
+        return False
 
 
 def _first_overlaps(
@@ -203,33 +258,36 @@ def _live_overlaps(
     changes: Sequence[Change], live: Sequence[LiveOrder], tiles: Tiles
 ) -> list[tuple[int, tuple[str, float]]]:
     """New orders overlapping live ones: the estimate assumes no overlap."""
+    creating = [(i, c) for i, c in enumerate(changes) if c.needs_create and c.desired is not None]
+    if not creating:
+        return []
     replaced = {
         c.order_guid.lower()
         for c in changes
         if c.order_guid and c.action in (Action.CANCEL, Action.REPLACE)
     }
-    others = [
-        (o, _area(o.spec, tiles))
+    boxed = [
+        (o, _envelope(o.spec, tiles))
         for o in live
         if o.active and o.spec is not None and o.key not in replaced
     ]
-    others = [(o, g) for o, g in others if g is not None]
+    others = [(o, b) for o, b in boxed if b is not None]
     if not others:
         return []
-    tree = STRtree([g for _, g in others])
+    tree = STRtree([b for _, b in others])
     specs = [o.spec for o, _ in others if o.spec is not None]
+    shape = _Shapes(specs, tiles)
     out: list[tuple[int, tuple[str, float]]] = []
-    for index, change in enumerate(changes):
-        if not change.needs_create or change.desired is None:
-            continue
-        geometry = _area(change.desired, tiles, change.desired_shape)
+    for index, change in creating:
+        desired = change.desired
+        assert desired is not None
+        geometry = _area(desired, tiles, change.desired_shape)
         if geometry is None:
             continue
-        candidates = [int(j) for j in tree.query(geometry, predicate="intersects")]
-        desired = change.desired
+        near = sorted(int(j) for j in tree.query(geometry, predicate="intersects"))
         found, untold = _first_overlaps(
-            candidates,
-            lambda j: _overlap(desired, geometry, specs[j], others[j][1]),  # noqa: B023
+            shape.meeting(geometry, near),
+            lambda j: _overlap(desired, geometry, specs[j], shape(j)),  # noqa: B023
         )
         for j, shared, share in found:
             text = (

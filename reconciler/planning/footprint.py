@@ -49,4 +49,4 @@ def tile_guids(specs: list[OrderSpec | None]) -> tuple[list[str], list[str]]:
 
 
 def _tiled(spec: OrderSpec | None) -> bool:
-    return spec is not None and spec.geometry is None
+    return spec is not None and not spec.has_aoi

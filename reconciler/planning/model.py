@@ -85,6 +85,19 @@ class MonthCost:
 
 
 @dataclass(frozen=True)
+class Seen:
+    """What apply saw of a managed order equal to its manifest: the raw keys of both specs
+    (OrderSpec.raw_key: the manifest's AOI text and the WKT the service listed), the listed
+    spec's fingerprint, and the AOI's bounds. While both raw keys stay the same, the order is
+    known to be unchanged without reading either AOI (engine/recognise.py)."""
+
+    manifest: str
+    listed: str
+    listed_fingerprint: str
+    bounds: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
 class StateEntry:
     """What the state remembers of one managed order; `cost` is its estimate when it was made."""
 
@@ -96,6 +109,7 @@ class StateEntry:
     previous: tuple[str, ...] = ()
     """Fingerprints of the specs this name's earlier orders had (the newest last): an unowned
     order with one of them is likely an orphan of this name."""
+    seen: Seen | None = None
 
 
 class IntentKind(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from shapely.geometry import MultiPolygon
@@ -19,15 +19,20 @@ class Areas:
     live: MultiPolygon | None = None
 
 
+def _no_areas(index: int) -> Areas:
+    return Areas()
+
+
 @dataclass(frozen=True)
 class PlanView:
-    """A plan ready to render: its document and, change by change, the areas to draw."""
+    """A plan ready to render: its document and, change by change, the areas to draw (worked
+    out for the changes a renderer draws: an unchanged AOI may be unread)."""
 
     doc: PlanDoc
-    areas: Sequence[Areas] = ()
+    shapes: Callable[[int], Areas] = _no_areas
 
     def areas_of(self, index: int) -> Areas:
-        return self.areas[index] if index < len(self.areas) else Areas()
+        return self.shapes(index)
 
 
 @dataclass(frozen=True)
@@ -42,5 +47,11 @@ class RenderOptions:
 def plan_view(plan: Plan, context: ContextDoc | None = None, *, full: bool = False) -> PlanView:
     """The view of a plan made in this run: its shapes come from its specs. Orders left
     alone are documented lightly unless `full` (-v)."""
-    areas = [Areas(c.desired_shape, c.live_shape) for c in plan.changes]
-    return PlanView(to_document(plan, context, full=full), tuple(areas))
+    changes = plan.changes
+
+    def shapes(index: int) -> Areas:
+        if index >= len(changes):
+            return Areas()
+        return Areas(changes[index].desired_shape, changes[index].live_shape)
+
+    return PlanView(to_document(plan, context, full=full), shapes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from reconciler.state.document import (
     intent_json,
     intent_of,
     one_owner_per_order,
-    parse,
+    parse_with_entries,
 )
 from reconciler.state.model import Owner, State
 from reconciler.state.seal import Sealer, check, seal
@@ -47,10 +48,19 @@ def encode(state: State, sealer: Sealer | None) -> tuple[bytes, str]:
 def decode(text: str, where: str, sealer: Sealer | None) -> State:
     """The state in `text` (StateError naming what is wrong and where), with what its seal
     says of each entry."""
-    return from_document(parse(text, where), where, sealer)
+    found, written = parse_with_entries(text, where)
+    return from_document(found, where, sealer, written)
 
 
-def from_document(found: StateJson, where: str, sealer: Sealer | None) -> State:
+def from_document(
+    found: StateJson,
+    where: str,
+    sealer: Sealer | None,
+    written: Mapping[str, Mapping[str, Any]] | None = None,
+) -> State:
+    """The state `found` describes. Each entry's seal is checked over the entry as `written`
+    (as read from the file: the form it was sealed in; a value written another way than this
+    tool writes it, such as 10 for 10.0, is a change), else over the form it is written in."""
     owner = Owner(found.owner.apiUrl, found.owner.account) if found.owner else None
     orders = {name: entry_of(entry) for name, entry in found.orders.items()}
     state = State(
@@ -61,7 +71,7 @@ def from_document(found: StateJson, where: str, sealer: Sealer | None) -> State:
         tuple(intent_of(i) for i in found.intents),
         workspace=found.workspace,
     )
-    entries = {name: entry_json(e) for name, e in orders.items()}
+    entries = written if written is not None else {n: entry_json(e) for n, e in orders.items()}
     raw_seal = found.seal.model_dump() if found.seal else None
     trust = check(sealer, raw_seal, _header(state), entries)
     kept, notes = one_owner_per_order(orders, where, trust.trusts)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from reconciler.errors import StateError
-from reconciler.planning.model import Cost, Intent, IntentKind, StateEntry
+from reconciler.planning.model import Cost, Intent, IntentKind, Seen, StateEntry
 
 STATE_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
@@ -35,6 +35,24 @@ class EstimateJson(_Strict):
     month: date | None = Field(None, strict=False)
 
 
+HEX64 = r"^[0-9a-f]{64}$"
+
+
+class SeenJson(_Strict):
+    manifest: str = Field(pattern=HEX64)
+    listed: str = Field(pattern=HEX64)
+    listedFingerprint: str = Field(pattern=HEX64)
+    bounds: (
+        tuple[
+            Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)],
+            Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)],
+            Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)],
+            Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)],
+        ]
+        | None
+    ) = Field(None, strict=False)  # a JSON list
+
+
 class EntryJson(_Strict):
     orderGuid: str = Field(pattern=GUID)
     fingerprint: str = ""
@@ -42,6 +60,7 @@ class EntryJson(_Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     estimate: EstimateJson | None = None
     previous: list[str] = Field(default_factory=list, max_length=20)
+    seen: SeenJson | None = None
 
 
 class IntentJson(_Strict):
@@ -82,6 +101,11 @@ class StateJson(_Strict):
 
 def parse(text: str, where: str) -> StateJson:
     """The state in `text`; StateError naming the first thing wrong and where."""
+    return parse_with_entries(text, where)[0]
+
+
+def parse_with_entries(text: str, where: str) -> tuple[StateJson, dict[str, Any]]:
+    """The state in `text`, and its entries as written (what their seals are over)."""
     if len(text) > MAX_BYTES:
         raise StateError(f"{where} is larger than {MAX_BYTES // 2**20} MiB: not a state file")
     try:
@@ -101,7 +125,7 @@ def parse(text: str, where: str) -> StateJson:
         first = error.errors()[0]
         field = ".".join(md_safe(str(p)) for p in first["loc"])
         raise StateError(f"{where}: {field}: {first['msg']}") from None
-    return found
+    return found, raw.get("orders") or {}
 
 
 def md_safe(text: str) -> str:
@@ -146,6 +170,10 @@ def entry_of(raw: EntryJson) -> StateEntry:
     if raw.estimate is not None:
         e = raw.estimate
         cost = Cost(e.currentMonthCost, e.nextMonthCost, e.currency, month=e.month)
+    seen = None
+    if raw.seen is not None:
+        s = raw.seen
+        seen = Seen(s.manifest, s.listed, s.listedFingerprint, s.bounds)
     return StateEntry(
         raw.orderGuid,
         raw.fingerprint,
@@ -153,6 +181,7 @@ def entry_of(raw: EntryJson) -> StateEntry:
         cost,
         dict(raw.labels),
         tuple(raw.previous),
+        seen,
     )
 
 
@@ -177,6 +206,14 @@ def entry_json(entry: StateEntry) -> dict[str, Any]:
             "nextMonthCost": float(entry.cost.next_month),
             "currency": entry.cost.currency,
             **({"month": entry.cost.month.isoformat()} if entry.cost.month else {}),
+        }
+    if entry.seen is not None:
+        seen = entry.seen
+        body["seen"] = {
+            "manifest": seen.manifest,
+            "listed": seen.listed,
+            "listedFingerprint": seen.listed_fingerprint,
+            **({"bounds": [float(b) for b in seen.bounds]} if seen.bounds else {}),
         }
     return body
 

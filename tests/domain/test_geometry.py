@@ -145,7 +145,7 @@ def _spec(geometry: MultiPolygon) -> OrderSpec:
         reference_date=date(2025, 1, 1),
         start=date(2025, 4, 1),
         end=None,
-        geometry=geometry,
+        aoi=geometry,
     )
 
 

@@ -104,7 +104,7 @@ def find(settings: Settings, fmt: str, write_name: str | None) -> int:
     say(_rows(rows, fmt))
     if write_name:
         minis = frozenset(r.guid.lower() for r in rows if r.mini)
-        order = replace(spec_for(workspace, aoi), geometry=None, mini_tiles=minis)
+        order = replace(spec_for(workspace, aoi), aoi=None, mini_tiles=minis)
         _write(project_dir(workspace.paths), write_name, order, err=fmt != "text")
     return 0
 

@@ -1,0 +1,62 @@
+"""An AOI as it was written, read only when something needs its shape.
+
+Most orders of a large repository are unchanged from one run to the next. Their AOIs need not
+be parsed, checked, normalised and measured again when the state recorded, at the last apply,
+the text the manifest held and the text the service listed (see engine/recognise.py): the
+digest of the text (`key`) stands for the shape until someone asks for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from shapely.geometry import MultiPolygon
+
+from reconciler.domain.geometry import (
+    MAX_AREA_KM2,
+    GeometryProblem,
+    area_km2,
+    parse_geojson,
+    parse_wkt,
+)
+
+READING = "1"
+"""How AOIs are read (checks, normalisation, canonical form). A change to any of it changes
+this, and with it every key: nothing recorded by an earlier reading is taken on trust."""
+
+Kind = Literal["wkt", "geojson", "listed"]
+"""WKT or GeoJSON text from a manifest, or the WKT the service lists for an order."""
+
+
+@dataclass(frozen=True)
+class Unread:
+    kind: Kind
+    text: str
+    key: str
+
+    @classmethod
+    def of(cls, kind: Kind, text: str) -> Unread:
+        digest = hashlib.sha256(f"{READING}\0{kind}\0".encode() + text.encode()).hexdigest()
+        return cls(kind, text, digest)
+
+    def __repr__(self) -> str:  # the text may be megabytes
+        return f"Unread({self.kind}, {self.key[:12]})"
+
+    def read(self) -> MultiPolygon:
+        """The AOI parsed and checked; GeometryProblem says why it cannot be used."""
+        if self.kind == "listed":  # an order the service holds, whatever its size
+            return parse_wkt(self.text)
+        return check_area(parse_wkt(self.text) if self.kind == "wkt" else parse_geojson(self.text))
+
+
+def check_area(geometry: MultiPolygon) -> MultiPolygon:
+    """`geometry`, unless it is larger than one order may sensibly be."""
+    area = area_km2(geometry)
+    if area > MAX_AREA_KM2:
+        raise GeometryProblem(
+            f"the area is {area:,.0f} km2, above the ceiling of {MAX_AREA_KM2:,.0f} km2 "
+            "for one order; check the units and the lon/lat order"
+        )
+    return geometry
