@@ -326,7 +326,7 @@ def _load_document(
     def note(path: tuple[str | int, ...], message: str) -> None:
         problems.note(shown, document.line_of(path), name, _dotted(path), message)
 
-    def resolve(spec: Spec) -> OrderSpec | None:
+    def resolve(spec: Spec, unread: bool = context.unread) -> OrderSpec | None:
         return resolve_spec(
             spec,
             manifest_dir=folder,
@@ -334,7 +334,7 @@ def _load_document(
             report=report,
             note=note,
             catalog=context.catalog,
-            unread=context.unread,
+            unread=unread,
         )
 
     try:
@@ -347,7 +347,7 @@ def _load_document(
         # Check what is left of the spec too, so that one run shows every problem.
         salvaged = _salvage_spec(value.get("spec"), bad_keys)
         if salvaged is not None:
-            resolve(salvaged)
+            resolve(salvaged, unread=False)  # only for its problems: the AOI's too
         return None
     spec = resolve(manifest.spec)
     if spec is None:

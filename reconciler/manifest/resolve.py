@@ -83,6 +83,8 @@ def resolve_spec(
         or start is None
         or spec.image_frequency is None
     ):
+        if isinstance(geometry, Unread):  # every problem in one run: the AOI's too
+            _read_now(geometry, spec.aoi, before)
         return None
     return OrderSpec(
         constellations=constellations,
@@ -172,6 +174,14 @@ def _resolve_aoi(
     except GeometryProblem as problem:
         report(path, str(problem))
         return None, empty, empty
+
+
+def _read_now(unread: Unread, aoi: Aoi, report: Report) -> None:
+    key = next((k for k in ("wkt", "geojson", "file") if getattr(aoi, k) is not None), "wkt")
+    try:
+        unread.read()
+    except GeometryProblem as problem:
+        report(("spec", "aoi", key), str(problem))
 
 
 def _geojson_text(value: Any) -> str | None:

@@ -77,6 +77,10 @@ def test_two_names_owning_one_order_are_refused(tmp_path: Path) -> None:
         states.load()
 
 
+H = "ab" * 32
+SEEN = {"manifest": H, "listed": H, "listedFingerprint": H}
+
+
 @pytest.mark.parametrize(
     ("field", "value", "where"),
     [
@@ -84,6 +88,12 @@ def test_two_names_owning_one_order_are_refused(tmp_path: Path) -> None:
         ("orderGuid", 7, "orders.a.orderGuid"),
         ("estimate", {"currentMonthCost": "cheap", "nextMonthCost": 1}, "currentMonthCost"),
         ("surprise", 1, "orders.a.surprise"),
+        ("seen", {"manifest": "x", "listed": H, "listedFingerprint": H}, "seen.manifest"),
+        ("seen", {"manifest": H, "listed": H}, "seen.listedFingerprint"),
+        ("seen", {**SEEN, "bounds": [1.0, 2.0, 3.0]}, "seen.bounds"),
+        ("seen", {**SEEN, "bounds": [1.0, 95.0, 3.0, 4.0]}, "seen.bounds.1"),
+        ("seen", {**SEEN, "bounds": [1.0, "2", 3.0, 4.0]}, "seen.bounds.1"),
+        ("seen", {**SEEN, "surprise": 1}, "seen.surprise"),
     ],
 )
 def test_a_field_of_the_wrong_type_is_one_located_error(
