@@ -231,7 +231,7 @@ def _remember_unchanged(run: _Run, unchanged: Sequence[Change]) -> None:
     got it (an entry written before, or the service wrote the WKT another way since): later
     runs then know them unchanged without reading their AOIs. An entry the seal does not
     vouch for is left as it is (recording it would seal it)."""
-    state = run.state
+    state, updated = run.state, {}
     for change in unchanged:
         entry = state.orders.get(change.name)
         if entry is None or change.name in state.untrusted or change.error:
@@ -240,9 +240,9 @@ def _remember_unchanged(run: _Run, unchanged: Sequence[Change]) -> None:
             continue
         now = seen(change.desired, change.live)
         if now is not None and now != entry.seen:
-            state = state.with_order(change.name, replace(entry, seen=now))
-    if state is not run.state:
-        run.record(state)
+            updated[change.name] = replace(entry, seen=now)
+    if updated:
+        run.record(state.with_entries(updated))
 
 
 def _adopt(run: _Run, change: Change) -> None:

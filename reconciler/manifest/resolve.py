@@ -10,9 +10,9 @@ from typing import Any
 
 from reconciler.domain.calendar import month_end
 from reconciler.domain.catalog import BUILT_IN, Catalog
-from reconciler.domain.geometry import GeometryProblem, parse_geojson
+from reconciler.domain.geometry import GeometryProblem, parse_geojson, parse_wkt
 from reconciler.domain.order import OrderSpec
-from reconciler.domain.unread import Unread, check_area
+from reconciler.domain.unread import Kind, Unread, check_area
 from reconciler.files import NotARegularFile, read_text_file
 from reconciler.manifest.models import Aoi, Spec
 from reconciler.manifest.product import check_product
@@ -161,16 +161,20 @@ def _resolve_aoi(
     key = given[0]
     path: tuple[str | int, ...] = ("spec", "aoi", key)
     try:
+        kind: Kind
         if key == "wkt":
-            text = Unread.of("wkt", aoi.wkt or "")
+            kind, written = "wkt", aoi.wkt or ""
         elif key == "geojson":
-            written = _geojson_text(aoi.geojson) if unread else None
-            if written is None:  # read as given: a large mapping is not written out again
+            as_text = _geojson_text(aoi.geojson) if unread else None
+            if as_text is None:  # read as given: a large mapping is not written out again
                 return check_area(parse_geojson(aoi.geojson)), empty, empty
-            text = Unread.of("geojson", written)
+            kind, written = "geojson", as_text
         else:
-            text = _read_aoi_file(aoi.file or "", manifest_dir, root)
-        return (text if unread else text.read()), empty, empty
+            kind, written = _read_aoi_file(aoi.file or "", manifest_dir, root)
+        if unread:
+            return Unread.of(kind, written), empty, empty
+        geometry = parse_wkt(written) if kind == "wkt" else parse_geojson(written)
+        return check_area(geometry), empty, empty
     except GeometryProblem as problem:
         report(path, str(problem))
         return None, empty, empty
@@ -198,7 +202,7 @@ def _attr(key: str) -> str:
     return "mini_tiles" if key == "miniTiles" else key
 
 
-def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> Unread:
+def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> tuple[Kind, str]:
     if "\x00" in name or len(name) > 1024:
         raise GeometryProblem("not a usable file name")
     relative = Path(name)
@@ -222,7 +226,7 @@ def _read_aoi_file(name: str, manifest_dir: Path, root: Path) -> Unread:
         raise GeometryProblem(f"{name}: cannot be read ({type(exc).__name__})") from None
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
-        return Unread.of("geojson", text)
+        return "geojson", text
     if suffix == ".wkt":
-        return Unread.of("wkt", text.strip())
+        return "wkt", text.strip()
     raise GeometryProblem(f"{name}: use a .geojson, .json or .wkt file")

@@ -88,6 +88,17 @@ class State:
             touched=None if self.touched is None else self.touched | {name},
         )
 
+    def with_entries(self, entries: Mapping[str, StateEntry]) -> State:
+        """`with_order` for each of `entries`, at once."""
+        if not entries:
+            return self
+        return replace(
+            self,
+            orders={**self.orders, **entries},
+            untrusted=self.untrusted - set(entries),
+            touched=None if self.touched is None else self.touched | set(entries),
+        )
+
     def without(self, name: str) -> State:
         return replace(
             self,
