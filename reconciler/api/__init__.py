@@ -11,7 +11,7 @@ from reconciler.api.models import (
     Tile,
     TileSearch,
 )
-from reconciler.api.wire import live_order, live_spec, order_request
+from reconciler.api.wire import live_order, live_spec, order_request, unreadable
 
 __all__ = [
     "DEFAULT_URL",
@@ -29,4 +29,5 @@ __all__ = [
     "live_order",
     "live_spec",
     "order_request",
+    "unreadable",
 ]

@@ -40,7 +40,7 @@ def live_order(order: TaskOrder, unread: bool = False) -> LiveOrder:
     try:
         spec = live_spec(order, unread)
     except GeometryProblem as exc:
-        problem = f"its WKT cannot be read ({exc})"
+        problem = unreadable(exc)
     return LiveOrder(
         guid=order.task_order_guid,
         status=order.ordering_process_status,
@@ -50,6 +50,11 @@ def live_order(order: TaskOrder, unread: bool = False) -> LiveOrder:
         area_km2=order.task_order_area_km2,
         problem=problem,
     )
+
+
+def unreadable(problem: GeometryProblem) -> str:
+    """Why a listed order has no spec."""
+    return f"its WKT cannot be read ({problem})"
 
 
 def live_spec(order: TaskOrder, unread: bool = False) -> OrderSpec:

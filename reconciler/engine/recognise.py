@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from reconciler.api import unreadable
 from reconciler.domain.geometry import GeometryProblem
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec
@@ -53,7 +54,7 @@ def _read(order: LiveOrder) -> LiveOrder:
     try:
         spec.geometry  # noqa: B018 - read (and checked) now
     except GeometryProblem as exc:
-        return replace(order, spec=None, problem=f"its WKT cannot be read ({exc})")
+        return replace(order, spec=None, problem=unreadable(exc))
     return order
 
 

@@ -92,12 +92,7 @@ def _here(path: str) -> bool:
 
 def saved_view(doc: PlanDoc) -> PlanView:
     """A saved plan ready to render: its areas read back from the canonical WKT it holds."""
-    changes = doc.changes
-
-    def shapes(index: int) -> Areas:
-        return _areas(changes[index]) if index < len(changes) else Areas()
-
-    return PlanView(doc, shapes)
+    return PlanView(doc, lambda index: _areas(doc.changes[index]))
 
 
 def _areas(change: ChangeDoc) -> Areas:

@@ -29,7 +29,7 @@ from reconciler.manifest.models import (
     TaskingOrderManifest,
     default_config,
 )
-from reconciler.manifest.resolve import merge_defaults, resolve_spec
+from reconciler.manifest.resolve import aoi_path, merge_defaults, resolve_spec
 from reconciler.manifest.yamlfile import Document, YamlSyntaxError, read_documents
 
 CONFIG_NAMES = ("clearsky.yaml", "clearsky.yml")
@@ -366,8 +366,7 @@ def _load_document(
 
 
 def _aoi_at(document: Document, spec: Spec) -> tuple[int, str]:
-    key = next((k for k in ("wkt", "geojson", "file") if getattr(spec.aoi, k) is not None), "")
-    path = ("spec", "aoi", key)
+    path = aoi_path(spec.aoi)
     return document.line_of(path), _dotted(path)
 
 

@@ -180,12 +180,17 @@ def _resolve_aoi(
         return None, empty, empty
 
 
-def _read_now(unread: Unread, aoi: Aoi, report: Report) -> None:
+def aoi_path(aoi: Aoi) -> tuple[str, str, str]:
+    """Where a manifest writes its WKT, GeoJSON or file AOI."""
     key = next((k for k in ("wkt", "geojson", "file") if getattr(aoi, k) is not None), "wkt")
+    return ("spec", "aoi", key)
+
+
+def _read_now(unread: Unread, aoi: Aoi, report: Report) -> None:
     try:
         unread.read()
     except GeometryProblem as problem:
-        report(("spec", "aoi", key), str(problem))
+        report(aoi_path(aoi), str(problem))
 
 
 def _geojson_text(value: Any) -> str | None:

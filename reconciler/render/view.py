@@ -32,7 +32,7 @@ class PlanView:
     shapes: Callable[[int], Areas] = _no_areas
 
     def areas_of(self, index: int) -> Areas:
-        return self.shapes(index)
+        return self.shapes(index) if index < len(self.doc.changes) else Areas()
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,6 @@ def plan_view(plan: Plan, context: ContextDoc | None = None, *, full: bool = Fal
     changes = plan.changes
 
     def shapes(index: int) -> Areas:
-        if index >= len(changes):
-            return Areas()
         return Areas(changes[index].desired_shape, changes[index].live_shape)
 
     return PlanView(to_document(plan, context, full=full), shapes)
