@@ -47,7 +47,7 @@ ALLOWED = {
         "schemas",
     },
 }
-BOTTOM = {"errors", "files", "heap", "loopback", "progress"}
+BOTTOM = {"errors", "files", "heap", "jsonwalk", "loopback", "progress", "shared"}
 
 
 def imports(path: Path) -> set[str]:

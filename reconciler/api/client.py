@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from reconciler.api.listing import Listing
 from reconciler.api.models import (
     AccountInfo,
     Availability,
@@ -167,11 +168,23 @@ class ClearskyClient:
         self, *, recurring_only: bool = False, get_expired: bool = False
     ) -> list[TaskOrder]:
         """GET /api/tasking/orders."""
+        return await self.read_orders(
+            _itself, recurring_only=recurring_only, get_expired=get_expired
+        )
+
+    async def read_orders(
+        self,
+        convert: Callable[[TaskOrder], T],
+        *,
+        recurring_only: bool = False,
+        get_expired: bool = False,
+    ) -> list[T]:
+        """GET /api/tasking/orders, each order handed to `convert` as soon as it is read (see
+        api/listing.py): an account's orders never stand in memory as dicts or models all at
+        once, and the event loop is handed back every few hundred of them."""
         params = {"recurringOnly": _bool(recurring_only), "getExpired": _bool(get_expired)}
-        data = await self._call("GET", ORDERS_PATH, params=params)
-        if isinstance(data, dict):
-            data = _ci(data, "taskorders")
-        return _read_list(TaskOrder, data, "GET", ORDERS_PATH)
+        response = await self._respond("GET", ORDERS_PATH, params=params)
+        return await self._orders_in(response, "GET", ORDERS_PATH, convert)
 
     async def estimate_order(self, order: OrderRequest) -> Estimate:
         """POST the estimate: what the order would cost (assuming no overlap).
@@ -203,10 +216,43 @@ class ClearskyClient:
 
     async def order_details(self, guids: Iterable[str]) -> list[TaskOrder]:
         """POST /api/tasking/orders/details {"Guids": [...]}: just these orders."""
-        data = await self._call("POST", DETAILS_PATH, json={"Guids": list(guids)})
-        if isinstance(data, dict):
-            data = _ci(data, "taskorders")
-        return _read_list(TaskOrder, data, "POST", DETAILS_PATH)
+        response = await self._respond("POST", DETAILS_PATH, json={"Guids": list(guids)})
+        return await self._orders_in(response, "POST", DETAILS_PATH, _itself)
+
+    async def _orders_in(
+        self, response: httpx.Response, method: str, path: str, convert: Callable[[TaskOrder], T]
+    ) -> list[T]:
+        """The orders of a list answer, each converted as it is read. An answer that names no
+        list of orders (not JSON, no Data) is an error, never an empty account."""
+        if not response.is_success:
+            self._unwrapped(response, method, path)  # the error the answer describes
+        try:
+            listing = Listing(response.content.decode("utf-8"))
+        except UnicodeDecodeError:
+            listing = Listing("")  # not JSON: said below
+        orders = listing.orders()
+        out = []
+        while True:
+            try:
+                item = next(orders)
+            except StopIteration:
+                break
+            except (ValueError, RecursionError):  # not JSON: an error answer says which
+                self._unwrapped(response, method, path)
+                raise TransportError(
+                    "the service's answer is not JSON", method=method, path=path
+                ) from None
+            out.append(convert(_read(TaskOrder, item, method, path)))
+            if len(out) % READ_STEP == 0:
+                await asyncio.sleep(0)  # requests in flight are answered meanwhile
+        if listing.succeeded is not None and not listing.succeeded:
+            self._unwrapped(response, method, path)  # the error it describes
+            raise TransportError("the service's answer says it failed", method=method, path=path)
+        if not listing.found:
+            raise TransportError(
+                "the service's answer holds no list of orders", method=method, path=path
+            )
+        return out
 
     async def account_info(self) -> AccountInfo:
         """The account the key belongs to and its limits."""
@@ -400,6 +446,26 @@ class ClearskyClient:
         json: Any = None,
         retry: bool = True,
     ) -> Any:
+        """The answer's Data; the right ApiError when it is an error."""
+        response = await self._respond(method, path, params=params, json=json, retry=retry)
+        return self._unwrapped(response, method, path)
+
+    def _unwrapped(self, response: httpx.Response, method: str, path: str) -> Any:
+        try:
+            return _unwrap(response, method, path)
+        except ApiError as error:
+            raise _scrubbed(error, self._key) from None
+
+    async def _respond(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        retry: bool = True,
+    ) -> httpx.Response:
+        """The last answer, after retrying what may be retried."""
         attempts = self._retries + 1 if retry else 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
@@ -427,10 +493,7 @@ class ClearskyClient:
                     attempt, response.headers.get("retry-after"), f"HTTP {response.status_code}"
                 )
                 continue
-            try:
-                return _unwrap(response, method, path)
-            except ApiError as error:
-                raise _scrubbed(error, self._key) from None
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _pause(self, attempt: int, retry_after: str | None, why: str) -> None:
@@ -458,6 +521,14 @@ def _read(model: type[M], data: Any, method: str, path: str) -> M:
         raise TransportError(
             f"the service's answer cannot be read{where}", method=method, path=path
         ) from None
+
+
+def _itself(order: TaskOrder) -> TaskOrder:
+    return order
+
+
+READ_STEP = 500
+"""Orders read between two hand-backs to the event loop."""
 
 
 def _read_list(model: type[M], data: Any, method: str, path: str) -> list[M]:

@@ -13,6 +13,7 @@ from reconciler.domain.geometry import GeometryProblem, parse_wkt, service_wkt
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec, constellation_set, model_name
 from reconciler.domain.unread import Unread
+from reconciler.shared import shared
 
 
 def order_request(spec: OrderSpec) -> OrderRequest:
@@ -43,7 +44,7 @@ def live_order(order: TaskOrder, unread: bool = False) -> LiveOrder:
         problem = unreadable(exc)
     return LiveOrder(
         guid=order.task_order_guid,
-        status=order.ordering_process_status,
+        status=shared(order.ordering_process_status),
         spec=spec,
         is_automatic=order.is_automatic_order,
         created=order.created_date,

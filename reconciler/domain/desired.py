@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from reconciler.domain.order import OrderSpec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where a manifest was written, for messages."""
 
@@ -19,7 +19,7 @@ class Source:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredOrder:
     name: str
     spec: OrderSpec

@@ -32,7 +32,7 @@ ACCEPTED_STATUSES = frozenset(
 cautious reading for cancels), and the plan says so."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveOrder:
     """An order as the service lists it, with its spec normalised (None when unreadable)."""
 

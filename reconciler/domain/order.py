@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from enum import Enum
 from typing import Any
 
 from shapely.geometry import MultiPolygon
@@ -25,13 +25,29 @@ from reconciler.domain.geometry import (
     same_geometry,
 )
 from reconciler.domain.unread import Unread
+from reconciler.shared import shared, shared_day
 
 Bounds = tuple[float, float, float, float]
 
 
-@dataclass(frozen=True, eq=False)
+class _Unset(Enum):
+    """What a spec has not yet worked out (a member, so that it survives pickling)."""
+
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET
+NO_TILES: frozenset[str] = frozenset()
+"""One empty set of tiles for every spec that has none (most of them: AOI orders)."""
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class OrderSpec:
-    """One tasking order's content, normalised. Equality follows design.md's Identity rules."""
+    """One tasking order's content, normalised. Equality follows design.md's Identity rules.
+
+    A large account holds tens of thousands of these, twice (the manifests' and the
+    service's): what is worked out from the fields is kept in slots of its own, not in a
+    per-object dictionary."""
 
     constellations: frozenset[str]
     model: str
@@ -43,15 +59,40 @@ class OrderSpec:
     api_requests: int = 1
     aoi: MultiPolygon | Unread | None = None
     """The AOI (None for a tile order): its shape, or its text until the shape is needed."""
-    tiles: frozenset[str] = field(default_factory=frozenset)
-    mini_tiles: frozenset[str] = field(default_factory=frozenset)
+    tiles: frozenset[str] = NO_TILES
+    mini_tiles: frozenset[str] = NO_TILES
+    _geometry: MultiPolygon | _Unset | None = field(default=UNSET, init=False, repr=False)
+    _bounds: Bounds | _Unset | None = field(default=UNSET, init=False, repr=False)
+    _area: float | _Unset | None = field(default=UNSET, init=False, repr=False)
+    _billed_area: float | _Unset | None = field(default=UNSET, init=False, repr=False)
+    _raw_key: str | None = field(default=None, init=False, repr=False)
+    _fingerprint: str | None = field(default=None, init=False, repr=False)
+    _scalar_tuple: tuple[object, ...] | None = field(default=None, init=False, repr=False)
+    _same: str = field(default="", init=False, repr=False)
+    """A token shared with the specs the state recorded as equal (see `recognise`)."""
 
-    @cached_property
+    def __post_init__(self) -> None:
+        # equal values that tens of thousands of specs repeat are kept once (domain/shared.py)
+        object.__setattr__(self, "model", shared(self.model))
+        object.__setattr__(self, "reference_date", shared(self.reference_date))
+        object.__setattr__(self, "start", shared(self.start))
+        object.__setattr__(self, "end", shared_day(self.end))
+        if not self.tiles and self.tiles is not NO_TILES:
+            object.__setattr__(self, "tiles", NO_TILES)
+        if not self.mini_tiles and self.mini_tiles is not NO_TILES:
+            object.__setattr__(self, "mini_tiles", NO_TILES)
+
+    def _keep(self, slot: str, value: object) -> None:
+        object.__setattr__(self, slot, value)
+
+    @property
     def geometry(self) -> MultiPolygon | None:
         """The AOI's shape (read now if it was not yet); None for a tile order."""
-        if isinstance(self.aoi, Unread):
-            return self.aoi.read()
-        return self.aoi
+        found = self._geometry
+        if found is UNSET:
+            found = self.aoi.read() if isinstance(self.aoi, Unread) else self.aoi
+            self._keep("_geometry", found)
+        return found
 
     @property
     def has_aoi(self) -> bool:
@@ -61,56 +102,79 @@ class OrderSpec:
     @property
     def unread(self) -> bool:
         """The AOI is still text: nothing has needed its shape yet."""
-        return isinstance(self.aoi, Unread) and "geometry" not in self.__dict__
+        return isinstance(self.aoi, Unread) and self._geometry is UNSET
 
     @property
     def recognised(self) -> bool:
         """The state vouched for this spec as unchanged (see `recognise`)."""
-        return "_same" in self.__dict__
+        return bool(self._same)
 
-    @cached_property
+    @property
     def bounds(self) -> Bounds | None:
         """(min lon, min lat, max lon, max lat) of the AOI; None for a tile order."""
-        geometry = self.geometry
-        if geometry is None:
-            return None
-        minx, miny, maxx, maxy = geometry.bounds
-        return (float(minx), float(miny), float(maxx), float(maxy))
+        found = self._bounds
+        if found is UNSET:
+            geometry = self.geometry
+            found = None
+            if geometry is not None:
+                minx, miny, maxx, maxy = geometry.bounds
+                found = (float(minx), float(miny), float(maxx), float(maxy))
+            self._keep("_bounds", found)
+        return found
 
-    @cached_property
+    @property
     def raw_key(self) -> str:
         """sha256 of the spec as written (its AOI's text, not its shape): equal raw keys are
         equal specs. Empty when the AOI was given as a shape."""
-        if not isinstance(self.aoi, Unread):
-            return ""
-        body = {**self._canonical_scalars(), "aoi": {"unread": self.aoi.key}}
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        found = self._raw_key
+        if found is None:
+            found = ""
+            if isinstance(self.aoi, Unread):
+                body = {**self._canonical_scalars(), "aoi": {"unread": self.aoi.key}}
+                text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+                found = hashlib.sha256(text.encode()).hexdigest()
+            self._keep("_raw_key", found)
+        return found
 
     def recognise(self, fingerprint: str, bounds: Bounds | None, same: str) -> None:
         """What the state recorded of this spec's raw key: its fingerprint and bounds, and a
         token it shares with the specs it was found equal to (see engine/recognise.py). Its
         AOI then stays unread until its shape is needed."""
-        self.__dict__["fingerprint"] = fingerprint
-        self.__dict__["bounds"] = bounds
-        self.__dict__["_same"] = same
+        self._keep("_fingerprint", fingerprint)
+        self._keep("_bounds", bounds)
+        self._keep("_same", same)
 
     @property
     def recurring(self) -> bool:
         """A recurring order has no end date and renews every month."""
         return self.end is None
 
-    @cached_property
+    @property
     def area_km2(self) -> float | None:
         """Geodesic area before the 1 km2 minimum; None for tile orders (the service knows)."""
-        return None if self.geometry is None else area_km2(self.geometry)
+        found = self._area
+        if found is UNSET:
+            found = None if self.geometry is None else area_km2(self.geometry)
+            self._keep("_area", found)
+        return found
 
-    @cached_property
+    @property
     def billed_area_km2(self) -> float | None:
-        return None if self.geometry is None else billed_area_km2(self.geometry)
+        found = self._billed_area
+        if found is UNSET:
+            found = None if self.geometry is None else billed_area_km2(self.geometry)
+            self._keep("_billed_area", found)
+        return found
 
-    @cached_property
+    @property
     def _scalars(self) -> tuple[object, ...]:
+        found = self._scalar_tuple
+        if found is None:
+            found = self._scalar_values()
+            self._keep("_scalar_tuple", found)
+        return found
+
+    def _scalar_values(self) -> tuple[object, ...]:
         return (
             self.constellations,
             self.model,
@@ -132,8 +196,7 @@ class OrderSpec:
             return False
         if self.aoi is None or other.aoi is None:
             return True
-        same = self.__dict__.get("_same")
-        if same and same == other.__dict__.get("_same"):
+        if self._same and self._same == other._same:
             return True  # recorded equal, with the raw keys they have now
         a, b = self.geometry, other.geometry
         return a is not None and b is not None and same_geometry(a, b)
@@ -163,11 +226,15 @@ class OrderSpec:
             "apiRequests": self.api_requests,
         }
 
-    @cached_property
+    @property
     def fingerprint(self) -> str:
         """sha256 of the canonical form: the same on every run and machine."""
-        text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        found = self._fingerprint
+        if found is None:
+            text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+            found = hashlib.sha256(text.encode()).hexdigest()
+            self._keep("_fingerprint", found)
+        return found
 
 
 def constellation_set(names: Iterable[str]) -> frozenset[str]:

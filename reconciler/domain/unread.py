@@ -30,7 +30,7 @@ Kind = Literal["wkt", "geojson", "listed"]
 """WKT or GeoJSON text from a manifest, or the WKT the service lists for an order."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unread:
     kind: Kind
     text: str

@@ -31,6 +31,7 @@ from reconciler.manifest.models import (
 )
 from reconciler.manifest.resolve import aoi_path, merge_defaults, resolve_spec
 from reconciler.manifest.yamlfile import Document, YamlSyntaxError, read_documents
+from reconciler.shared import shared_labels
 
 CONFIG_NAMES = ("clearsky.yaml", "clearsky.yml")
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024
@@ -357,7 +358,7 @@ def _load_document(
         name=manifest.metadata.name,
         spec=spec,
         source=Source(shown, document.line),
-        labels=dict(manifest.metadata.labels),
+        labels=shared_labels(manifest.metadata.labels),
         prevent_cancel=bool(lifecycle and lifecycle.prevent_cancel),
         create_before_cancel=bool(lifecycle and lifecycle.create_before_cancel),
         delivery=_given(manifest.delivery),

@@ -52,7 +52,7 @@ class CancelEffect(StrEnum):
     """Accepted with an end date: the service cannot cancel it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cost:
     """Two monthly figures: an estimate's (the order's first billing month and the month
     after), or a change's effect on the bill (this month and next month; negative saves)."""
@@ -69,7 +69,7 @@ ESTIMATED = "estimate"
 """MonthCost.how for a figure the estimate quoted."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MonthCost:
     """One month's cost (or, for a change, its effect on that month's bill)."""
 
@@ -84,7 +84,7 @@ class MonthCost:
         return self.how != ESTIMATED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seen:
     """What apply saw of a managed order equal to its manifest: the raw keys of both specs
     (OrderSpec.raw_key: the manifest's AOI text and the WKT the service listed), the listed
@@ -97,7 +97,7 @@ class Seen:
     bounds: tuple[float, float, float, float] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StateEntry:
     """What the state remembers of one managed order; `cost` is its estimate when it was made."""
 
@@ -134,7 +134,7 @@ class Intent:
     """A create-before-cancel create: the order it replaces (cancelled next)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cancellation:
     """What cancelling a live order does, and from when."""
 
@@ -149,7 +149,7 @@ class Cancellation:
         return datetime.combine(self.effective + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One thing apply would do (or, for noop and unmanaged, report).
 

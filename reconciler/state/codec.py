@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.state.document import (
     STATE_VERSION,
-    StateJson,
     entry_json,
-    entry_of,
     intent_json,
     intent_of,
     one_owner_per_order,
-    parse_with_entries,
+    read_document,
 )
 from reconciler.state.model import Owner, State
 from reconciler.state.seal import Sealer, check, seal
@@ -47,35 +44,24 @@ def encode(state: State, sealer: Sealer | None) -> tuple[bytes, str]:
 
 def decode(text: str, where: str, sealer: Sealer | None) -> State:
     """The state in `text` (StateError naming what is wrong and where), with what its seal
-    says of each entry."""
-    found, written = parse_with_entries(text, where)
-    return from_document(found, where, sealer, written)
-
-
-def from_document(
-    found: StateJson,
-    where: str,
-    sealer: Sealer | None,
-    written: Mapping[str, Mapping[str, Any]] | None = None,
-) -> State:
-    """The state `found` describes. Each entry's seal is checked over the entry as `written`
-    (as read from the file: the form it was sealed in; a value written another way than this
-    tool writes it, such as 10 for 10.0, is a change), else over the form it is written in."""
-    owner = Owner(found.owner.apiUrl, found.owner.account) if found.owner else None
-    orders = {name: entry_of(entry) for name, entry in found.orders.items()}
+    says of each entry. Each entry's seal is checked over the entry as written in `text` (the
+    form it was sealed in: a value written another way than this tool writes it, such as 10
+    for 10.0, is a change)."""
+    found = read_document(text, where, sealer.entry if sealer is not None else None)
+    header = found.header
+    owner = Owner(header.owner.apiUrl, header.owner.account) if header.owner else None
     state = State(
-        orders,
-        found.serial,
-        found.lineage,
+        found.entries,
+        header.serial,
+        header.lineage,
         owner,
-        tuple(intent_of(i) for i in found.intents),
-        workspace=found.workspace,
+        tuple(intent_of(i) for i in header.intents),
+        workspace=header.workspace,
     )
-    entries = written if written is not None else {n: entry_json(e) for n, e in orders.items()}
-    raw_seal = found.seal.model_dump() if found.seal else None
-    trust = check(sealer, raw_seal, _header(state), entries)
-    kept, notes = one_owner_per_order(orders, where, trust.trusts)
-    digest = found.seal.digest if found.seal else ""
+    raw_seal = header.seal.model_dump() if header.seal else None
+    trust = check(sealer, raw_seal, _header(state), found.digests)
+    kept, notes = one_owner_per_order(found.entries, where, trust.trusts)
+    digest = header.seal.digest if header.seal else ""
     return replace(state.checked(trust, kept, notes), sealed_digest=digest)
 
 

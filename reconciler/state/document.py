@@ -8,14 +8,19 @@ else is one located error. Reading never guesses: a figure it cannot read is an 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from json import JSONDecodeError
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from reconciler.errors import StateError
+from reconciler.jsonwalk import Walk
 from reconciler.planning.model import Cost, Intent, IntentKind, Seen, StateEntry
+from reconciler.shared import shared, shared_labels
 
 STATE_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
@@ -99,33 +104,88 @@ class StateJson(_Strict):
     seal: SealJson | None = None
 
 
-def parse(text: str, where: str) -> StateJson:
-    """The state in `text`; StateError naming the first thing wrong and where."""
-    return parse_with_entries(text, where)[0]
+@dataclass(frozen=True)
+class StateDocument:
+    """A state file as read: what it says besides its entries, its entries, and each entry's
+    digest over the entry as written (what its seal is over; '' when nothing checks it)."""
+
+    header: StateJson
+    entries: dict[str, StateEntry]
+    digests: dict[str, str]
 
 
-def parse_with_entries(text: str, where: str) -> tuple[StateJson, dict[str, Any]]:
-    """The state in `text`, and its entries as written (what their seals are over)."""
+def read_document(
+    text: str, where: str, digest: Callable[[str, Any], str] | None = None
+) -> StateDocument:
+    """The state in `text`; StateError naming the first thing wrong and where. The entries are
+    read one at a time (jsonwalk.py): a state of 50,000 entries never stands in memory as one
+    tree of dicts. `digest(name, entry as written)` is each entry's seal digest."""
     if len(text) > MAX_BYTES:
         raise StateError(f"{where} is larger than {MAX_BYTES // 2**20} MiB: not a state file")
+    walk = Walk(text)
+    header: dict[str, Any] = {}
+    entries: dict[str, StateEntry] = {}
+    digests: dict[str, str] = {}
+    problem = ""
     try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise StateError(f"{where} is not JSON (line {getattr(exc, 'lineno', '?')})") from None
-    if not isinstance(raw, dict):
-        raise StateError(f"{where} is not a clearsky-orders state file")
-    if raw.get("version") != STATE_VERSION:
+        if not walk.at_object():
+            json.loads(text)  # JSON, but not an object: not a state file
+            raise StateError(f"{where} is not a clearsky-orders state file")
+        for key in walk.members():
+            if key in header:
+                problem = problem or f"{md_safe(key)} is written twice (line {walk.line()})"
+            if key != "orders" or not walk.at_object():
+                header[key] = walk.value()
+                continue
+            header[key] = {}
+            for name in walk.members():
+                at = walk.at
+                raw = walk.value()
+                if problem:
+                    continue  # the rest is still read: a syntax error after it is told first
+                if name in entries:
+                    problem = f"orders.{md_safe(name)} is written twice (line {walk.line(at)})"
+                    continue
+                problem = _entry(name, raw, entries)
+                digests[name] = digest(name, raw) if digest and not problem else ""
+        walk.finish()
+    except JSONDecodeError as exc:
+        raise StateError(f"{where} is not JSON (line {exc.lineno})") from None
+    except RecursionError:
+        raise StateError(f"{where} is not JSON (nested too deeply)") from None
+    if header.get("version") != STATE_VERSION:
         raise StateError(
-            f"{where} has state version {raw.get('version')!r}; this clearsky-orders reads "
+            f"{where} has state version {header.get('version')!r}; this clearsky-orders reads "
             f"version {STATE_VERSION}: upgrade clearsky-orders"
         )
+    if problem:
+        raise StateError(f"{where}: {problem}")
     try:
-        found = StateJson.model_validate(raw)
+        found = StateJson.model_validate(header)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(md_safe(str(p)) for p in first["loc"])
-        raise StateError(f"{where}: {field}: {first['msg']}") from None
-    return found, raw.get("orders") or {}
+        raise StateError(f"{where}: {_located(error)}") from None
+    return StateDocument(found, entries, digests)
+
+
+def _entry(name: str, raw: Any, entries: dict[str, StateEntry]) -> str:
+    """Adds the entry `raw` under `name`; what is wrong with it ('' when nothing is)."""
+    if not _NAME.fullmatch(name):
+        return f"orders.{md_safe(name)}: not a manifest name (a-z, 0-9 and '-', 1 to 63 long)"
+    try:
+        entries[name] = entry_of(EntryJson.model_validate(raw))
+    except ValidationError as error:
+        return _located(error, "orders", name)
+    return ""
+
+
+def _located(error: ValidationError, *within: str) -> str:
+    """The first problem pydantic found, with the path to its field."""
+    first = error.errors()[0]
+    field = ".".join(md_safe(str(p)) for p in (*within, *first["loc"]))
+    return f"{field}: {first['msg']}"
+
+
+_NAME = re.compile(NAME)
 
 
 def md_safe(text: str) -> str:
@@ -169,17 +229,20 @@ def entry_of(raw: EntryJson) -> StateEntry:
     cost = None
     if raw.estimate is not None:
         e = raw.estimate
-        cost = Cost(e.currentMonthCost, e.nextMonthCost, e.currency, month=e.month)
+        cost = Cost(e.currentMonthCost, e.nextMonthCost, shared(e.currency), month=e.month)
     seen = None
     if raw.seen is not None:
         s = raw.seen
-        seen = Seen(s.manifest, s.listed, s.listedFingerprint, s.bounds)
+        same = s.listedFingerprint == raw.fingerprint  # most often: then kept once
+        seen = Seen(
+            s.manifest, s.listed, raw.fingerprint if same else s.listedFingerprint, s.bounds
+        )
     return StateEntry(
         raw.orderGuid,
         raw.fingerprint,
         raw.preventCancel,
         cost,
-        dict(raw.labels),
+        shared_labels(raw.labels),
         tuple(raw.previous),
         seen,
     )

@@ -90,10 +90,11 @@ def check(
     sealer: Sealer | None,
     seal: Mapping[str, Any] | None,
     header: Mapping[str, Any],
-    entries: Mapping[str, Mapping[str, Any]],
+    digests: Mapping[str, str],
 ) -> Trust:
-    """How far the state's content matches its seal."""
-    names = tuple(sorted(entries))
+    """How far the state's content matches its seal; `digests` are the entries' digests as
+    read (`Sealer.entry` over each entry as written)."""
+    names = tuple(sorted(digests))
     if sealer is None:
         return Trust(checked=False, sealed=seal is not None, changed=names)
     if seal is None:
@@ -102,7 +103,7 @@ def check(
     changed = tuple(
         name
         for name in names
-        if not hmac.compare_digest(str(recorded.get(name, "")), sealer.entry(name, entries[name]))
+        if not hmac.compare_digest(str(recorded.get(name, "")), digests[name])
     )
     whole = sealer.whole(header, {n: str(d) for n, d in recorded.items()})
     removed = bool(set(recorded) - set(names))
