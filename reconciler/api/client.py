@@ -183,8 +183,8 @@ class ClearskyClient:
         api/listing.py): an account's orders never stand in memory as dicts or models all at
         once, and the event loop is handed back every few hundred of them."""
         params = {"recurringOnly": _bool(recurring_only), "getExpired": _bool(get_expired)}
-        response = await self._respond("GET", ORDERS_PATH, params=params)
-        return await self._orders_in(response, "GET", ORDERS_PATH, convert)
+        answer = await self._fetch("GET", ORDERS_PATH, params=params, limit=MAX_LIST_BYTES)
+        return await self._orders_in(answer, "GET", ORDERS_PATH, convert)
 
     async def estimate_order(self, order: OrderRequest) -> Estimate:
         """POST the estimate: what the order would cost (assuming no overlap).
@@ -216,20 +216,29 @@ class ClearskyClient:
 
     async def order_details(self, guids: Iterable[str]) -> list[TaskOrder]:
         """POST /api/tasking/orders/details {"Guids": [...]}: just these orders."""
-        response = await self._respond("POST", DETAILS_PATH, json={"Guids": list(guids)})
-        return await self._orders_in(response, "POST", DETAILS_PATH, _itself)
+        body = {"Guids": list(guids)}
+        answer = await self._fetch("POST", DETAILS_PATH, json=body, limit=MAX_LIST_BYTES)
+        return await self._orders_in(answer, "POST", DETAILS_PATH, _itself)
 
     async def _orders_in(
-        self, response: httpx.Response, method: str, path: str, convert: Callable[[TaskOrder], T]
+        self,
+        answer: tuple[httpx.Response, bytearray],
+        method: str,
+        path: str,
+        convert: Callable[[TaskOrder], T],
     ) -> list[T]:
         """The orders of a list answer, each converted as it is read. An answer that names no
         list of orders (not JSON, no Data) is an error, never an empty account."""
+        response, body = answer
         if not response.is_success:
-            self._unwrapped(response, method, path)  # the error the answer describes
+            self._unwrapped(_whole(response, body), method, path)  # the error it describes
         try:
-            listing = Listing(response.content.decode("utf-8"))
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
-            listing = Listing("")  # not JSON: said below
+            text = ""  # not JSON: said below
+        else:
+            body.clear()  # only the text is walked: its bytes go now (43 MB at 50,000 orders)
+        listing = Listing(text)
         orders = listing.orders()
         out = []
         while True:
@@ -238,7 +247,7 @@ class ClearskyClient:
             except StopIteration:
                 break
             except (ValueError, RecursionError):  # not JSON: an error answer says which
-                self._unwrapped(response, method, path)
+                self._unwrapped(_whole(response, body or text.encode()), method, path)
                 raise TransportError(
                     "the service's answer is not JSON", method=method, path=path
                 ) from None
@@ -246,7 +255,7 @@ class ClearskyClient:
             if len(out) % READ_STEP == 0:
                 await asyncio.sleep(0)  # requests in flight are answered meanwhile
         if listing.succeeded is not None and not listing.succeeded:
-            self._unwrapped(response, method, path)  # the error it describes
+            self._unwrapped(_whole(response, text.encode()), method, path)  # its error
             raise TransportError("the service's answer says it failed", method=method, path=path)
         if not listing.found:
             raise TransportError(
@@ -465,14 +474,41 @@ class ClearskyClient:
         json: Any = None,
         retry: bool = True,
     ) -> httpx.Response:
-        """The last answer, after retrying what may be retried."""
+        """The last answer, read whole (at most MAX_ANSWER_BYTES), after retrying what may be
+        retried."""
+        response, body = await self._fetch(
+            method, path, params=params, json=json, retry=retry, limit=MAX_ANSWER_BYTES
+        )
+        return _whole(response, body)
+
+    async def _fetch(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        retry: bool = True,
+        limit: int,
+    ) -> tuple[httpx.Response, bytearray]:
+        """The last answer and its body, read as it arrives (at most `limit` bytes: an answer
+        is untrusted input), after retrying what may be retried."""
         attempts = self._retries + 1 if retry else 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
                 self.requests_sent += 1
                 started = time.monotonic()
-                response = await self._http.request(method, path, params=params, json=json)
+                async with self._http.stream(method, path, params=params, json=json) as response:
+                    body = bytearray()
+                    async for piece in response.aiter_bytes():
+                        body += piece
+                        if len(body) > limit:
+                            raise TransportError(
+                                f"the answer is larger than {limit >> 20} MB; stopped",
+                                method=method,
+                                path=path,
+                            )
                 log.debug(
                     "%s %s -> %s in %.0f ms",
                     method,
@@ -493,7 +529,7 @@ class ClearskyClient:
                     attempt, response.headers.get("retry-after"), f"HTTP {response.status_code}"
                 )
                 continue
-            return response
+            return response, body
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _pause(self, attempt: int, retry_after: str | None, why: str) -> None:
@@ -596,6 +632,21 @@ def _transport_message(exc: httpx.TransportError, url: str) -> str:
 
 MAX_ERROR_BYTES = 1024 * 1024
 """The most of an error answer read (a JSON envelope is a few hundred bytes)."""
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+"""The most of any other answer read (an estimate or a tile search is kilobytes)."""
+MAX_LIST_BYTES = 1024 * 1024 * 1024
+"""The most of a list of orders read: about 1.2 million orders."""
+
+
+def _whole(response: httpx.Response, body: bytes | bytearray) -> httpx.Response:
+    """A streamed answer with its body, as if read whole. The body is already decoded: the
+    answer's Content-Encoding no longer applies to it."""
+    headers = httpx.Headers(response.headers)
+    for name in ("content-encoding", "content-length"):
+        headers.pop(name, None)
+    return httpx.Response(
+        response.status_code, headers=headers, content=bytes(body), request=response.request
+    )
 
 
 def _is_json(response: httpx.Response) -> bool:
@@ -613,12 +664,7 @@ async def _read_capped(response: httpx.Response, path: str) -> httpx.Response:
                 method="POST",
                 path=path,
             )
-    return httpx.Response(
-        response.status_code,
-        headers=response.headers,
-        content=bytes(body),
-        request=response.request,
-    )
+    return _whole(response, body)
 
 
 async def _copy(response: httpx.Response, sink: Sink, limit: int, path: str) -> None:

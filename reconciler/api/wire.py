@@ -43,7 +43,7 @@ def live_order(order: TaskOrder, unread: bool = False) -> LiveOrder:
     except GeometryProblem as exc:
         problem = unreadable(exc)
     return LiveOrder(
-        guid=order.task_order_guid,
+        guid=shared(order.task_order_guid),  # its state entry shares it
         status=shared(order.ordering_process_status),
         spec=spec,
         is_automatic=order.is_automatic_order,

@@ -67,7 +67,6 @@ class OrderSpec:
     _billed_area: float | _Unset | None = field(default=UNSET, init=False, repr=False)
     _raw_key: str | None = field(default=None, init=False, repr=False)
     _fingerprint: str | None = field(default=None, init=False, repr=False)
-    _scalar_tuple: tuple[object, ...] | None = field(default=None, init=False, repr=False)
     _same: str = field(default="", init=False, repr=False)
     """A token shared with the specs the state recorded as equal (see `recognise`)."""
 
@@ -168,13 +167,7 @@ class OrderSpec:
 
     @property
     def _scalars(self) -> tuple[object, ...]:
-        found = self._scalar_tuple
-        if found is None:
-            found = self._scalar_values()
-            self._keep("_scalar_tuple", found)
-        return found
-
-    def _scalar_values(self) -> tuple[object, ...]:
+        # made when asked, not kept: 50,000 orders compare once each
         return (
             self.constellations,
             self.model,

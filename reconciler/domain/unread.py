@@ -34,15 +34,18 @@ Kind = Literal["wkt", "geojson", "listed"]
 class Unread:
     kind: Kind
     text: str
-    key: str
 
     @classmethod
     def of(cls, kind: Kind, text: str) -> Unread:
-        digest = hashlib.sha256(f"{READING}\0{kind}\0".encode() + text.encode()).hexdigest()
-        return cls(kind, text, digest)
+        return cls(kind, text)
+
+    @property
+    def key(self) -> str:
+        """The digest of the text and of how it is read (asked once: OrderSpec.raw_key)."""
+        return hashlib.sha256(f"{READING}\0{self.kind}\0".encode() + self.text.encode()).hexdigest()
 
     def __repr__(self) -> str:  # the text may be megabytes
-        return f"Unread({self.kind}, {self.key[:12]})"
+        return f"Unread({self.kind}, {len(self.text)} characters)"
 
     def read(self) -> MultiPolygon:
         """The AOI parsed and checked; GeometryProblem says why it cannot be used."""

@@ -162,12 +162,14 @@ async def _load_chunks(job: Job, prefetch: Prefetch) -> list[Chunk]:
     loop answers them as they come; otherwise on the loop's own thread, handing it back
     between chunks. Measured: a thread for every chunk fought the loop for the interpreter
     (10,000 manifests and as many live orders: 7.0 s against 5.3 s)."""
-    files, helper = job.files, None
+    files, helper, received = job.files, None, None
+    load = functools.partial(_load_chunk, job=job)
     if len(files) >= WORKER_AT:
         split = len(files) - int(len(files) * WORKER_SHARE)
-        helper = Helper.start(files[split:], functools.partial(_load_chunk, job=job))
+        helper = Helper.start(files[split:], load)
         if helper is not None:
             files = files[:split]
+            received = asyncio.ensure_future(helper.chunks(load))  # taken as it sends them
     chunks = []
     try:
         for start in range(0, len(files), CHUNK_FILES):
@@ -180,12 +182,16 @@ async def _load_chunks(job: Job, prefetch: Prefetch) -> list[Chunk]:
             for order in chunk.orders:
                 prefetch.consider(order)
             chunks.append(chunk)
-        if helper is not None:
-            chunk = await helper.chunk(functools.partial(_load_chunk, job=job))
-            for order in chunk.orders:
-                prefetch.consider(order)
-            chunks.append(chunk)
+        if received is not None:
+            for chunk in await received:
+                for order in chunk.orders:
+                    prefetch.consider(order)
+                chunks.append(chunk)
     finally:
+        if received is not None and not received.done():
+            received.cancel()
+            with contextlib.suppress(BaseException):
+                await received
         if helper is not None:
             helper.stop()
     return chunks

@@ -25,6 +25,25 @@ WORKER_AT = 1_000
 """Files from which a helper pays for its fork and for sending its orders back."""
 WORKER_SHARE = 0.65
 """The helper's share of the files: this process also reads and parses the live list."""
+SEND_FILES = 2_000
+"""Files the helper loads and sends at a time: it never holds all of them, and this process
+lets each one's bytes go as soon as it has unpickled them."""
+
+
+def _unpickled(frames: list[bytes]) -> list[Chunk] | None:
+    """The chunks in `frames` (our own fork's bytes, through a private pipe), each frame let
+    go as soon as its chunk is made; None when one is not a chunk."""
+    chunks: list[Chunk] = []
+    frames.reverse()
+    while frames:
+        try:
+            found = pickle.loads(frames.pop())
+        except Exception:
+            return None
+        if not isinstance(found, Chunk):
+            return None
+        chunks.append(found)
+    return chunks
 
 
 class Helper:
@@ -47,36 +66,45 @@ class Helper:
             status = 1
             try:
                 os.close(read_end)
-                data = pickle.dumps(load(files), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_end, "wb") as out:
-                    out.write(data)
+                    for start in range(0, len(files), SEND_FILES):  # sent as they load
+                        data = pickle.dumps(
+                            load(files[start : start + SEND_FILES]), pickle.HIGHEST_PROTOCOL
+                        )
+                        out.write(len(data).to_bytes(8, "big") + data)
+                        del data
                 status = 0
             finally:
                 os._exit(status)
         os.close(write_end)
         return cls(pid, read_end, files)
 
-    async def chunk(self, load: Callable[[Sequence[Path]], Chunk]) -> Chunk:
-        """The helper's chunk, or the files loaded here when it failed."""
+    async def chunks(self, load: Callable[[Sequence[Path]], Chunk]) -> list[Chunk]:
+        """The helper's chunks, or its files loaded here when it failed."""
         try:
-            data = await asyncio.to_thread(self._read_all)
+            frames = await asyncio.to_thread(self._read_all)
             status = await asyncio.to_thread(self._wait)
         except BaseException:
             self.stop()
             raise
-        if status == 0 and data:
-            with contextlib.suppress(Exception):
-                found = pickle.loads(data)  # our own fork's bytes, through a private pipe
-                if isinstance(found, Chunk):
-                    return found
-        return load(self.files)
+        if status == 0 and frames is not None:
+            found = _unpickled(frames)
+            if found is not None:
+                return found
+        return [load(self.files)]
 
-    def _read_all(self) -> bytes:
-        parts = []
+    def _read_all(self) -> list[bytes] | None:
+        """The helper's frames, read as fast as it writes them (unpickling here would hold
+        the interpreter and keep the helper waiting on a full pipe); None when cut short."""
+        frames = []
         with os.fdopen(self.pipe, "rb") as source:
-            while block := source.read(1 << 20):
-                parts.append(block)
-        return b"".join(parts)
+            while header := source.read(8):
+                size = int.from_bytes(header, "big")
+                frame = source.read(size)
+                if len(header) != 8 or len(frame) != size:
+                    return None
+                frames.append(frame)
+        return frames
 
     def _wait(self) -> int:
         _, status = os.waitpid(self.pid, 0)

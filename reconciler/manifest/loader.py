@@ -31,7 +31,7 @@ from reconciler.manifest.models import (
 )
 from reconciler.manifest.resolve import aoi_path, merge_defaults, resolve_spec
 from reconciler.manifest.yamlfile import Document, YamlSyntaxError, read_documents
-from reconciler.shared import shared_labels
+from reconciler.shared import shared, shared_labels
 
 CONFIG_NAMES = ("clearsky.yaml", "clearsky.yml")
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024
@@ -355,7 +355,7 @@ def _load_document(
         return None
     lifecycle = manifest.spec.lifecycle
     return DesiredOrder(
-        name=manifest.metadata.name,
+        name=shared(manifest.metadata.name),  # the state's entry shares it
         spec=spec,
         source=Source(shown, document.line),
         labels=shared_labels(manifest.metadata.labels),
@@ -368,7 +368,7 @@ def _load_document(
 
 def _aoi_at(document: Document, spec: Spec) -> tuple[int, str]:
     path = aoi_path(spec.aoi)
-    return document.line_of(path), _dotted(path)
+    return document.line_of(path), shared(_dotted(path))
 
 
 def _given(delivery: Delivery | None) -> tuple[tuple[str, object], ...]:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from json import JSONDecodeError
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -149,8 +148,8 @@ def read_document(
                 problem = _entry(name, raw, entries)
                 digests[name] = digest(name, raw) if digest and not problem else ""
         walk.finish()
-    except JSONDecodeError as exc:
-        raise StateError(f"{where} is not JSON (line {exc.lineno})") from None
+    except ValueError as exc:  # JSONDecodeError, or a number of thousands of digits
+        raise StateError(f"{where} is not JSON (line {getattr(exc, 'lineno', '?')})") from None
     except RecursionError:
         raise StateError(f"{where} is not JSON (nested too deeply)") from None
     if header.get("version") != STATE_VERSION:
@@ -172,7 +171,7 @@ def _entry(name: str, raw: Any, entries: dict[str, StateEntry]) -> str:
     if not _NAME.fullmatch(name):
         return f"orders.{md_safe(name)}: not a manifest name (a-z, 0-9 and '-', 1 to 63 long)"
     try:
-        entries[name] = entry_of(EntryJson.model_validate(raw))
+        entries[shared(name)] = entry_of(EntryJson.model_validate(raw))
     except ValidationError as error:
         return _located(error, "orders", name)
     return ""
@@ -238,7 +237,7 @@ def entry_of(raw: EntryJson) -> StateEntry:
             s.manifest, s.listed, raw.fingerprint if same else s.listedFingerprint, s.bounds
         )
     return StateEntry(
-        raw.orderGuid,
+        shared(raw.orderGuid),  # the listed order shares it
         raw.fingerprint,
         raw.preventCancel,
         cost,
