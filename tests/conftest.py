@@ -48,9 +48,32 @@ GOLDEN = TESTS / "golden"
 DATA = TESTS / "data"
 BROKEN = TESTS / "broken"
 OFFLINE = TESTS / "offline"
-EXAMPLES = TESTS.parent / "examples" / "orders"
+EXAMPLES_AS_WRITTEN = TESTS.parent / "examples" / "orders"
 KEY_A = "test-key-account-a"
 KEY_B = "test-key-account-b"
+
+
+def _examples_today() -> Path:
+    """A copy of examples/orders with its dates moved to this month and the ones after, as
+    the demo runs it (examples/today.py): the suite never goes stale as the months pass."""
+    import atexit
+    import importlib.util
+    import shutil
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix="clearsky-examples-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    folder = Path(scratch) / "orders"
+    shutil.copytree(EXAMPLES_AS_WRITTEN, folder)
+    spec = importlib.util.spec_from_file_location("today", EXAMPLES_AS_WRITTEN.parent / "today.py")
+    assert spec is not None and spec.loader is not None
+    today = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(today)
+    assert today.main([str(folder)]) == 0
+    return folder
+
+
+EXAMPLES = _examples_today()
 
 
 # -- values for pure planning tests ----------------------------------------------------
