@@ -12,7 +12,8 @@ from pathlib import Path
 import yaml
 
 from bench.fixtures import CONFIG, write_repo
-from reconciler.domain.geometry import area_km2, parse_wkt
+from reconciler.domain.geometry import parse_wkt
+from reconciler.domain.unread import check_area
 from reconciler.manifest import load
 from reconciler.manifest.models import TaskingOrderManifest
 
@@ -29,7 +30,7 @@ def bound_per_manifest(texts: list[str]) -> float:
         value = yaml.load(text, Loader=yaml.CSafeLoader)
         value["spec"] = {**defaults, **value["spec"]}
         TaskingOrderManifest.model_validate(value)
-        area_km2(parse_wkt(value["spec"]["aoi"]["wkt"]))
+        check_area(parse_wkt(value["spec"]["aoi"]["wkt"]))
     return (time.perf_counter() - started) / len(texts)
 
 

@@ -36,14 +36,18 @@ def read_text_file(path: Path, limit: int, *, follow: bool = True) -> str:
             raise NotARegularFile(
                 f"the file is {info.st_size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB"
             )
-        with os.fdopen(fd, "rb", closefd=True) as handle:
-            fd = -1
-            # read what fstat saw, plus one byte to notice growth (not `limit`: a buffer of
-            # that size would be allocated for every small file)
-            data = handle.read(min(limit, info.st_size) + 1)
+        # read what fstat saw, plus one byte to notice growth (not `limit`: a buffer of that
+        # size would be allocated for every small file); straight from the descriptor, with
+        # no buffered file object around it (half the cost of a small manifest's read)
+        want = min(limit, info.st_size) + 1
+        parts: list[bytes] = []
+        got = 0
+        while got < want and (part := os.read(fd, want - got)):
+            parts.append(part)
+            got += len(part)
     finally:
-        if fd >= 0:
-            os.close(fd)
+        os.close(fd)
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
     if len(data) > min(limit, info.st_size):
         raise NotARegularFile("the file grew while it was read")
     return data.decode("utf-8")

@@ -9,20 +9,23 @@ by 1e-4 degrees (about 10 m) does.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 import shapely.wkt
-from pyproj import Geod
 from shapely.errors import ShapelyError
 from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    from pyproj import Geod
 
 COORD_TOLERANCE = 5e-6
 """Degrees: coordinate noise below 1e-6 is the same place; a move of 1e-4 is not."""
@@ -38,7 +41,14 @@ MAX_VERTICES = 250_000
 MAX_NESTING = 32
 """Collections within collections in one AOI."""
 
-_GEOD = Geod(ellps="WGS84")
+AUTHALIC_RADIUS_KM = 6371.0072
+"""The radius of the sphere with the WGS84 ellipsoid's area."""
+_BOX_DEGREES = 20.0
+_BOX_LATITUDE = 80.0
+_BOX_MARGIN = 1.05
+"""Within a box at most 20 degrees a side and below 80 degrees of latitude, a polygon's
+geodesic area on the ellipsoid is below 1.05 times the box's area on the authalic sphere (the
+sphere's local error and a geodesic edge's bulge towards the pole are each well under 1 %)."""
 _WHERE = re.compile(r"\[(-?[\d.eE+-]+) (-?[\d.eE+-]+)\]")
 
 
@@ -234,9 +244,31 @@ def _explain_invalid(reason: str) -> str:
     return f"invalid geometry: {kind.lower()}{at}"
 
 
+@functools.cache
+def _geod() -> Geod:
+    """The WGS84 ellipsoid; pyproj is imported by the first area measured, not by every run."""
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
 def polygon_areas_km2(geometry: MultiPolygon) -> list[float]:
     """The geodesic area of each polygon on the WGS84 ellipsoid, in km2."""
-    return [abs(_GEOD.geometry_area_perimeter(p)[0]) / 1e6 for p in geometry.geoms]
+    geod = _geod()
+    return [abs(geod.geometry_area_perimeter(p)[0]) / 1e6 for p in geometry.geoms]
+
+
+def area_at_most_km2(geometry: BaseGeometry) -> float | None:
+    """A cheap upper bound of the geodesic area, from the bounding box alone; None where the
+    box is too large or too near a pole for the bound to hold (measure the area instead)."""
+    min_x, min_y, max_x, max_y = geometry.bounds
+    if max_x - min_x > _BOX_DEGREES or max_y - min_y > _BOX_DEGREES:
+        return None
+    if max(abs(min_y), abs(max_y)) > _BOX_LATITUDE:
+        return None
+    band = math.sin(math.radians(max_y)) - math.sin(math.radians(min_y))
+    box = AUTHALIC_RADIUS_KM**2 * math.radians(max_x - min_x) * band
+    return box * _BOX_MARGIN
 
 
 def area_km2(geometry: MultiPolygon) -> float:

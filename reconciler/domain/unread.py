@@ -17,6 +17,7 @@ from shapely.geometry import MultiPolygon
 from reconciler.domain.geometry import (
     MAX_AREA_KM2,
     GeometryProblem,
+    area_at_most_km2,
     area_km2,
     parse_geojson,
     parse_wkt,
@@ -56,6 +57,9 @@ class Unread:
 
 def check_area(geometry: MultiPolygon) -> MultiPolygon:
     """`geometry`, unless it is larger than one order may sensibly be."""
+    bound = area_at_most_km2(geometry)
+    if bound is not None and bound <= MAX_AREA_KM2:
+        return geometry  # surely below it: no need to measure (nor to load pyproj)
     area = area_km2(geometry)
     if area > MAX_AREA_KM2:
         raise GeometryProblem(

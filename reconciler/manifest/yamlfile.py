@@ -129,6 +129,27 @@ class _Loader(_Parser, _Constructor, Resolver):
         _Constructor.__init__(self)
         Resolver.__init__(self)
 
+    # No path resolvers are registered (the safe loader's are the implicit ones only), so a
+    # plain scalar's tag depends on its text alone: each distinct short text is matched once
+    # against the resolvers' patterns, not once per occurrence (keys, models, labels and
+    # dates repeat across thousands of manifests). The node walk keeps no path either.
+    def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0] and value is not None and len(value) <= _MEMO_TEXT:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_PLAIN_TAGS) < _MEMO_ENTRIES:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        found: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return found
+
+    def descend_resolver(self, current_node: Node | None, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
     def build(self, node: Node) -> Any:
         """The document's value, as the safe constructor builds it, without its per-node
         machinery for the plain shapes a manifest has (mappings, sequences and scalars of the
@@ -146,8 +167,8 @@ class _Loader(_Parser, _Constructor, Resolver):
             value = node.value
             if tag == _STR:
                 return value
-            if tag == _INT and value.isdigit():
-                return int(value)
+            if tag == _INT and value.isdigit() and (value[0] != "0" or len(value) == 1):
+                return int(value)  # a leading 0 is octal in YAML 1.1: the constructor's case
             maker = _SCALARS.get(tag)
             if maker is None:
                 raise _Unusual
@@ -167,6 +188,13 @@ class _Loader(_Parser, _Constructor, Resolver):
         if kind is SequenceNode and node.tag == _SEQ:
             return [self._fast(item) for item in node.value]
         raise _Unusual
+
+
+_MEMO_TEXT = 48
+"""Plain scalars up to this length have their tag remembered (longer ones rarely repeat)."""
+_MEMO_ENTRIES = 16_384
+"""At most this many remembered texts: hostile input cannot grow the memo without bound."""
+_PLAIN_TAGS: dict[str, str] = {}
 
 
 class _Unusual(Exception):

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.domain.calendar import month_end
 from reconciler.domain.geometry import same_geometry
 from reconciler.domain.live import LiveOrder
@@ -39,6 +37,8 @@ def field_diff(live: OrderSpec, desired: OrderSpec) -> dict[str, dict[str, Any]]
         and same_geometry(live.geometry, desired.geometry)
     ):
         new["aoi"] = old["aoi"]
+    from deepdiff import DeepDiff  # only a plan with a replace draws a diff: not imported before
+
     report = DeepDiff(old, new, ignore_order=True, view="tree")
     fields: dict[str, dict[str, Any]] = {}
     for levels in report.values():

@@ -196,3 +196,50 @@ def test_a_vertex_dropped_within_tolerance_is_the_same_area() -> None:
     assert same_geometry(sent, dropped) and same_geometry(dropped, sent)
     cut = normalise(Polygon(coords[:1000] + coords[1400:]))  # a chord across a big arc
     assert not same_geometry(sent, cut)
+
+
+# The ceiling check trusts a box's bound instead of measuring: the bound must never be below
+# the measured area, or an order above the ceiling would pass unseen.
+@pytest.mark.parametrize(
+    ("west", "south", "east", "north"),
+    [
+        (0.0, 0.0, 20.0, 20.0),  # the largest box at the equator
+        (10.0, 60.0, 30.0, 80.0),  # the largest box at the latitude limit
+        (-170.0, -80.0, -150.0, -60.0),
+        (100.0, 79.0, 120.0, 80.0),  # a thin band, where an edge's bulge weighs most
+        (8.0, 55.0, 8.01, 55.01),
+    ],
+)
+def test_the_box_bound_is_never_below_the_geodesic_area(
+    west: float, south: float, east: float, north: float
+) -> None:
+    from shapely.geometry import box
+
+    from reconciler.domain.geometry import area_at_most_km2, area_km2, normalise
+
+    shape = normalise(box(west, south, east, north))
+    bound = area_at_most_km2(shape)
+    assert bound is not None
+    assert area_km2(shape) <= bound <= area_km2(shape) * 1.1
+
+
+@pytest.mark.parametrize(
+    "wkt",
+    [
+        "POLYGON((0 0, 21 0, 21 1, 0 1, 0 0))",  # wider than 20 degrees
+        "POLYGON((0 70, 1 70, 1 81, 0 81, 0 70))",  # beyond 80 degrees of latitude
+    ],
+)
+def test_a_box_too_large_or_too_far_north_is_measured(wkt: str) -> None:
+    from reconciler.domain.geometry import area_at_most_km2
+
+    assert area_at_most_km2(parse_wkt(wkt)) is None
+
+
+def test_an_area_above_the_ceiling_is_refused_whether_or_not_its_box_is_small() -> None:
+    from reconciler.domain.unread import check_area
+
+    with pytest.raises(GeometryProblem, match="above the ceiling"):
+        check_area(parse_wkt("POLYGON((0 0, 19 0, 19 19, 0 19, 0 0))"))  # 4.4 million km2
+    with pytest.raises(GeometryProblem, match="above the ceiling"):
+        check_area(parse_wkt("POLYGON((0 0, 40 0, 40 3, 0 3, 0 0))"))  # 1.5 million
