@@ -108,7 +108,7 @@ async def timed_plan(root: Path, state_path: Path, url: str, parallelism: int) -
     settings = Settings(paths=(str(root),), api_url=url, api_key=KEY, state_path=str(state_path))
     workspace = open_workspace(settings)
     async with ClearskyClient(api_key=KEY, base_url=url, parallelism=parallelism) as client:
-        _, plan = await plan_workspace(workspace, workspace.state_file.load(), client)
+        _, plan = await plan_workspace(workspace, workspace.state_file.load, client)
         requests = client.requests_sent
     elapsed = time.perf_counter() - started
     assert plan.counts()["replace"] == CHANGED, plan.counts()

@@ -113,7 +113,9 @@ class EarlyLoad:
 
     def __init__(self, job: Job, prefetch: Prefetch) -> None:
         self.job, self.prefetch = job, prefetch
-        self.task = asyncio.create_task(_load_chunks(job, prefetch))
+        # the helper forks now, not when the task first runs: the state is read in a thread
+        # meanwhile, and its parse would keep the loop (and so the fork) waiting
+        self.task = _loading(job, prefetch)
 
     @classmethod
     def guess(cls, job: Job, prefetch: Prefetch) -> EarlyLoad | None:
@@ -137,7 +139,7 @@ class EarlyLoad:
             if wanted != job.catalog:
                 await self.cancel()
                 job = replace(job, catalog=wanted)
-                self.task = asyncio.create_task(_load_chunks(job, self.prefetch))
+                self.task = _loading(job, self.prefetch)
             manifests = finish(job, await self.task)
             live = recognise(manifests, await listing, state)
         except BaseException:
@@ -155,23 +157,46 @@ class EarlyLoad:
             await self.task
 
 
-async def _load_chunks(job: Job, prefetch: Prefetch) -> list[Chunk]:
+Share = tuple[Helper | None, Sequence[Path]]
+"""A forked helper (or None) and the files left to this process."""
+
+
+def _share(job: Job) -> Share:
+    """With many files, fork a helper that loads the larger share (engine/worker.py)."""
+    files = job.files
+    if len(files) >= WORKER_AT:
+        split = len(files) - int(len(files) * WORKER_SHARE)
+        helper = Helper.start(files[split:], functools.partial(_load_chunk, job=job))
+        if helper is not None:
+            return helper, files[:split]
+    return None, files
+
+
+def _loading(job: Job, prefetch: Prefetch) -> asyncio.Task[list[Chunk]]:
+    """`_load_chunks` as a task, its helper forked at once. A task cancelled before it first
+    runs never enters its `finally`: the helper is stopped when the task ends, however."""
+    share = _share(job)
+    task = asyncio.create_task(_load_chunks(job, prefetch, share))
+    helper = share[0]
+    if helper is not None:
+        task.add_done_callback(lambda _: helper.stop())
+    return task
+
+
+async def _load_chunks(job: Job, prefetch: Prefetch, share: Share | None = None) -> list[Chunk]:
     """The manifests in chunks. With many files a forked helper loads the larger share on the
     other core (engine/worker.py) while this process loads the rest and reads the account.
     While estimates started ahead are in flight, a chunk loads in a thread so that the event
     loop answers them as they come; otherwise on the loop's own thread, handing it back
     between chunks. Measured: a thread for every chunk fought the loop for the interpreter
     (10,000 manifests and as many live orders: 7.0 s against 5.3 s)."""
-    files, helper, received = job.files, None, None
+    helper, files = share or _share(job)
     load = functools.partial(_load_chunk, job=job)
-    if len(files) >= WORKER_AT:
-        split = len(files) - int(len(files) * WORKER_SHARE)
-        helper = Helper.start(files[split:], load)
-        if helper is not None:
-            files = files[:split]
-            received = asyncio.ensure_future(helper.chunks(load))  # taken as it sends them
+    received = None
     chunks = []
     try:
+        if helper is not None:
+            received = asyncio.ensure_future(helper.chunks(load))  # taken as it sends them
         for start in range(0, len(files), CHUNK_FILES):
             part = files[start : start + CHUNK_FILES]
             if prefetch.busy():

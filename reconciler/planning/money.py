@@ -243,30 +243,45 @@ def baseline(
     each order's recorded estimate, or the live `estimates` (by name) where they are dearer or
     nothing is recorded."""
     months = months_of(today, horizon)
-    before = dict.fromkeys(months, 0.0)
-    derived: set[date] = set()
     unknown = []
+    # Orders of one cadence and price cost the same in every month: each such group is
+    # worked out once and counted (a large account has thousands of orders and few groups).
+    groups: dict[tuple[date, int, date, date | None, Cost], int] = {}
+    specs: dict[tuple[date, int, date, date | None, Cost], OrderSpec] = {}
+    estimates = estimates or {}
     for name, entry in sorted(managed.items()):
         spec = live_specs.get(entry.guid.lower())
         if spec is None:
             continue  # no longer listed: it costs nothing now
-        cost = _dearer(entry.cost, (estimates or {}).get(name))
+        cost = _dearer(entry.cost, estimates.get(name))
         if cost is None:
             unknown.append(name)
             continue
-        for part in order_months(spec, cost, months, how=RECORDED):
-            before[part.month] += part.cost
+        key = (spec.reference_date, spec.image_frequency, spec.start, spec.end, cost)
+        count = groups.get(key)
+        if count is None:
+            specs[key] = spec
+        groups[key] = (count or 0) + 1
+    sums: dict[date, list[float]] = {m: [] for m in months}
+    derived: set[date] = set()
+    for key, count in groups.items():
+        for part in order_months(specs[key], key[-1], months, how=RECORDED):
+            sums[part.month].append(part.cost * count)
             if part.approximate:
                 derived.add(part.month)
-    rows = tuple(
-        MonthTotals(m, round(before[m], 2), round(before[m], 2), m in derived) for m in months
-    )
+    before = {m: round(math.fsum(sums[m]), 2) for m in months}
+    rows = tuple(MonthTotals(m, before[m], before[m], m in derived) for m in months)
     return Timeline(rows, tuple(unknown))
 
 
 def _dearer(recorded: Cost | None, estimate: Cost | None) -> Cost | None:
-    found = [c for c in (recorded, estimate) if c is not None]
-    return max(found, key=lambda c: (c.next_month, c.current_month)) if found else None
+    if recorded is None or estimate is None:
+        return recorded or estimate
+    dearer = (estimate.next_month, estimate.current_month) > (
+        recorded.next_month,
+        recorded.current_month,
+    )
+    return estimate if dearer else recorded
 
 
 def with_changes(base: Timeline, changes: Sequence[Change]) -> Timeline:

@@ -279,10 +279,16 @@ def _light(change: Change) -> ChangeDoc:
 def _checksummed(doc: ChangeDoc) -> dict[str, Any]:
     """What the checksum covers of a change: all of it, but for an order left alone without a
     word only what identifies it (so `plan -v` and `plan` agree)."""
-    body = doc.model_dump(mode="json", by_alias=True)
     if doc.action in QUIET and not doc.warnings and not doc.error and not doc.drift:
-        return {k: body[k] for k in ("action", "name", "orderGuid", "labels")}
-    return body
+        # what model_dump(mode="json") gives of these four, without dumping the rest
+        labels = {str(k): str(v) for k, v in doc.labels.items()}
+        return {
+            "action": doc.action.value,
+            "name": doc.name,
+            "orderGuid": doc.order_guid,
+            "labels": labels,
+        }
+    return doc.model_dump(mode="json", by_alias=True)
 
 
 def _change(change: Change, today: date) -> ChangeDoc:

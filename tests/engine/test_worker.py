@@ -87,3 +87,43 @@ def test_when_the_helper_fails_the_files_are_loaded_here(
 
     monkeypatch.setattr(pickle, "dumps", broken)  # only the helper pickles
     assert [o.name for o in loaded(root).orders] == [f"field-{n:04d}" for n in range(40)]
+
+
+@pytest.mark.parametrize("when", ["before it first runs", "while it loads"])
+def test_a_load_cancelled_at_any_point_leaves_no_helper_behind(
+    tmp_path: Path, small_threshold: None, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    import os
+
+    root = repo(tmp_path, 400)
+    helpers: list[worker.Helper] = []
+    real = worker.Helper.start
+
+    def kept(*args: Any, **kwargs: Any) -> Any:
+        helper = real(*args, **kwargs)
+        assert helper is not None
+        helpers.append(helper)
+        return helper
+
+    monkeypatch.setattr(worker.Helper, "start", kept)
+    early: Any = None
+
+    class CancelsOnTheFirstOrder(Quiet):
+        def consider(self, order: Any) -> None:
+            early.task.cancel()  # takes effect at the load's next await: mid-way
+
+    async def go() -> None:
+        nonlocal early
+        prefetch = CancelsOnTheFirstOrder() if when == "while it loads" else Quiet()
+        early = loading.EarlyLoad(prepare([root]), prefetch)
+        assert helpers and helpers[0].pid  # forked at once, before the task runs
+        pid = helpers[0].pid
+        if when == "before it first runs":
+            early.task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await early.task
+        assert helpers[0].pid == 0
+        with pytest.raises(ChildProcessError):  # killed and reaped: not even a zombie
+            os.waitpid(pid, os.WNOHANG)
+
+    asyncio.run(go())

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from reconciler.planning import Change, Cost, StateEntry, decide, timeline, with_money
-from reconciler.planning.money import SCALED
+from reconciler.planning.money import SCALED, baseline
 from tests.conftest import TODAY, desired, live, spec
 
 DEC, JAN = date(2026, 12, 1), date(2027, 1, 1)
@@ -80,3 +80,17 @@ def test_a_managed_order_without_a_recorded_estimate_is_named_not_guessed() -> N
     state = {"kept": StateEntry("g-kept")}
     line = timeline([], state, {"g-kept": spec()}, TODAY, 3)
     assert line.unknown == ("kept",) and all(m.before == 0 for m in line.months)
+
+
+def test_the_baseline_counts_every_order_of_one_cadence_and_price_and_takes_the_dearer() -> None:
+    same = Cost(50.0, 50.0, month=DEC)
+    state = {f"same-{i}": StateEntry(f"g-{i}", cost=same) for i in range(3)}
+    state["dearer"] = StateEntry("g-d", cost=Cost(10.0, 10.0, month=DEC))
+    specs = {f"g-{i}": spec() for i in range(3)} | {"g-d": spec(frequency=7)}
+    line = timeline([], state, specs, TODAY, 3)
+    assert line.months[1].before == 3 * 50.0 + 10.0
+    # a live estimate dearer than the recorded one counts instead (never a cheaper one)
+    dearer = baseline(state, specs, TODAY, 3, {"dearer": Cost(20.0, 20.0, month=DEC)})
+    cheaper = baseline(state, specs, TODAY, 3, {"dearer": Cost(1.0, 1.0, month=DEC)})
+    assert dearer.months[1].before == 3 * 50.0 + 20.0
+    assert cheaper.months[1].before == 3 * 50.0 + 10.0

@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from reconciler.planning import Action, Cost
-from reconciler.render.document import dump, load_document, to_document
+from reconciler.planning import Action, Change, Cost
+from reconciler.render.document import (
+    ChangeDoc,
+    _checksummed,
+    _light,
+    dump,
+    load_document,
+    to_document,
+)
 from reconciler.render.registry import plan_view, render
 from tests.conftest import golden, sample_plan
 
@@ -41,3 +48,24 @@ def test_every_format_prints_the_checksum() -> None:
     view = plan_view(sample_plan())
     for name in ("text", "json", "markdown"):
         assert view.doc.checksum in render(name, view), name
+
+
+def test_an_order_left_alone_is_documented_and_checksummed_as_the_validated_document_is() -> None:
+    quiet = [
+        Change(Action.NOOP, "kept", order_guid="g-1", labels={"team": "agri", "cost-centre": "7"}),
+        Change(Action.UNMANAGED, "", order_guid="g-2"),
+        Change(Action.NOOP, "no-guid"),
+    ]
+    for change in quiet:
+        light = _light(change)
+        validated = ChangeDoc(
+            action=change.action,
+            name=change.name,
+            order_guid=change.order_guid,
+            labels=dict(change.labels),
+        )
+        assert light == validated
+        whole = validated.model_dump(mode="json", by_alias=True)
+        assert _checksummed(light) == {
+            k: whole[k] for k in ("action", "name", "orderGuid", "labels")
+        }
