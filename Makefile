@@ -68,16 +68,19 @@ schemas: install
 
 ## bench-quick: the benchmarks that take seconds (start-up, state writes), for CI logs.
 bench-quick: install
+	$(BIN)/python -m bench.machine
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.state
 
 bench: install
+	$(BIN)/python -m bench.machine
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.manifests
 	$(BIN)/python -m bench.plan
 	$(BIN)/python -m bench.geometry
 	$(BIN)/python -m bench.apply
 	$(BIN)/python -m bench.state
+	$(BIN)/python -m bench.machine
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
