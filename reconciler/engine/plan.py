@@ -137,8 +137,11 @@ async def plan_workspace(
     try:
         job = prepare(workspace.paths)
         early = EarlyLoad.guess(job, prefetch)
-        if callable(state):  # read while the manifests load and the service answers
+        if callable(state):  # read while the helper loads and the service answers
             state = await asyncio.to_thread(state)
+        # Estimates read and spend nothing: those of changed manifests start now, while the
+        # service says whose account this is (a state of another account still fails below).
+        prefetch.ready(state.orders)
         service = await asked
         check_owner(state, service.owner)
     except BaseException:
@@ -146,8 +149,8 @@ async def plan_workspace(
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+        await prefetch.close()  # the estimates started ahead
         raise
-    prefetch.ready(state.orders)
     owner = service.owner
     others = asyncio.to_thread(workspace.state_file.others, owner.account)
     if early is None:

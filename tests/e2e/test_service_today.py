@@ -92,6 +92,8 @@ def test_another_accounts_key_is_refused_before_anything_is_created(
     owner = state_of(repo)["owner"]
     assert owner["apiUrl"] == api_env.url and owner["account"].startswith("tenant ")
     monkeypatch.setenv("CLEARSKY_API_KEY", KEY_B)
+    # a changed manifest is estimated ahead, while the service says whose account it is
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay", frequency=2))
     refused = cli("apply", "--auto-approve")
     assert refused.code == 1
     assert refused.err.startswith(f"Error: this state belongs to account {owner['account']}")

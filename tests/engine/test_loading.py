@@ -17,6 +17,7 @@ from reconciler.planning import StateEntry
 from reconciler.state import State
 from tests.conftest import (
     EXAMPLES,
+    KEY_A,
     SKAGEN,
     Repo,
     Result,
@@ -118,3 +119,34 @@ def test_a_cached_list_that_matches_the_service_is_loaded_once(
     monkeypatch.setattr(loading, "_load_chunks", counted)
     assert cli("plan", "--detailed-exitcode").code == 2
     assert runs == [1]
+
+
+def test_a_state_of_another_account_stops_the_plan_with_no_estimate_left_running(
+    api_env: Service, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.engine import Settings, open_workspace, plan_workspace
+    from reconciler.engine.account import AccountMismatchError
+    from reconciler.state.model import Owner
+
+    assert cli("plan").code == 0  # keeps the service's list: loading starts before it answers
+    service = api_env
+    settings = Settings(paths=(str(repo.root),), api_url=service.url, api_key=KEY_A)
+    workspace = open_workspace(settings)
+    theirs = State(owner=Owner(service.url, "tenant someone-else"))
+    started: list[asyncio.Task[Any]] = []
+    real = loading.Prefetch.start
+
+    def kept(self: loading.Prefetch, spec: Any) -> None:
+        real(self, spec)
+        started.append(self.tasks[spec.fingerprint])
+
+    monkeypatch.setattr(loading.Prefetch, "start", kept)
+
+    async def go() -> None:
+        async with workspace.target.client() as client:
+            with pytest.raises(AccountMismatchError):
+                await plan_workspace(workspace, lambda: theirs, client)
+            assert started, "nothing in the state: every manifest is estimated ahead"
+            assert all(task.done() for task in started)
+
+    asyncio.run(go())
