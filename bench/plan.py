@@ -3,8 +3,8 @@
 1. 2,000 manifests, 200 of them changed, against `clearsky-orders sandbox serve` on loopback
    with 50 ms latency per request. The round-trip bound is 1 round for the list, then 400
    estimates (each replace's new and old order) and 40 tile-suggestion requests at
-   parallelism 8. Target: plan within 1.5x of it. A sequential run (parallelism 1) is
-   printed next to it.
+   parallelism 8. Target: plan within 1.3x of it (the best of two runs, after one that warms
+   the sandbox). A sequential run (parallelism 1) is printed next to it.
 2. 10,000 unchanged manifests: the local work of a plan (load, read the live list, decide),
    and `plan` as a whole process (bound: 2.5 s within 400 MB).
 3. 50,000 unchanged manifests, `plan` as a whole process (bound: 12 s within 400 MB; it was
@@ -126,7 +126,11 @@ def bench_latency(folder: Path) -> None:
     requests = 2 * CHANGED + 2 * min(CHANGED, SUGGEST_AT_MOST)
     bound = (1 + math.ceil(requests / PARALLELISM)) * LATENCY_MS / 1000
     with served(db, LATENCY_MS) as url:
-        parallel, requests = asyncio.run(timed_plan(root, state_path, url, PARALLELISM))
+        # the first plan warms the sandbox (its first answers import what it needs; the real
+        # service is always warm): the best of the next two counts
+        asyncio.run(timed_plan(root, state_path, url, PARALLELISM))
+        runs = [asyncio.run(timed_plan(root, state_path, url, PARALLELISM)) for _ in range(2)]
+        parallel, requests = min(runs)
         sequential, _ = asyncio.run(timed_plan(root, state_path, url, 1))
     ratio = parallel / bound
     print(
