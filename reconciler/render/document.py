@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from shapely.geometry import MultiPolygon
 
-from reconciler.domain.calendar import image_dates, month_end, next_month_start
+from reconciler.domain.calendar import count_image_dates, month_end, next_month_start
 from reconciler.domain.geometry import area_km2, canonical_wkt
 from reconciler.planning.model import Action, CancelEffect, Change
 from reconciler.planning.money import MonthTotals
@@ -301,7 +301,7 @@ def _change(change: Change, today: date) -> ChangeDoc:
     if spec is not None:
         first = max(next_month_start(today), spec.start)
         images = float(
-            len(image_dates(spec.reference_date, spec.image_frequency, first, month_end(first)))
+            count_image_dates(spec.reference_date, spec.image_frequency, first, month_end(first))
         )
     estimate = change.bill_change
     return ChangeDoc(
