@@ -47,7 +47,7 @@ def read_text_file(path: Path, limit: int, *, follow: bool = True) -> str:
             got += len(part)
     finally:
         os.close(fd)
-    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    data = b"".join(parts)
     if len(data) > min(limit, info.st_size):
         raise NotARegularFile("the file grew while it was read")
     return data.decode("utf-8")

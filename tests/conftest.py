@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -53,11 +54,21 @@ KEY_A = "test-key-account-a"
 KEY_B = "test-key-account-b"
 
 
+def examples_today() -> ModuleType:
+    """examples/today.py (a script beside the examples, not a package module)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("today", EXAMPLES_AS_WRITTEN.parent / "today.py")
+    assert spec is not None and spec.loader is not None
+    today = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(today)
+    return today
+
+
 def _examples_today() -> Path:
     """A copy of examples/orders with its dates moved to this month and the ones after, as
     the demo runs it (examples/today.py): the suite never goes stale as the months pass."""
     import atexit
-    import importlib.util
     import shutil
     import tempfile
 
@@ -65,11 +76,7 @@ def _examples_today() -> Path:
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     folder = Path(scratch) / "orders"
     shutil.copytree(EXAMPLES_AS_WRITTEN, folder)
-    spec = importlib.util.spec_from_file_location("today", EXAMPLES_AS_WRITTEN.parent / "today.py")
-    assert spec is not None and spec.loader is not None
-    today = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(today)
-    assert today.main([str(folder)]) == 0
+    assert examples_today().main([str(folder)]) == 0
     return folder
 
 

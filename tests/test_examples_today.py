@@ -3,20 +3,11 @@ months at a time, so that the earliest starts this month."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
 from tests.conftest import EXAMPLES_AS_WRITTEN
-
-
-def _today() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("today", EXAMPLES_AS_WRITTEN.parent / "today.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import examples_today as _today
 
 
 def test_every_start_and_end_moves_by_the_months_the_earliest_start_is_behind() -> None:

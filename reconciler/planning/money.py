@@ -246,8 +246,7 @@ def baseline(
     unknown = []
     # Orders of one cadence and price cost the same in every month: each such group is
     # worked out once and counted (a large account has thousands of orders and few groups).
-    groups: dict[tuple[date, int, date, date | None, Cost], int] = {}
-    specs: dict[tuple[date, int, date, date | None, Cost], OrderSpec] = {}
+    groups: dict[tuple[date, int, date, date | None, Cost], tuple[OrderSpec, int]] = {}
     estimates = estimates or {}
     for name, entry in sorted(managed.items()):
         spec = live_specs.get(entry.guid.lower())
@@ -258,14 +257,12 @@ def baseline(
             unknown.append(name)
             continue
         key = (spec.reference_date, spec.image_frequency, spec.start, spec.end, cost)
-        count = groups.get(key)
-        if count is None:
-            specs[key] = spec
-        groups[key] = (count or 0) + 1
+        first, count = groups.get(key, (spec, 0))
+        groups[key] = (first, count + 1)
     sums: dict[date, list[float]] = {m: [] for m in months}
     derived: set[date] = set()
-    for key, count in groups.items():
-        for part in order_months(specs[key], key[-1], months, how=RECORDED):
+    for key, (spec, count) in groups.items():
+        for part in order_months(spec, key[-1], months, how=RECORDED):
             sums[part.month].append(part.cost * count)
             if part.approximate:
                 derived.add(part.month)

@@ -281,12 +281,11 @@ def _checksummed(doc: ChangeDoc) -> dict[str, Any]:
     word only what identifies it (so `plan -v` and `plan` agree)."""
     if doc.action in QUIET and not doc.warnings and not doc.error and not doc.drift:
         # what model_dump(mode="json") gives of these four, without dumping the rest
-        labels = {str(k): str(v) for k, v in doc.labels.items()}
         return {
             "action": doc.action.value,
             "name": doc.name,
             "orderGuid": doc.order_guid,
-            "labels": labels,
+            "labels": dict(doc.labels),
         }
     return doc.model_dump(mode="json", by_alias=True)
 
