@@ -118,3 +118,23 @@ def test_help_lists_every_command_with_its_own_summary_without_importing_them() 
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "force-unlock" in done.stdout and done.stdout.strip().endswith("[]")
+
+
+def test_the_command_exits_with_main_s_code_and_its_heap_set_aside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The interpreter's last collections would walk every module and model schema again (a
+    tenth of a short command's time): the console script freezes the heap before it exits."""
+    import gc
+
+    import reconciler.cli as cli_package
+
+    gc.unfreeze()
+    monkeypatch.setattr(cli_package, "main", lambda: 3)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli_package.entry()
+        assert exited.value.code == 3
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
