@@ -15,6 +15,7 @@ import asyncio
 import email.utils
 import logging
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date
@@ -101,6 +102,16 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def _certificates_for(base_url: str) -> ssl.SSLContext | bool:
+    """What verifies the service's certificate: the standard CA bundle for https (True). Plain
+    http goes only to loopback and never meets a certificate: it gets a context that trusts
+    none, which fails any TLS connection it is asked to make, instead of one that loads the
+    whole bundle (40 ms, in every run against a local sandbox)."""
+    if base_url.startswith("https:"):
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 class Sink(Protocol):
     """Where a downloaded file goes (an open binary file)."""
 
@@ -142,6 +153,7 @@ class ClearskyClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
+            verify=_certificates_for(self.base_url),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={
                 "x-api-key": api_key,

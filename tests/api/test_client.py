@@ -206,6 +206,38 @@ def test_plain_http_only_to_loopback() -> None:
         assert check_base_url(ok) == ok.rstrip("/")
 
 
+def test_https_verifies_with_the_ca_bundle_and_plain_http_loads_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ssl
+
+    loaded: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+
+    def counting(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loaded.append(args or kwargs)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
+    ClearskyClient(api_key=KEY_A, base_url="http://127.0.0.1:1")
+    assert loaded == []  # loopback over plain http: no certificate to check, none loaded
+    ClearskyClient(api_key=KEY_A, base_url="https://api.clearsky.vision")
+    assert loaded  # the service: its certificate checked against the standard bundle
+
+
+def test_a_plain_http_client_refuses_any_tls_connection() -> None:
+    """The context a plain-http client carries trusts no certificate at all."""
+    import ssl
+
+    from reconciler.api.client import _certificates_for
+
+    context = _certificates_for("http://127.0.0.1:8080")
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
+    assert _certificates_for("https://api.clearsky.vision") is True
+
+
 def test_the_key_never_appears_in_errors_reprs_or_logs(
     service: Service, caplog: pytest.LogCaptureFixture
 ) -> None:
