@@ -171,8 +171,14 @@ class Sandbox:
         async def endpoint(request: Request) -> Response:
             if admin and not self._is_admin(request):
                 return failure(403, "The sandbox's controls need its admin key.", 403)
-            if faults:
-                await self.faults.delay()
+            if not faults:
+                return await answer(request)
+            came = await self.faults.on_the_way()
+            response = await answer(request)
+            await self.faults.on_the_way_back(came)
+            return response
+
+        async def answer(request: Request) -> Response:
             key = request.headers.get("x-api-key")
             account = self.store.account(key) if key else None
             if account is None:

@@ -61,9 +61,21 @@ class Faults:
         digest = hashlib.sha256(f"{order}:{day}".encode()).digest()
         return int.from_bytes(digest[:4], "big") / 2**32 < self.missed_share
 
-    async def delay(self) -> None:
+    async def on_the_way(self) -> float:
+        """The request's half of the latency; returns when the request came (the loop's clock)."""
+        came = asyncio.get_running_loop().time()
         if self.latency_ms > 0:
-            await asyncio.sleep(self.latency_ms / 1000)
+            await asyncio.sleep(self.latency_ms / 2000)
+        return came
+
+    async def on_the_way_back(self, came: float) -> None:
+        """The answer's half, the service's own work counted in it. The latency is the round
+        trip a client sees: a service answers each request on its own, while the sandbox shares
+        one thread (and the client's machine) with everything else, and its work, queued behind
+        the other requests of the moment, would otherwise be added to every answer."""
+        if self.latency_ms > 0:
+            left = came + self.latency_ms / 1000 - asyncio.get_running_loop().time()
+            await asyncio.sleep(max(0.0, left))
 
     def failure(self, method: str = "", path: str = "") -> str | None:
         """'outage', 'error', 'rate-limit' or None for the next request."""

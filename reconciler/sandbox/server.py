@@ -158,7 +158,12 @@ def parser(prog: str) -> argparse.ArgumentParser:
     add("--skip-review", action="store_true", help="accounts skip the Review stage")
     add("--review-minutes", type=_at_least(0), default=30.0, help="default: %(default)s")
     add("--now", metavar="ISO-TIME", help="freeze the sandbox clock at this UTC time")
-    add("--latency-ms", type=_at_least(0), default=0.0, help="added to every request")
+    add(
+        "--latency-ms",
+        type=_at_least(0),
+        default=0.0,
+        help="the round trip of every request, the sandbox's own work counted in it",
+    )
     add("--fault-rate", type=_share, default=0.0, help="share of requests answered 503")
     add("--rate-limit-rate", type=_share, default=0.0, help="share answered 429 + Retry-After")
     add("--retry-after", type=_at_least(0), default=1.0, help="seconds (default: %(default)s)")

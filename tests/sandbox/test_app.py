@@ -214,3 +214,33 @@ def test_a_malformed_request_is_a_400_in_the_services_envelope(
     )
     assert answer.status_code == 400
     assert answer.json().get("Succeeded", answer.json().get("status")) in (False, 400)
+
+
+def test_latency_is_the_round_trip_with_the_sandbox_s_own_work_inside_it(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three estimates at once, each holding the sandbox's one thread for 40 ms: every answer
+    comes after the latency (200 ms) and none of them later for the others' work."""
+    import time
+
+    answer = sandbox.estimate
+
+    async def busy(request: Any, account: Any) -> Any:
+        time.sleep(0.04)  # blocks the loop, as the sandbox's own work does
+        return await answer(request, account)
+
+    monkeypatch.setattr(sandbox, "estimate", busy)
+    sandbox.faults.update(latency_ms=200)
+    client = api(sandbox)
+
+    async def timed() -> float:
+        started = time.perf_counter()
+        await client.estimate_order(request(From="2026-01-01"))
+        return time.perf_counter() - started
+
+    async def three() -> list[float]:
+        return list(await asyncio.gather(timed(), timed(), timed()))
+
+    took = asyncio.run(three())
+    assert min(took) >= 0.2 - 0.005, took  # the latency is never skipped
+    assert max(took) < 0.26, took  # one after another after it, they would take 240 to 320 ms
