@@ -30,4 +30,5 @@ class DesiredOrder:
     delivery: tuple[tuple[str, object], ...] = ()
     """The manifest's `delivery` settings (how pull fetches the imagery), as given."""
     aoi_at: tuple[int, str] = (0, "")
-    """(line, field) of the AOI in the manifest: where a problem found on reading it is."""
+    """(line, field) of a WKT, GeoJSON or file AOI in the manifest: where a problem found on
+    reading it is."""

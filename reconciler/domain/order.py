@@ -93,6 +93,16 @@ class OrderSpec:
             self._keep("_geometry", found)
         return found
 
+    def read_aoi(self) -> None:
+        """Read an AOI given as text and keep its shape instead, as if it had been given as a
+        shape; raises GeometryProblem. For the loader that made this spec, before anything
+        was worked out from it."""
+        if isinstance(self.aoi, Unread):
+            if self._raw_key is not None or self._fingerprint is not None or self._same:
+                raise RuntimeError("read_aoi on a spec already in use")
+            object.__setattr__(self, "aoi", self.aoi.read())
+            object.__setattr__(self, "_geometry", UNSET)
+
     @property
     def has_aoi(self) -> bool:
         """An AOI order (not a tile order), known without reading the AOI."""

