@@ -7,8 +7,6 @@ comparing them is comparing two OrderSpecs.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +15,7 @@ from typing import Any
 
 from shapely.geometry import MultiPolygon
 
+from reconciler.canonical import canonical_sha256
 from reconciler.domain.catalog import canonical_constellation, canonical_model
 from reconciler.domain.geometry import (
     area_km2,
@@ -140,8 +139,7 @@ class OrderSpec:
             found = ""
             if isinstance(self.aoi, Unread):
                 body = {**self._canonical_scalars(), "aoi": {"unread": self.aoi.key}}
-                text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-                found = hashlib.sha256(text.encode()).hexdigest()
+                found = canonical_sha256(body)
             self._keep("_raw_key", found)
         return found
 
@@ -234,8 +232,7 @@ class OrderSpec:
         """sha256 of the canonical form: the same on every run and machine."""
         found = self._fingerprint
         if found is None:
-            text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
-            found = hashlib.sha256(text.encode()).hexdigest()
+            found = canonical_sha256(self.as_dict())
             self._keep("_fingerprint", found)
         return found
 

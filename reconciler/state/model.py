@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from reconciler.canonical import canonical_sha256
 from reconciler.planning.model import Intent, StateEntry
 from reconciler.state.seal import Trust
 
@@ -49,8 +48,7 @@ class State:
     def digest(self) -> str:
         """sha256 over who owns what (serial and lineage aside)."""
         body = {name: [e.guid.lower(), e.prevent_cancel] for name, e in sorted(self.orders.items())}
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return canonical_sha256(body)
 
     def checked(
         self, trust: Trust, orders: Mapping[str, StateEntry], notes: tuple[str, ...]

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from reconciler.canonical import canonical_json
 
 SEAL_VERSION = 1
 _LABEL = b"clearsky-orders state seal v1"
@@ -43,8 +44,7 @@ class Sealer:
 
     def mac(self, value: Any) -> str:
         """The keyed digest of a JSON value (its canonical text)."""
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-        return hmac.new(self.key, text.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self.key, canonical_json(value).encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
