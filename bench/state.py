@@ -1,6 +1,7 @@
 """Benchmark: what one state write costs inside apply (the journal: the save call, fsync
-included) at 10, 10,000 and 50,000 managed orders. Target: the same at every size (within
-1.5x of the 10-entry figure); a whole write is printed beside it (it was 20 ms at 200
+included) at 10, 10,000 and 50,000 managed orders, the median of 200 writes, each size's best
+of three rounds taken in turns. Target: the same at every size (within 1.5x of the 10-entry
+figure); a whole write is printed beside it (it was 20 ms at 200
 entries, 134 ms at 10,000, 671 ms at 50,000)."""
 
 from __future__ import annotations
@@ -54,16 +55,29 @@ def per_write(count: int) -> tuple[float, float]:
     return journal, whole
 
 
+ROUNDS = 3
+SIZES = (10, 10_000, 50_000)
+
+
 def main() -> None:
-    small, _ = per_write(10)
-    for count in (10, 10_000, 50_000):
-        journal, whole = per_write(count)
+    # The sizes take turns, three rounds, and each counts its best round: a shared disk's
+    # fsync varies more from one minute to the next than from one size to another.
+    journals: dict[int, list[float]] = {count: [] for count in SIZES}
+    wholes: dict[int, list[float]] = {count: [] for count in SIZES}
+    for _ in range(ROUNDS):
+        for count in SIZES:
+            journal, whole = per_write(count)
+            journals[count].append(journal)
+            wholes[count].append(whole)
+    small = min(journals[SIZES[0]])
+    for count in SIZES:
+        journal = min(journals[count])
         ratio = journal / small
         met = "ok" if ratio <= 1.5 else "TOO SLOW"
         print(
             f"state write inside apply, {count:,} entries: {journal * 1000:.2f} ms "
             f"(ratio to 10 entries {ratio:.2f}, target <= 1.5: {met}); a whole write "
-            f"{whole * 1000:.0f} ms"
+            f"{min(wholes[count]) * 1000:.0f} ms"
         )
 
 
