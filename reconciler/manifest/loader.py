@@ -116,7 +116,7 @@ def prepare(paths: Sequence[str | Path] = (".",), catalog: Catalog | None = None
     config = _load_config(config_file, problems) if config_file else default_config()
     problems.raise_if_any()
     root = config_file.parent.resolve() if config_file else _root_of(given[0])
-    files = tuple(sorted(set(discover(given)), key=lambda p: p.parts))  # as Path orders them
+    files = tuple(map(Path, sorted(dict.fromkeys(_discovered(given)), key=_parts)))
     defaults = config.defaults.model_dump(by_alias=True, exclude_none=True, mode="python")
     known = catalog or cached_catalog(root) or BUILT_IN
     return Job(root, config, config_file, files, defaults, known)
@@ -223,20 +223,39 @@ def _root_of(path: Path) -> Path:
 def discover(paths: Sequence[Path]) -> Iterator[Path]:
     """Manifest files: files given, and *.yaml/*.yml below folders (clearsky.yaml, hidden
     files and hidden folders aside)."""
+    return map(Path, _discovered(paths))
+
+
+def _discovered(paths: Sequence[Path]) -> Iterator[str]:
+    """`discover` as text, each path written as Path writes it (so equal texts are equal
+    paths): Path objects are made once, for the files kept, and cost more than the walk."""
     for path in paths:
         if path.is_file():
             if path.name not in CONFIG_NAMES:
-                yield path
+                yield str(path)
             continue
+        here = str(path) == "."  # the walk then writes ./b for what Path writes as b
         for folder, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+            written = folder[2:] if here else folder
+            inside = written + os.sep if written and not written.endswith(os.sep) else written
             for name in sorted(names):
                 if (
                     name.endswith((".yaml", ".yml"))
                     and name not in CONFIG_NAMES
                     and not name.startswith(".")
                 ):
-                    yield Path(folder) / name
+                    yield inside + name
+
+
+def _parts(path: str) -> list[str] | tuple[str, ...]:
+    """The sort key Path.parts would give `path` (as Path writes it)."""
+    if os.sep != "/" or os.altsep:
+        return Path(path).parts
+    parts = path.split("/")
+    if not parts[0]:
+        parts[0] = "/"  # an absolute path: Path's first part is the root
+    return parts
 
 
 def display(path: Path, cwd: str | None = None) -> str:

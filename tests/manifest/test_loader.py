@@ -11,7 +11,7 @@ from reconciler.domain.catalog import Catalog
 from reconciler.errors import ManifestError
 from reconciler.manifest import load
 from reconciler.manifest.catalog_cache import save_catalog
-from tests.conftest import BROKEN, EXAMPLES, OFFLINE
+from tests.conftest import BROKEN, CONFIG, EXAMPLES, OFFLINE
 
 CASES = sorted(p.name for p in BROKEN.glob("*.yaml") if p.name != "clearsky.yaml")
 
@@ -171,3 +171,25 @@ def test_an_aoi_is_read_in_place_only_before_anything_is_worked_out_from_its_spe
     order.spec.raw_key  # noqa: B018 - worked out from the text
     with pytest.raises(RuntimeError):
         order.spec.read_aoi()
+
+
+def test_files_are_found_once_each_in_path_order_however_the_paths_are_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are found as text and made Paths once: the same files, once each, in the order
+    Path sorts them, whether the folder is given as '.', relative, absolute or twice over."""
+    from reconciler.manifest import prepare
+
+    written = ["a.yaml", "b/c.yaml", "b/d/e.yml", "b-x/f.yaml", "b.z/g.yaml", "B/k.yaml"]
+    skipped = [".hidden/h.yaml", "b/.i.yaml", "b/readme.md"]
+    for rel in [*written, *skipped]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    (tmp_path / "clearsky.yaml").write_text(CONFIG)
+    monkeypatch.chdir(tmp_path)
+    expected = sorted((Path(r) for r in written), key=lambda p: p.parts)
+    for given in (["."], ["./"], [".", "a.yaml", "./b/c.yaml", "b"]):
+        assert list(prepare(given).files) == expected, given
+    absolute = sorted((tmp_path / r for r in written), key=lambda p: p.parts)
+    assert list(prepare([str(tmp_path), str(tmp_path / "b") + "/"]).files) == absolute
+    assert list(prepare(["./b//d"]).files) == [Path("b/d/e.yml")]
