@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reconciler.domain.order import OrderSpec
+from reconciler.domain.pickled import pickled_by_fields
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a manifest was written, for messages."""
@@ -19,6 +21,7 @@ class Source:
         return f"{self.file}:{self.line}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DesiredOrder:
     name: str

@@ -23,6 +23,7 @@ from reconciler.domain.geometry import (
     canonical_wkt,
     same_geometry,
 )
+from reconciler.domain.pickled import pickled_by_fields
 from reconciler.domain.unread import Unread
 from reconciler.shared import shared, shared_day
 
@@ -40,6 +41,7 @@ NO_TILES: frozenset[str] = frozenset()
 """One empty set of tiles for every spec that has none (most of them: AOI orders)."""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, eq=False, slots=True)
 class OrderSpec:
     """One tasking order's content, normalised. Equality follows design.md's Identity rules.

@@ -22,6 +22,7 @@ from reconciler.domain.geometry import (
     parse_geojson,
     parse_wkt,
 )
+from reconciler.domain.pickled import pickled_by_fields
 
 READING = "1"
 """How AOIs are read (checks, normalisation, canonical form). A change to any of it changes
@@ -31,6 +32,7 @@ Kind = Literal["wkt", "geojson", "listed"]
 """WKT or GeoJSON text from a manifest, or the WKT the service lists for an order."""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Unread:
     kind: Kind
