@@ -6,9 +6,9 @@
    parallelism 8. Target: plan within 1.3x of it (the best of two runs, after one that warms
    the sandbox). A sequential run (parallelism 1) is printed next to it.
 2. 10,000 unchanged manifests: the local work of a plan (load, read the live list, decide),
-   and `plan` as a whole process (bound: 2.5 s within 400 MB).
-3. 50,000 unchanged manifests, `plan` as a whole process (bound: 12 s within 400 MB; it was
-   54 s and 982 MB).
+   and `plan` as a whole process, the best of three runs (bound: 2.5 s within 400 MB).
+3. 50,000 unchanged manifests, `plan` as a whole process, the best of three runs (bound: 12 s
+   within 400 MB; it was 54 s and 982 MB).
 """
 
 from __future__ import annotations
@@ -144,6 +144,9 @@ def bench_latency(folder: Path) -> None:
 
 WHOLE_BOUND_S = 2.5
 WHOLE_BOUND_MB = 400
+WHOLE_RUNS = 3
+"""Whole-process plans count their best run (and its peak): a shared machine adds, now and
+then, a second to one of them."""
 
 
 PEAK = "clearsky-bench-peak-mb"
@@ -191,7 +194,7 @@ def bench_large(folder: Path) -> None:
     (root / ".clearsky").mkdir(exist_ok=True)
     (root / ".clearsky" / "state.json").write_bytes(state_path.read_bytes())
     with served(db, 0) as url:
-        took, peak = min(whole_process(root, url) for _ in range(2))
+        took, peak = min(whole_process(root, url) for _ in range(WHOLE_RUNS))
     met = "ok" if took <= LARGE_BOUND_S and peak <= WHOLE_BOUND_MB else "TOO SLOW"
     print(
         f"plan {LARGE:,} unchanged manifests (whole process): {took:.2f} s, peak {peak:.0f} MB; "
@@ -213,7 +216,7 @@ def bench_local(folder: Path) -> None:
         listed = asyncio.run(_list(url))
         (root / ".clearsky").mkdir(exist_ok=True)
         (root / ".clearsky" / "state.json").write_bytes(state_path.read_bytes())
-        took, peak = min(whole_process(root, url) for _ in range(2))
+        took, peak = min(whole_process(root, url) for _ in range(WHOLE_RUNS))
     started = time.perf_counter()
     manifests = load([root])
     loaded = time.perf_counter()
