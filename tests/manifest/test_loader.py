@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -193,3 +194,21 @@ def test_files_are_found_once_each_in_path_order_however_the_paths_are_given(
     absolute = sorted((tmp_path / r for r in written), key=lambda p: p.parts)
     assert list(prepare([str(tmp_path), str(tmp_path / "b") + "/"]).files) == absolute
     assert list(prepare(["./b//d"]).files) == [Path("b/d/e.yml")]
+
+
+def test_aois_are_read_a_group_of_files_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The texts of large AOIs wait for their group only, not for every file of the run."""
+    from reconciler.manifest import loader
+
+    sizes: list[int] = []
+    real = loader._with_aois_read
+
+    def counted(orders: Any, problems: Any) -> Any:
+        sizes.append(len(orders))
+        return real(orders, problems)
+
+    monkeypatch.setattr(loader, "AOIS_AT_ONCE", 2)
+    monkeypatch.setattr(loader, "_with_aois_read", counted)
+    job = loader.prepare([EXAMPLES])
+    chunk = loader.load_chunk(job.files, job.root, job.defaults, job.catalog)
+    assert max(sizes) <= 2 and sum(sizes) == len(chunk.orders) and len(sizes) > 1
