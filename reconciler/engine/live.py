@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 
 from reconciler.api import ClearskyClient, TaskOrder, live_order
+from reconciler.canonical import canonical_sha256
 from reconciler.domain.live import LiveOrder
 
 
@@ -31,4 +30,4 @@ def live_digest(orders: Sequence[LiveOrder]) -> str:
     rows = sorted(
         [o.key, o.status.lower(), o.spec.fingerprint if o.spec else o.problem or ""] for o in orders
     )
-    return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
+    return canonical_sha256(rows)  # lists of text: the same as without sorted keys

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from reconciler.canonical import canonical_sha256
 from reconciler.domain.catalog import BUILT_IN, Catalog
 from reconciler.domain.desired import DesiredOrder, Source
 from reconciler.domain.geometry import GeometryProblem
@@ -57,8 +56,7 @@ class Manifests:
             for o in sorted(self.orders, key=lambda o: o.name)
         ]
         body = {"orders": rows, "config": self.config.model_dump(mode="json", by_alias=True)}
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return canonical_sha256(body)
 
 
 def find_config(start: Path) -> Path | None:

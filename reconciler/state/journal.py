@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from reconciler.canonical import canonical_json
 from reconciler.errors import StateError
 from reconciler.files import read_text_file
 from reconciler.state.document import (
@@ -83,7 +84,7 @@ def chained(sealer: Sealer | None, previous: str, body: Mapping[str, Any]) -> st
 
 def append(path: Path, line: Mapping[str, Any]) -> None:
     """One line, on disk before this returns."""
-    data = (json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    data = (canonical_json(line) + "\n").encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
     try:
         os.write(fd, data)
