@@ -101,8 +101,7 @@ class OrderSpec:
         if isinstance(self.aoi, Unread):
             if self._raw_key is not None or self._fingerprint is not None or self._same:
                 raise RuntimeError("read_aoi on a spec already in use")
-            object.__setattr__(self, "aoi", self.aoi.read())
-            object.__setattr__(self, "_geometry", UNSET)
+            object.__setattr__(self, "aoi", self.geometry)  # read once, and kept
 
     @property
     def has_aoi(self) -> bool:
