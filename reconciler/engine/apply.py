@@ -229,8 +229,9 @@ async def _create_unless_blocked(run: _Run, change: Change) -> None:
 def _remember_unchanged(run: _Run, unchanged: Sequence[Change]) -> None:
     """Record what was seen of orders equal to their manifests, where the state has not yet
     got it (an entry written before, or the service wrote the WKT another way since): later
-    runs then know them unchanged without reading their AOIs. An entry the seal does not
-    vouch for is left as it is (recording it would seal it)."""
+    runs then know them unchanged without reading their AOIs. Likewise the manifest's file,
+    where it moved (a run over a narrower path cancels only what it covers). An entry the seal
+    does not vouch for is left as it is (recording it would seal it)."""
     state, updated = run.state, {}
     for change in unchanged:
         entry = state.orders.get(change.name)
@@ -240,7 +241,9 @@ def _remember_unchanged(run: _Run, unchanged: Sequence[Change]) -> None:
             continue
         now = seen(change.desired, change.live)
         if now is not None and now != entry.seen:
-            updated[change.name] = replace(entry, seen=now)
+            entry = updated[change.name] = replace(entry, seen=now)
+        if change.file and change.file != entry.file:  # where its manifest is now
+            updated[change.name] = replace(entry, file=change.file)
     if updated:
         run.record(state.with_entries(updated))
 
@@ -400,4 +403,5 @@ def _entry(run: _Run, change: Change, guid: str, listed: OrderSpec | None = None
         change.labels,
         tuple(dict.fromkeys(previous))[-20:],
         seen(change.desired, listed if listed is not None else change.live),
+        change.file,
     )

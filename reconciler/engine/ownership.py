@@ -8,7 +8,7 @@ from typing import Any
 from reconciler.engine.account import check_owner
 from reconciler.engine.live import refresh
 from reconciler.engine.plan import open_service
-from reconciler.engine.workspace import Workspace
+from reconciler.engine.workspace import Workspace, workspace_files
 from reconciler.errors import ClearskyOrdersError, StateError
 from reconciler.manifest import load
 from reconciler.planning import StateEntry
@@ -40,7 +40,8 @@ async def import_order(workspace: Workspace, name: str, guid: str) -> Imported:
         owner = next((n for n, e in current.orders.items() if e.guid.lower() == guid.lower()), None)
         if owner and owner != name:
             raise StateError(f"order {guid} is already owned by {owner!r}")
-        entry = StateEntry(live.guid, desired.spec.fingerprint, desired.prevent_cancel)
+        file = workspace_files({name: desired.source.file}, workspace.folder)[name]
+        entry = StateEntry(live.guid, desired.spec.fingerprint, desired.prevent_cancel, file=file)
         check_owner(current, account)
         states.save(current.owned_by(account).with_order(name, entry))
     differs = live.spec is not None and live.spec != desired.spec

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from shapely.geometry.base import BaseGeometry
 
@@ -26,7 +27,7 @@ from reconciler.engine.live import live_digest, refresh
 from reconciler.engine.loading import EarlyLoad, Prefetch
 from reconciler.engine.pricing import Prefetched, managed_estimates, price
 from reconciler.engine.tiles import tile_notes as tile_suggestions
-from reconciler.engine.workspace import Settings, Workspace, project_dir
+from reconciler.engine.workspace import Settings, Workspace, project_dir, workspace_files
 from reconciler.manifest import Manifests, prepare
 from reconciler.planning import Change, Cost, Inputs, Plan, decide, with_money
 from reconciler.planning.annotate import annotate, overlaps
@@ -34,6 +35,7 @@ from reconciler.planning.decide import Open
 from reconciler.planning.footprint import with_footprints
 from reconciler.planning.intents import resolve
 from reconciler.planning.money import baseline, with_changes
+from reconciler.planning.scope import Scope, left_out_note, scoped
 from reconciler.planning.select import select
 from reconciler.progress import report
 from reconciler.state import Owner, State
@@ -135,7 +137,7 @@ async def plan_workspace(
     prefetch = Prefetch(client)
     early: EarlyLoad | None = None
     try:
-        job = prepare(workspace.paths)
+        job = prepare(workspace.manifest_paths)
         early = EarlyLoad.guess(job, prefetch)
         if callable(state):  # read while the helper loads and the service answers
             state = await asyncio.to_thread(state)
@@ -167,6 +169,7 @@ async def plan_workspace(
             workspace.settings,
             source=workspace.target.describe(),
             prefetched=prefetch,
+            within=(workspace.scope, workspace.folder),
         )
     finally:
         await prefetch.close()
@@ -181,17 +184,22 @@ async def make_plan(
     source: str = "",
     today: date | None = None,
     prefetched: Prefetched | None = None,
+    within: tuple[Scope, Path] | None = None,
 ) -> Plan:
-    """decide -> select -> price (given a client) -> money and warnings -> guardrails. The
-    pure work runs off the event loop, beside the requests in flight."""
+    """decide -> scope and select -> price (given a client) -> money and warnings ->
+    guardrails. `within`: the part of the workspace the run covers, and the workspace's folder
+    (default: the whole of the working folder). The pure work runs off the event loop, beside
+    the requests in flight."""
     now = datetime.now(UTC)
     day = today or now.date()
+    scope, folder = within or (Scope(), Path(".").resolve())
     specs = [o.spec for o in snap.manifests.orders] + [o.spec for o in snap.live if o.active]
-    (changes, inputs), (tiles, tile_notes) = await asyncio.gather(
-        asyncio.to_thread(_decided, snap, settings, day),
+    (changes, inputs, left_out), (tiles, tile_notes) = await asyncio.gather(
+        asyncio.to_thread(_decided, snap, settings, day, scope, folder),
         tile_footprints(specs, client) if client is not None else _nothing(),
     )
     notes = (*(str(n) for n in snap.manifests.notes), *snap.notes, *tile_notes)
+    notes += tuple(n for n in [left_out_note(left_out, scope)] if n)
     changes = [with_footprints(c, tiles) for c in changes]
     geometry = asyncio.to_thread(overlaps, changes, snap.manifests.orders, snap.live, tiles)
     live_specs = {o.key: o.spec for o in snap.live if o.spec is not None and o.active}
@@ -252,10 +260,14 @@ async def _nothing() -> tuple[dict[str, BaseGeometry], tuple[str, ...]]:
     return {}, ()
 
 
-def _decided(snap: Snapshot, settings: Settings, day: date) -> tuple[list[Change], Inputs]:
+def _decided(
+    snap: Snapshot, settings: Settings, day: date, scope: Scope, folder: Path
+) -> tuple[list[Change], Inputs, int]:
     state = snap.state.guarded()
     found = decide(snap.manifests.orders, snap.live, state, day, settings.options, snap.open)
-    return select(found, settings.selection, state), snap.inputs()
+    files = workspace_files({o.name: o.source.file for o in snap.manifests.orders}, folder)
+    within = scoped(found, scope, files, state)
+    return select(within.changes, settings.selection, state), snap.inputs(), within.left_out
 
 
 async def _budget_estimates(

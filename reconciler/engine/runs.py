@@ -72,9 +72,15 @@ async def apply_saved(
     async with workspace.target.client() as client:
         state = workspace.state_file.load()
         service = await open_service(workspace, state, client)
-        manifests = load(workspace.paths, service.catalog)
+        manifests = load(workspace.manifest_paths, service.catalog)
         snap = await snapshot(manifests, state, client, service.owner)
-        plan = await make_plan(snap, client, workspace.settings, source=saved.source)
+        plan = await make_plan(
+            snap,
+            client,
+            workspace.settings,
+            source=saved.source,
+            within=(workspace.scope, workspace.folder),
+        )
         raise_if_unsafe(plan, saved=saved)
         show(plan)
         report = await apply_plan(

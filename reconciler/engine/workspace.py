@@ -6,6 +6,7 @@ and resolves the target and the state file, relative to that folder.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from reconciler.errors import ConfigurationError
 from reconciler.files import inside
 from reconciler.manifest import Config, find_config, load_config
 from reconciler.planning.decide import Options
+from reconciler.planning.scope import Scope
 from reconciler.planning.select import Selection
 from reconciler.state import Sealer, StateFile, StateStore
 
@@ -53,16 +55,39 @@ class Workspace:
     config: Config
     target: Target
     state_file: StateStore
+    folder: Path = field(default_factory=lambda: Path(".").resolve())
+    """The workspace's folder (of its clearsky.yaml, else the working folder), resolved."""
+    scope: Scope = field(default_factory=Scope)
+    """The part of it the paths name: only that part may change."""
+    has_config: bool = False
 
     @property
     def paths(self) -> tuple[str, ...]:
         return self.settings.paths
+
+    @property
+    def manifest_paths(self) -> tuple[str, ...]:
+        """Where the desired set is read from: the whole workspace when it has a
+        clearsky.yaml (a run over narrower paths still knows every manifest, so a manifest
+        moved elsewhere in it is not taken for a removed one), else the paths given."""
+        if self.has_config and not self.scope.whole:
+            return (str(self.folder),)
+        return self.paths
 
 
 def open_workspace(settings: Settings) -> Workspace:
     """Read clearsky.yaml for the settings' paths; raises ManifestError when it is invalid."""
     paths = settings.paths or (".",)
     config = load_config(paths)
+    config_file = find_config(Path(paths[0]))
+    folder = (config_file.parent if config_file else Path(".")).resolve()
+    scope = scope_of(paths, folder, strict=config_file is not None)
+    if not scope.whole and (settings.prune or settings.prune_orphans):
+        flag = "--prune" if settings.prune else "--prune-orphans"
+        raise ConfigurationError(
+            f"{flag} cancels orders no manifest describes, so it needs the whole workspace: "
+            f"run it over {relative(folder)} rather than {', '.join(paths)}"
+        )
     sandbox_db = project_dir(paths) / ".clearsky" / "sandbox.db"
     if settings.sandbox and not inside(sandbox_db, project_dir(paths)):
         raise ConfigurationError(
@@ -84,7 +109,47 @@ def open_workspace(settings: Settings) -> Workspace:
             "to confirm that no other repository or team manages orders in this account, or "
             "keep the state remote (state.url in clearsky.yaml), whose ownership index knows"
         )
-    return Workspace(settings, config, target, states)
+    return Workspace(settings, config, target, states, folder, scope, config_file is not None)
+
+
+def scope_of(paths: tuple[str, ...], folder: Path, *, strict: bool) -> Scope:
+    """The part of the workspace at `folder` that `paths` name (the whole of it when one of
+    them is the folder itself). With `strict` (the workspace has a clearsky.yaml) a path
+    outside it is an error; without, such paths are their own workspace, as they always were."""
+    parts: list[str] = []
+    for given in paths:
+        where = Path(given).resolve()
+        if where == folder:
+            return Scope()
+        try:
+            parts.append(where.relative_to(folder).as_posix())
+        except ValueError:
+            if strict:
+                raise ConfigurationError(
+                    f"{given} is outside the workspace {relative(folder)} (the folder of its "
+                    "clearsky.yaml); run each workspace on its own"
+                ) from None
+            return Scope()
+    return Scope(tuple(dict.fromkeys(parts)))
+
+
+def workspace_files(names: dict[str, str], folder: Path) -> dict[str, str]:
+    """Each manifest's file (as the loader shows it: relative to the working folder, or
+    absolute) relative to the workspace `folder`, '/' between folders; '' for one outside it."""
+    cwd = Path.cwd()
+    by_dir: dict[str, str | None] = {}
+    out: dict[str, str] = {}
+    for name, shown in names.items():
+        head, _, tail = shown.replace(os.sep, "/").rpartition("/")
+        if head not in by_dir:
+            try:
+                rel = (cwd / head).resolve().relative_to(folder).as_posix()
+                by_dir[head] = "" if rel == "." else rel
+            except ValueError:
+                by_dir[head] = None
+        base = by_dir[head]
+        out[name] = "" if base is None else (f"{base}/{tail}" if base else tail)
+    return out
 
 
 def sealer_for(target: Target) -> Sealer | None:

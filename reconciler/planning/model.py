@@ -110,6 +110,10 @@ class StateEntry:
     """Fingerprints of the specs this name's earlier orders had (the newest last): an unowned
     order with one of them is likely an orphan of this name."""
     seen: Seen | None = None
+    file: str = ""
+    """The manifest file the entry was applied from, relative to the workspace folder ('/'
+    between folders; '' in entries written before they recorded it): a run over narrower
+    paths cancels the order of a removed manifest only when it covers this file."""
 
 
 class IntentKind(StrEnum):
@@ -185,6 +189,8 @@ class Change:
     desired_footprint: MultiPolygon | None = None
     """A tile order's ground (its tiles' footprints), where the tile search answered."""
     live_footprint: MultiPolygon | None = None
+    file: str = ""
+    """The manifest's file relative to the workspace folder (recorded in its state entry)."""
 
     @property
     def desired_shape(self) -> MultiPolygon | None:

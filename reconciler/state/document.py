@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from reconciler.errors import StateError
 from reconciler.jsonwalk import Walk
@@ -65,6 +72,24 @@ class EntryJson(_Strict):
     estimate: EstimateJson | None = None
     previous: list[str] = Field(default_factory=list, max_length=20)
     seen: SeenJson | None = None
+    file: str = Field("", max_length=1024)
+
+    @field_validator("file")
+    @classmethod
+    def _relative_file(cls, value: str) -> str:
+        if value and not _is_workspace_file(value):
+            raise ValueError("not a file path relative to the workspace folder")
+        return value
+
+
+def _is_workspace_file(path: str) -> bool:
+    """A manifest's path as an entry records it: relative, '/' between folders, no '..'."""
+    parts = path.split("/")
+    return (
+        not path.startswith("/")
+        and all(p not in ("", ".", "..") for p in parts)
+        and all(c.isprintable() and c != "\\" for c in path)
+    )
 
 
 class IntentJson(_Strict):
@@ -244,6 +269,7 @@ def entry_of(raw: EntryJson) -> StateEntry:
         shared_labels(raw.labels),
         tuple(raw.previous),
         seen,
+        raw.file,
     )
 
 
@@ -269,6 +295,8 @@ def entry_json(entry: StateEntry) -> dict[str, Any]:
             "currency": entry.cost.currency,
             **({"month": entry.cost.month.isoformat()} if entry.cost.month else {}),
         }
+    if entry.file:
+        body["file"] = entry.file
     if entry.seen is not None:
         seen = entry.seen
         body["seen"] = {

@@ -134,3 +134,17 @@ def test_the_lock_refuses_a_second_holder_and_is_released(tmp_path: Path) -> Non
         pass
     with states.lock():
         pass
+
+
+@pytest.mark.parametrize(
+    "file", ["../outside.yaml", "/etc/passwd", "a/../../b.yaml", "a\\b", "a\nb"]
+)
+def test_an_entry_file_outside_the_workspace_is_refused(tmp_path: Path, file: str) -> None:
+    path = tmp_path / "state.json"
+    StateFile(path).save(State(orders={"a": StateEntry("g-1", file="a.yaml")}))
+    data = json.loads(path.read_text())
+    assert data["orders"]["a"]["file"] == "a.yaml"
+    data["orders"]["a"]["file"] = file
+    path.write_text(json.dumps(data))
+    with pytest.raises(StateError, match=r"orders\.a\.file"):
+        StateFile(path).load()

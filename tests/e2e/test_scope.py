@@ -1,0 +1,143 @@
+"""A path narrower than the workspace scopes the run: it never cancels what lies outside it.
+
+The repository of the `repo` fixture: clearsky.yaml and aarhus-bay.yaml at the top, skagen
+under coast/. Against the sandbox served on loopback, through the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+
+from reconciler.state import Sealer, StateFile
+from tests.conftest import KEY_A, Repo, Result, Service, manifest
+from tests.e2e.test_plan_apply import converge, live_orders, state_of
+
+Cli = Callable[..., Result]
+
+
+def _active_guids(service: Service) -> set[str]:
+    return {
+        o.task_order_guid for o in live_orders(service) if o.ordering_process_status != "Canceled"
+    }
+
+
+def test_a_subfolder_never_cancels_orders_outside_it(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    before = _active_guids(api_env)
+    planned = cli("plan", "--detailed-exitcode", "coast")
+    assert planned.code == 0, planned.out + planned.err
+    assert "- cancel" not in planned.out
+    assert "1 managed order(s) outside the given paths (coast) were not considered" in (
+        planned.out + planned.err
+    )
+    applied = cli("apply", "--auto-approve", "coast")
+    assert applied.code == 0, applied.out + applied.err
+    assert _active_guids(api_env) == before
+    assert sorted(state_of(repo)["orders"]) == ["aarhus-bay", "skagen"]
+
+
+def test_a_single_manifest_file_never_cancels_the_others(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    planned = cli("plan", "--detailed-exitcode", "coast/skagen.yaml")
+    assert planned.code == 0, planned.out + planned.err
+    applied = cli("apply", "--auto-approve", "aarhus-bay.yaml")
+    assert applied.code == 0 and "cancel" not in applied.out, applied.out + applied.err
+    assert len(_active_guids(api_env)) == 2
+
+
+def test_removing_a_manifest_under_the_path_cancels_only_it(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    orders = state_of(repo)["orders"]
+    assert orders["skagen"]["file"] == "coast/skagen.yaml"
+    assert orders["aarhus-bay"]["file"] == "aarhus-bay.yaml"
+    skagen = orders["skagen"]["orderGuid"]
+    repo.remove("coast/skagen.yaml")
+    repo.write("coast/other.yaml", manifest("other"))  # the folder still has a manifest
+    planned = cli("plan", "coast")
+    assert f"- cancel    skagen ({skagen})" in planned.out, planned.out + planned.err
+    assert "cancel    aarhus-bay" not in planned.out
+    applied = cli("apply", "--auto-approve", "coast")
+    assert applied.code == 0, applied.out + applied.err
+    assert skagen not in _active_guids(api_env)
+    assert sorted(state_of(repo)["orders"]) == ["aarhus-bay", "other"]
+
+
+def test_a_manifest_moved_out_of_the_path_is_not_cancelled(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    text = (repo.root / "coast/skagen.yaml").read_text()
+    repo.remove("coast/skagen.yaml")
+    repo.write("inland/skagen.yaml", text)
+    repo.write("coast/keep.yaml", manifest("keep"))
+    planned = cli("plan", "coast")
+    assert "skagen" not in planned.out, planned.out
+    assert "+ create    keep" in planned.out
+    # a whole run records where the manifest is now
+    converge(cli)
+    assert state_of(repo)["orders"]["skagen"]["file"] == "inland/skagen.yaml"
+
+
+def test_new_manifests_outside_the_path_are_not_created(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    repo.write("fresh.yaml", manifest("fresh"))
+    planned = cli("plan", "--detailed-exitcode", "coast")
+    assert planned.code == 0 and "fresh" not in planned.out, planned.out
+
+
+def test_an_entry_that_records_no_file_is_cancelled_only_by_a_whole_run(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    states = StateFile(repo.state, Sealer.for_api_key(KEY_A))
+    state = states.load()
+    states.save(state.with_orders({n: replace(e, file="") for n, e in state.orders.items()}))
+    assert all("file" not in e for e in state_of(repo)["orders"].values())
+    repo.remove("coast/skagen.yaml")
+    repo.write("coast/other.yaml", manifest("other"))
+    scoped = cli("plan", "coast")
+    assert "- cancel" not in scoped.out and "+ create    other" in scoped.out, scoped.out
+    whole = cli("plan")
+    assert "- cancel    skagen" in whole.out, whole.out
+
+
+def test_pruning_needs_the_whole_workspace(api_env: Service, repo: Repo, cli: Cli) -> None:
+    for flag in ("--prune", "--prune-orphans"):
+        refused = cli("plan", flag, "--sole-owner", "coast")
+        assert refused.code == 1
+        assert f"{flag} cancels orders no manifest describes" in refused.err
+        assert "Traceback" not in refused.err
+
+
+def test_a_path_outside_the_workspace_is_refused(
+    api_env: Service, repo: Repo, cli: Cli, tmp_path_factory: object
+) -> None:
+    elsewhere = repo.root.parent / "elsewhere"
+    elsewhere.mkdir()
+    refused = cli("plan", "coast", str(elsewhere))
+    assert refused.code == 1
+    assert "is outside the workspace" in refused.err
+
+
+def test_a_saved_plan_of_a_subfolder_applies_with_its_scope(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    converge(cli)
+    repo.write("coast/more.yaml", manifest("more"))
+    saved = repo.root / "p.json"
+    assert cli("plan", "-o", str(saved), "coast").code == 0
+    assert json.loads(saved.read_text())["context"]["manifestPaths"] == ["coast"]
+    applied = cli("apply", str(saved))
+    assert applied.code == 0, applied.out + applied.err
+    assert sorted(state_of(repo)["orders"]) == ["aarhus-bay", "more", "skagen"]
+    assert len(_active_guids(api_env)) == 3
