@@ -53,6 +53,17 @@ def read_text_file(path: Path, limit: int, *, follow: bool = True) -> str:
     return data.decode("utf-8")
 
 
+def read_head(path: Path, size: int) -> bytes:
+    """Up to `size` bytes from the start of a regular file, never through a symlink."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(f"not a regular file ({_kind(os.fstat(fd).st_mode)})")
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"

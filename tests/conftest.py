@@ -232,6 +232,14 @@ class Service:
     url: str
 
 
+@pytest.fixture(autouse=True)
+def _machine_record(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test has its own record of the state serials this machine has seen."""
+    monkeypatch.setenv("CLEARSKY_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+
+
 @pytest.fixture
 def service() -> Iterator[Service]:
     """The sandbox served over real HTTP on a free loopback port, with two accounts."""

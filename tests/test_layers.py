@@ -23,7 +23,7 @@ ALLOWED = {
     "manifest": {"domain"},
     "planning": {"domain", "manifest"},
     "policy": {"domain", "manifest", "planning"},
-    "state": {"planning"},
+    "state": {"domain", "planning"},
     "render": {"domain", "planning"},
     "engine": {
         "domain",

@@ -37,6 +37,7 @@ from reconciler.api.models import (
     TileCover,
     TileSearch,
 )
+from reconciler.domain.price import MAX_EUR, is_price
 from reconciler.errors import (
     SERVICE_ERRORS,
     ApiError,
@@ -208,6 +209,14 @@ class ClearskyClient:
             raise NoPriceError(
                 "the service returned no price for this order", method="POST", path=path
             )
+        for label, value in (("this month", estimate.this_month), ("a month", estimate.next_month)):
+            if not is_price(value):
+                raise NoPriceError(
+                    f"the service's estimate for {label} is {value!r}, which is not a price (a "
+                    f"finite amount from 0 to {MAX_EUR:,.0f} EUR)",
+                    method="POST",
+                    path=path,
+                )
         return estimate
 
     async def create_order(self, order: OrderRequest) -> TaskOrder:

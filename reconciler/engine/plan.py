@@ -34,6 +34,7 @@ from reconciler.planning.annotate import annotate, overlaps
 from reconciler.planning.decide import Open
 from reconciler.planning.footprint import with_footprints
 from reconciler.planning.intents import resolve
+from reconciler.planning.model import Intent
 from reconciler.planning.money import baseline, with_changes
 from reconciler.planning.scope import Scope, left_out_note, scoped
 from reconciler.planning.select import select
@@ -69,14 +70,49 @@ def resolved(
     entries that name an order another state owns (`foreign`, from the ownership index)."""
     foreign = foreign or {}
     state, dropped = _without_foreign(state, foreign)
-    found = resolve(state.intents, state.orders, live)
+    intents = state.trusted_intents
+    found = resolve(intents, state.orders, live)
+    pending, refused = _safe_cancels(found.pending, live, foreign)
     ours = {e.fingerprint for e in found.orders.values()}
     ours |= {p for e in found.orders.values() for p in e.previous}
-    ours |= {i.fingerprint for i in state.intents if i.fingerprint}
-    effective = replace(state.with_orders(found.orders), intents=found.pending)
-    open_ = Open(found.pending, found.recovered, frozenset(ours - {""}), foreign)
-    notes = (*state.notes, *dropped, *found.notes)
+    ours |= {i.fingerprint for i in intents if i.fingerprint}
+    effective = replace(state.with_orders(found.orders), intents=pending)
+    open_ = Open(pending, found.recovered, frozenset(ours - {""}), foreign)
+    ignored = tuple(_untrusted_intent(i) for i in state.intents if i not in intents)
+    notes = (*state.notes, *dropped, *found.notes, *refused, *ignored)
     return Snapshot(manifests, effective, live, owner, open_, notes)
+
+
+def _safe_cancels(
+    pending: tuple[Intent, ...], live: tuple[LiveOrder, ...], foreign: Mapping[str, str]
+) -> tuple[tuple[Intent, ...], tuple[str, ...]]:
+    """The pending cancels apply may carry out: never of an order the service made itself or
+    one another workspace owns, whatever the state says."""
+    automatic = {o.key for o in live if o.is_automatic}
+    kept, notes = [], []
+    for intent in pending:
+        key = intent.guid.lower()
+        if key in automatic or key in foreign:
+            whose = (
+                "an order the service made itself"
+                if key in automatic
+                else f"owned by {foreign[key]}"
+            )
+            notes.append(
+                f"an unfinished cancel of order {intent.guid} in the state is not carried out: "
+                f"it is {whose}"
+            )
+        else:
+            kept.append(intent)
+    return tuple(kept), tuple(notes)
+
+
+def _untrusted_intent(intent: Intent) -> str:
+    target = f"order {intent.guid}" if intent.guid else "a new order"
+    return (
+        f"an unfinished {intent.kind.value} of {intent.name or '?'} ({target}) in the state is "
+        "not vouched for by its seal (changed outside clearsky-orders?): it is not carried out"
+    )
 
 
 def _without_foreign(state: State, foreign: Mapping[str, str]) -> tuple[State, tuple[str, ...]]:

@@ -68,6 +68,7 @@ def decode(text: str, where: str, sealer: Sealer | None) -> State:
 def _header(state: State) -> dict[str, Any]:
     """What the seal covers besides the entries."""
     return {
+        "serial": state.serial,
         "lineage": state.lineage,
         "workspace": state.workspace,
         "owner": (

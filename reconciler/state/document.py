@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from reconciler.domain.price import MAX_EUR, is_price
 from reconciler.errors import StateError
 from reconciler.jsonwalk import Walk
 from reconciler.planning.model import Cost, Intent, IntentKind, Seen, StateEntry
@@ -40,8 +41,8 @@ class _Strict(BaseModel):
 
 
 class EstimateJson(_Strict):
-    currentMonthCost: float = Field(ge=0, le=1e9, allow_inf_nan=False)
-    nextMonthCost: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+    currentMonthCost: float = Field(ge=0, le=MAX_EUR, allow_inf_nan=False)
+    nextMonthCost: float = Field(ge=0, le=MAX_EUR, allow_inf_nan=False)
     currency: str = "EUR"
     month: date | None = Field(None, strict=False)
 
@@ -287,7 +288,9 @@ def entry_json(entry: StateEntry) -> dict[str, Any]:
         body["labels"] = dict(sorted(entry.labels.items()))
     if entry.previous:
         body["previous"] = list(entry.previous)[-20:]
-    if entry.cost is not None:
+    if entry.cost is not None and is_price(entry.cost.current_month) and is_price(
+        entry.cost.next_month
+    ):  # the client never reads another figure; were one to slip through, it is not recorded
         body["estimate"] = {
             # floats always: the seal is over this form, and reading gives floats back
             "currentMonthCost": float(entry.cost.current_month),

@@ -118,6 +118,16 @@ class State:
     def without_intent(self, intent: Intent) -> State:
         return replace(self, intents=tuple(i for i in self.intents if i != intent))
 
+    def rolled_back(self, reason: str) -> State:
+        """This state, older than a version already seen: nothing in it is trusted."""
+        trust = replace(self.trust, rolled_back=reason)
+        return replace(self, trust=trust, untrusted=frozenset(self.orders))
+
+    @property
+    def trusted_intents(self) -> tuple[Intent, ...]:
+        """The unfinished operations the seal vouches for: only these are carried out."""
+        return self.intents if self.trust.whole else ()
+
     def sealed_as_is(self) -> State:
         """Every entry accepted as it is (`state seal`)."""
         return replace(self, untrusted=frozenset(), trust=Trust())

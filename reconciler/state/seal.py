@@ -2,11 +2,16 @@
 
 The key derives from the account's API key (HMAC-SHA256 of a fixed label under the API key);
 neither is stored. Each entry has its own digest, so a plan can name the entries that were
-changed outside the tool; one digest over the whole (the entries' digests, the lineage, the
-owner, the workspace and the unfinished operations) tells when something else changed too, an
-entry removed with its digest, say. An entry whose digest does not match is untrusted: it lifts
-no protection, owns no order another state claims and lowers no cost, until someone holding the
-key accepts it (`clearsky-orders state seal`).
+changed outside the tool; one digest over the whole (the entries' digests, the serial, the
+lineage, the owner, the workspace and the unfinished operations) vouches for the rest. An entry
+whose digest does not match is untrusted: it lifts no protection, owns no order another state
+claims and lowers no cost, until someone holding the key accepts it (`clearsky-orders state
+seal`). When the digest over the whole does not match, the list of entry digests itself was
+altered (an entry and its digest copied in from another version, say): then no entry and no
+unfinished operation is trusted. A state older than one already seen (state/rollback.py) is
+treated the same way: each of its entries was sealed once, but not for this serial.
+
+Version 2 binds the serial; a version 1 seal (written before) is checked as it was written.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from reconciler.canonical import canonical_json
 
-SEAL_VERSION = 1
+SEAL_VERSION = 2
 _LABEL = b"clearsky-orders state seal v1"
 
 
@@ -57,15 +62,24 @@ class Trust:
     changed: tuple[str, ...] = ()
     """Entries whose content differs from the last sealed version (or that were added)."""
     other_changes: bool = False
-    """Something outside the entries changed: an entry removed, the unfinished operations, the
-    owner or the lineage."""
+    """Entries were removed (their digests stay in the seal)."""
+    forged: bool = False
+    """The digest over the whole does not match: the seal's list of entries, the serial, the
+    lineage, the owner or the unfinished operations were changed outside the tool."""
+    rolled_back: str = ""
+    """Why the state is older than a version already seen ('' when it is not)."""
+
+    @property
+    def whole(self) -> bool:
+        """True when the seal vouches for the state as a whole, its unfinished operations too."""
+        return self.checked and self.sealed and not self.forged and not self.rolled_back
 
     @property
     def clean(self) -> bool:
-        return self.checked and self.sealed and not self.changed and not self.other_changes
+        return self.whole and not self.changed and not self.other_changes
 
     def trusts(self, name: str) -> bool:
-        return self.checked and name not in self.changed
+        return self.whole and name not in self.changed
 
     def summary(self) -> str:
         """One sentence for the first line of a plan; '' when the state is as sealed."""
@@ -73,16 +87,27 @@ class Trust:
             return ""
         if not self.checked:
             return "the state's seal was not checked (no API key)"
+        if self.rolled_back:
+            return (
+                f"the state was rolled back: {self.rolled_back}; none of its entries or "
+                "unfinished operations is trusted (they lift no protection and lower no cost)"
+            )
         if not self.sealed:
             what = f"{len(self.changed)} entr{'y' if len(self.changed) == 1 else 'ies'}"
             return f"the state is not sealed: its {what} are treated as untrusted"
+        if self.forged:
+            return (
+                "the state was changed outside clearsky-orders: its seal does not match the "
+                "state as a whole (entry digests, serial, lineage, owner or unfinished "
+                "operations); none of its entries or unfinished operations is trusted"
+            )
         parts = []
         if self.changed:
             names = ", ".join(self.changed[:10])
             more = f" and {len(self.changed) - 10} more" if len(self.changed) > 10 else ""
             parts.append(f"entries {names}{more} differ from the last sealed version")
         if self.other_changes:
-            parts.append("entries were removed or its unfinished operations changed")
+            parts.append("entries were removed")
         return "the state was changed outside clearsky-orders: " + "; ".join(parts)
 
 
@@ -93,7 +118,7 @@ def check(
     digests: Mapping[str, str],
 ) -> Trust:
     """How far the state's content matches its seal; `digests` are the entries' digests as
-    read (`Sealer.entry` over each entry as written)."""
+    read (`Sealer.entry` over each entry as written); `header` what `whole_header` gives."""
     names = tuple(sorted(digests))
     if sealer is None:
         return Trust(checked=False, sealed=seal is not None, changed=names)
@@ -105,10 +130,12 @@ def check(
         for name in names
         if not hmac.compare_digest(str(recorded.get(name, "")), digests[name])
     )
+    if seal.get("version") == 1:  # written before the seal bound the serial
+        header = {k: v for k, v in header.items() if k != "serial"}
     whole = sealer.whole(header, {n: str(d) for n, d in recorded.items()})
+    forged = not hmac.compare_digest(str(seal.get("digest", "")), whole)
     removed = bool(set(recorded) - set(names))
-    other = removed or not hmac.compare_digest(str(seal.get("digest", "")), whole)
-    return Trust(changed=changed, other_changes=other)
+    return Trust(changed=changed, other_changes=removed, forged=forged)
 
 
 def seal(

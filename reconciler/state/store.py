@@ -32,7 +32,7 @@ from typing import Protocol
 
 from reconciler.errors import StateError, StateLockedError
 from reconciler.files import NotARegularFile, open_for_update, read_text_file
-from reconciler.state import journal
+from reconciler.state import journal, rollback
 from reconciler.state.codec import decode, encode
 from reconciler.state.document import MAX_BYTES
 from reconciler.state.model import State
@@ -116,6 +116,11 @@ class StateFile:
             raise StateError(f"{error}. {self._restore_hint()}") from None
         state, self._digest = journal.replay(self.journal, base, self.sealer, base.sealed_digest)
         state = replace(state, touched=frozenset())
+        older = rollback.newer_seen(state.lineage, state.serial, self.backup)
+        if older:
+            state = state.rolled_back(older)
+        elif self.sealer is not None and state.trust.whole:
+            rollback.remember(state.lineage, state.serial)
         self._written = state
         return state
 
@@ -155,6 +160,8 @@ class StateFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data, self._digest = encode(state, self.sealer)
         _atomic_write(self.path, data)
+        if self.sealer is not None:
+            rollback.remember(state.lineage, state.serial)
         if self._may_replace_backup(state.lineage):
             _atomic_write(self.backup, data)
         with contextlib.suppress(FileNotFoundError):

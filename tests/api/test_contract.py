@@ -132,3 +132,20 @@ def test_page_available_dates_and_availability() -> None:
         )
     )
     assert check.fully_available and not check.orders_cover_polygon
+
+
+@pytest.mark.parametrize(
+    "figure",
+    ["NaN", "Infinity", "-Infinity", 1e308, -500, 1e10],
+    ids=["nan", "inf", "-inf", "1e308", "negative", "above-ceiling"],
+)
+def test_an_estimate_figure_that_is_not_a_price_is_an_error(figure: object) -> None:
+    body = json.loads((DATA / "docs-estimate-totalcosteuro.json").read_text(encoding="utf-8"))
+    body.pop("_source")
+    body["Data"]["RecurringCostsEstimate"]["TotalCostEuro"] = figure
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    client = ClearskyClient(
+        api_key="k", base_url="https://api.clearsky.vision", transport=transport
+    )
+    with pytest.raises(NoPriceError, match="which is not a price"):
+        run(client.estimate_order(an_order()))

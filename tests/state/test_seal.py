@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from reconciler.planning import Cost, StateEntry
 from reconciler.planning.model import Intent, IntentKind
@@ -69,15 +70,65 @@ def test_an_untrusted_entry_lifts_no_protection_and_lowers_no_cost(tmp_path: Pat
     assert guarded["b"].cost == Cost(2.0, 20.0)  # the sealed one is used as recorded
 
 
-def test_a_removed_entry_or_changed_intents_are_other_changes(tmp_path: Path) -> None:
+def test_a_removed_entry_is_an_other_change_and_the_rest_stay_trusted(tmp_path: Path) -> None:
     removed = sealed_file(tmp_path)
     edit(removed, lambda b: b["orders"].pop("b"))
-    trust = removed.load().trust
+    loaded = removed.load()
+    trust = loaded.trust
     assert trust.changed == () and trust.other_changes and not trust.clean
-    (tmp_path / "two").mkdir()
-    intents = sealed_file(tmp_path / "two")
-    edit(intents, lambda b: b.update(intents=[{"kind": "cancel", "name": "a", "guid": "g-a"}]))
-    assert intents.load().trust.other_changes
+    assert trust.whole and loaded.untrusted == frozenset()
+    assert "entries were removed" in trust.summary()
+
+
+def test_changed_intents_make_nothing_in_the_state_trusted(tmp_path: Path) -> None:
+    states = sealed_file(tmp_path)
+    edit(states, lambda b: b.update(intents=[{"kind": "cancel", "name": "a", "guid": "g-a"}]))
+    loaded = states.load()
+    assert loaded.trust.forged and not loaded.trust.whole
+    assert loaded.untrusted == {"a", "b"} and loaded.trusted_intents == ()
+    assert "none of its entries or unfinished operations is trusted" in loaded.trust.summary()
+
+
+def test_an_entry_and_its_digest_copied_from_another_version_are_untrusted(
+    tmp_path: Path,
+) -> None:
+    states = sealed_file(tmp_path)
+    old = json.loads(states.path.read_text())  # "a" protected
+    state = states.load()
+    states.save(state.with_order("a", StateEntry("g-a", "f1", False, Cost(1.0, 10.0))))
+    assert states.load().trust.clean  # the tool lifted the protection: sealed
+
+    def splice(body: dict[str, Any]) -> None:  # put back the old "a", digest and all
+        body["orders"]["a"] = old["orders"]["a"]
+        body["seal"]["entries"]["a"] = old["seal"]["entries"]["a"]
+
+    edit(states, splice)
+    loaded = states.load()
+    assert loaded.trust.changed == () and loaded.trust.forged
+    assert loaded.untrusted == {"a", "b"}
+
+
+def test_the_serial_is_sealed(tmp_path: Path) -> None:
+    states = sealed_file(tmp_path)
+    edit(states, lambda b: b.update(serial=b["serial"] + 100))
+    loaded = states.load()
+    assert loaded.trust.forged and loaded.untrusted == {"a", "b"}
+
+
+def test_a_version_1_seal_is_still_read(tmp_path: Path) -> None:
+    sealer = Sealer.for_api_key(KEY)
+    states = sealed_file(tmp_path)
+    body = json.loads(states.path.read_text())
+    header = {
+        "lineage": body["lineage"],
+        "workspace": "",
+        "owner": body["owner"],
+        "intents": [],
+    }
+    body["seal"]["version"] = 1
+    body["seal"]["digest"] = sealer.whole(header, body["seal"]["entries"])
+    states.path.write_text(json.dumps(body))
+    assert states.load().trust.clean
 
 
 def test_an_unsealed_state_trusts_none_of_its_entries(tmp_path: Path) -> None:
