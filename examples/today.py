@@ -1,7 +1,9 @@
 """Move the example orders' dates to today's calendar, so that the demo and the tests never
 go stale as months pass: every `from:` and `to:` in the manifests under FOLDER moves by the
 same whole number of months, so that the earliest `from:` is the first day of this month. A
-`to:` stays the last day of its month; `referenceDate:` (an anchor of the cadence) and
+`from:` marked `# backfill` moves by the same number but does not count for it: it stays as
+many months before the others as it was written, so a backfill order keeps its past window.
+A `to:` stays the last day of its month; `referenceDate:` (an anchor of the cadence) and
 everything else are left as written.
 
     python examples/today.py build/demo        # rewrites the copy in place
@@ -16,7 +18,9 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-DATE_LINE = re.compile(r"^(\s*(from|to):\s*)(\d{4})-(\d{2})-(\d{2})\b", re.MULTILINE)
+DATE_LINE = re.compile(
+    r"^(\s*(from|to):\s*)(\d{4})-(\d{2})-(\d{2})\b(.*#\s*backfill)?", re.MULTILINE
+)
 
 
 def _months(day: date) -> int:
@@ -43,7 +47,7 @@ def shift_for(texts: list[str], today: date) -> int:
         date(int(m[3]), int(m[4]), int(m[5]))
         for text in texts
         for m in DATE_LINE.finditer(text)
-        if m[2] == "from"
+        if m[2] == "from" and not m[6]
     ]
     return _months(today) - _months(min(starts)) if starts else 0
 
@@ -51,7 +55,7 @@ def shift_for(texts: list[str], today: date) -> int:
 def moved_text(text: str, months: int) -> str:
     def move(match: re.Match[str]) -> str:
         day = date(int(match[3]), int(match[4]), int(match[5]))
-        return match[1] + _moved(day, months, match[2]).isoformat()
+        return match[1] + _moved(day, months, match[2]).isoformat() + (match[6] or "")
 
     return DATE_LINE.sub(move, text)
 

@@ -202,15 +202,21 @@ class ClearskyClient:
     async def estimate_order(self, order: OrderRequest) -> Estimate:
         """POST the estimate: what the order would cost (assuming no overlap).
 
-        Raises NoPriceError when the answer holds no cost this client can read."""
+        Raises NoPriceError when the answer holds no cost this client can read, or a figure
+        that is not a price."""
         path, data = await self._call_any("POST", ESTIMATE_PATHS, json=order.body())
         estimate = _read(Estimate, data or {}, "POST", path)
-        if estimate.this_month is None or estimate.next_month is None:
+        # A bounded order may come without a recurring figure: it has no cycles to come (the
+        # official client reads each figure only "when present"). Without a current figure,
+        # or a recurring order without a recurring one, there is no price: never 0.00.
+        bounded = order.to is not None
+        if estimate.this_month is None or (estimate.next_month is None and not bounded):
             raise NoPriceError(
                 "the service returned no price for this order", method="POST", path=path
             )
-        for label, value in (("this month", estimate.this_month), ("a month", estimate.next_month)):
-            if not is_price(value):
+        figures = (("now", estimate.this_month), ("a month", estimate.next_month))
+        for label, value in figures:
+            if value is not None and not is_price(value):
                 raise NoPriceError(
                     f"the service's estimate for {label} is {value!r}, which is not a price (a "
                     f"finite amount from 0 to {MAX_EUR:,.0f} EUR)",

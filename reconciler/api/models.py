@@ -283,6 +283,11 @@ class AccountInfo(ServiceModel):
     max_concurrent_connections: int | None = None
     max_composite_area_km2: float | None = None
     max_total_bands: int | None = None
+    euro_credit_amount: Any = None
+    credit_amount: Any = None
+    euro_overdraft_limit: Any = None
+    """Order credits and overdraft, where the service names them (today's and older names);
+    read as given and checked by the caller (a figure that is not a price is not used)."""
 
     @field_validator("tenant_id", mode="before")
     @classmethod

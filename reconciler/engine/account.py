@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from reconciler.api import GONE, ClearskyClient
+from reconciler.api.models import AccountInfo
+from reconciler.domain.price import MAX_EUR, is_price
 from reconciler.engine.target import SANDBOX_KEY, Target
 from reconciler.errors import ApiError, StateError
+from reconciler.planning.plan import Credits
 from reconciler.state import Owner, State
 
 EMBEDDED = "embedded-sandbox"
@@ -27,8 +32,22 @@ class AccountMismatchError(StateError):
     """The state belongs to another account or API URL than the key and URL given."""
 
 
+@dataclass(frozen=True)
+class Account:
+    owner: Owner
+    credits: Credits | None = None
+    """Its order credits, where the account info names them."""
+
+
 async def identify(target: Target, client: ClearskyClient) -> Owner:
     """The account the target's key opens (and cap the client to its connection limit)."""
+    return (await read_account(target, client)).owner
+
+
+async def read_account(target: Target, client: ClearskyClient) -> Account:
+    """The account the target's key opens, with its order credits where the service names
+    them (and cap the client to its connection limit)."""
+    credits = None
     try:
         info = await client.account_info()
     except ApiError as error:
@@ -39,11 +58,33 @@ async def identify(target: Target, client: ClearskyClient) -> Owner:
         tenant = info.tenant_id
         if info.max_concurrent_connections:
             client.cap_parallelism(info.max_concurrent_connections)
+        credits = credits_of(info)
     url = EMBEDDED if target.sandbox else normalised(target.api_url)
     if tenant:
-        return Owner(url, f"tenant {tenant}")
+        return Account(Owner(url, f"tenant {tenant}"), credits)
     key = SANDBOX_KEY if target.sandbox else target.api_key or ""
-    return Owner(url, f"key {key_fingerprint(key, url)}")
+    return Account(Owner(url, f"key {key_fingerprint(key, url)}"), credits)
+
+
+def credits_of(info: AccountInfo) -> Credits | None:
+    """The order credits the account info names (EuroCreditAmount today, CreditAmount in older
+    versions) and the overdraft; None where it names none, or a figure that is not an amount
+    of euro (a balance that cannot be read is not taken for enough)."""
+    balance = next(
+        (v for v in (info.euro_credit_amount, info.credit_amount) if v is not None), None
+    )
+    if balance is None:
+        return None
+    overdraft = info.euro_overdraft_limit if info.euro_overdraft_limit is not None else 0.0
+    try:
+        balance, overdraft = float(balance), float(overdraft)
+    except (TypeError, ValueError):
+        return Credits(0.0, 0.0)
+    if isinstance(balance, bool) or not math.isfinite(balance) or abs(balance) > MAX_EUR:
+        return Credits(0.0, 0.0)
+    if not is_price(overdraft):
+        overdraft = 0.0
+    return Credits(balance, overdraft)
 
 
 def check_owner(state: State, owner: Owner) -> None:

@@ -18,7 +18,7 @@ from reconciler.api import ClearskyClient
 from reconciler.domain.catalog import Catalog
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import OrderSpec
-from reconciler.engine.account import check_owner, identify
+from reconciler.engine.account import check_owner, read_account
 from reconciler.engine.catalog import service_catalog
 from reconciler.engine.footprints import tile_footprints
 from reconciler.engine.guard import blocking_violations
@@ -36,6 +36,7 @@ from reconciler.planning.footprint import with_footprints
 from reconciler.planning.intents import resolve
 from reconciler.planning.model import Intent
 from reconciler.planning.money import baseline, with_changes
+from reconciler.planning.plan import Credits
 from reconciler.planning.scope import Scope, left_out_note, scoped
 from reconciler.planning.select import select
 from reconciler.progress import report
@@ -54,6 +55,8 @@ class Snapshot:
     """The account the live orders were read from."""
     open: Open = field(default_factory=Open)
     notes: tuple[str, ...] = ()
+    credits: Credits | None = None
+    """The account's order credits, where the service names them."""
 
     def inputs(self) -> Inputs:
         return Inputs(self.manifests.digest(), live_digest(self.live), self.state.digest())
@@ -142,6 +145,7 @@ class Service:
 
     owner: Owner
     catalog: Catalog | None
+    credits: Credits | None = None
 
 
 async def open_service(workspace: Workspace, state: State, client: ClearskyClient) -> Service:
@@ -153,11 +157,11 @@ async def open_service(workspace: Workspace, state: State, client: ClearskyClien
 
 
 async def _ask_service(workspace: Workspace, client: ClearskyClient) -> Service:
-    owner, catalog = await asyncio.gather(
-        identify(workspace.target, client),
+    account, catalog = await asyncio.gather(
+        read_account(workspace.target, client),
         service_catalog(client, project_dir(workspace.paths)),
     )
-    return Service(owner, catalog)
+    return Service(account.owner, catalog, account.credits)
 
 
 async def plan_workspace(
@@ -198,7 +202,7 @@ async def plan_workspace(
     )
     report(f"{len(manifests.orders)} manifest(s), {len(live)} live order(s); planning...")
     try:
-        snap = resolved(manifests, state, live, owner, foreign)
+        snap = replace(resolved(manifests, state, live, owner, foreign), credits=service.credits)
         plan = await make_plan(
             snap,
             client,
@@ -263,7 +267,7 @@ async def make_plan(
     else:
         found = await geometry
     base = baseline(snap.state.guarded(), live_specs, day, settings.horizon, estimates)
-    priced = [with_money(c, day, settings.horizon) for c in changes]
+    priced = [with_money(c, day, settings.horizon, now) for c in changes]
     noted = annotate(priced, snap.manifests.orders, snap.live, now, tiles, found)
     line = with_changes(base, noted)
     trust = snap.state.trust
@@ -277,6 +281,7 @@ async def make_plan(
         notes=notes,
         state_warning=trust.summary(),
         untrusted=tuple(sorted(snap.state.untrusted)),
+        credits=snap.credits,
     )
     policy = snap.manifests.config.policy
     protected = snap.state.protections()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from reconciler.api import ClearskyClient, order_request
@@ -13,6 +13,7 @@ from reconciler.domain.calendar import month_start
 from reconciler.domain.order import OrderSpec
 from reconciler.errors import NoPriceError, ServiceError
 from reconciler.planning import Action, Change, Cost
+from reconciler.planning.money import coverage_at_apply
 from reconciler.progress import report
 
 Outcome = Cost | BaseException | None
@@ -30,9 +31,13 @@ async def estimate_cost(client: ClearskyClient, spec: OrderSpec, usage: float = 
         request = request.model_copy(update={"simulated_euro_usage": round(usage, 2)})
     answer = await client.estimate_order(request)
     now, monthly = answer.this_month, answer.next_month
+    if monthly is None and spec.end is not None:
+        monthly = 0.0  # a bounded order has no cycles to come (the client allows only this)
     if now is None or monthly is None:  # the client refuses these already; never 0.00
         raise NoPriceError("the service returned no price for this order")
-    return Cost(now, monthly, answer.currency, month=described_month(answer.image_dates, spec))
+    _, reaches = coverage_at_apply(spec, datetime.now(UTC).date())
+    named = tuple(sorted({month_start(d) for d in answer.image_dates}))
+    return Cost(now, monthly, answer.currency, month=reaches, covers=named)
 
 
 CHAIN_LIMIT = 16
@@ -64,38 +69,39 @@ async def price(
 async def _together(
     changes: list[Change], client: ClearskyClient
 ) -> tuple[list[Change], tuple[str, ...]]:
-    """Spend tiers are per account per month: new orders that start billing in the same month
-    are priced as one account, each after the first as if the ones before it (by name) were
-    already spent (SimulatedEuroUsage). Each alone would be dearer, never cheaper."""
-    groups: dict[date | None, list[int]] = {}
-    for index, change in enumerate(changes):
-        if change.needs_create and change.new_order_cost is not None and not change.error:
-            groups.setdefault(change.new_order_cost.month, []).append(index)
-    chained = sum(len(g) - 1 for g in groups.values())
-    if chained == 0:
+    """Spend tiers follow the EUR an account spends in the calendar month its orders are made
+    in, so every create of one apply shares this month's tier: they are priced as one account,
+    each after the first (by name) as if the ones before it were already spent
+    (SimulatedEuroUsage, chained from their charges now). Each alone would be dearer, never
+    cheaper. The chain starts from nothing more: the estimate already reflects the account's
+    own spend this month (its tier), and adding it again would price the orders cheaper."""
+    chain = sorted(
+        (i for i, c in enumerate(changes) if c.needs_create and c.new_order_cost and not c.error),
+        key=lambda i: changes[i].name,
+    )
+    if len(chain) < 2:
         return changes, ()
-    if chained > CHAIN_LIMIT:
+    if len(chain) - 1 > CHAIN_LIMIT:
         return changes, (
-            f"{chained + len(groups)} new orders are priced each alone: the spend tiers are per "
-            "account, so together they may cost less than shown (never more)",
+            f"{len(chain)} new orders are priced each alone: the spend tiers are per account "
+            "and month, so together they may cost less than shown (never more)",
         )
     out = list(changes)
-    for indexes in groups.values():
-        spent = 0.0
-        for index in sorted(indexes, key=lambda i: changes[i].name):
-            change = out[index]
-            assert change.desired is not None and change.new_order_cost is not None
-            if spent > 0:
-                try:
-                    cost = await estimate_cost(client, change.desired, usage=spent)
-                except (NoPriceError, ServiceError) as error:
-                    out[index] = replace(change, error=_refusal(error))
-                    continue
-                out[index] = change = replace(change, new_order_cost=cost)
-            spent += change.new_order_cost.current_month if change.new_order_cost else 0.0
+    spent = 0.0
+    for index in chain:
+        change = out[index]
+        assert change.desired is not None and change.new_order_cost is not None
+        if spent > 0:
+            try:
+                cost = await estimate_cost(client, change.desired, usage=spent)
+            except (NoPriceError, ServiceError) as error:
+                out[index] = replace(change, error=_refusal(error))
+                continue
+            out[index] = change = replace(change, new_order_cost=cost)
+        spent += change.new_order_cost.current_month if change.new_order_cost else 0.0
     return out, (
-        "new orders that start in the same month are priced together, as one account "
-        "(the spend tiers are per account)",
+        "the new orders are priced together, as one account in this month's spend tier (the "
+        "tiers follow the month orders are made in)",
     )
 
 
@@ -197,14 +203,6 @@ def _priced(change: Change, new: Outcome, old: Outcome) -> Change:
     new_cost = new if isinstance(new, Cost) else None
     old_cost = old if isinstance(old, Cost) else None
     return replace(change, new_order_cost=new_cost, old_order_cost=old_cost)
-
-
-def described_month(dates: Sequence[date], spec: OrderSpec) -> date:
-    """The month an estimate's first figure describes: the month of its image dates; without
-    them, the order's first billing month (as the service documents the estimate today)."""
-    if dates:
-        return month_start(min(dates))
-    return max(month_start(datetime.now(UTC).date()), month_start(spec.start))
 
 
 def _refusal(error: BaseException) -> str:

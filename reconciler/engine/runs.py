@@ -7,7 +7,7 @@ person sees or answers comes in as callbacks, so the engine formats nothing itse
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.engine.apply import ApplyReport, apply_plan
 from reconciler.engine.guard import raise_if_unsafe
@@ -73,7 +73,9 @@ async def apply_saved(
         state = workspace.state_file.load()
         service = await open_service(workspace, state, client)
         manifests = load(workspace.manifest_paths, service.catalog)
-        snap = await snapshot(manifests, state, client, service.owner)
+        snap = replace(
+            await snapshot(manifests, state, client, service.owner), credits=service.credits
+        )
         plan = await make_plan(
             snap,
             client,

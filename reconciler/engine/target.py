@@ -44,7 +44,7 @@ class Target:
         from reconciler.sandbox import InProcessTransport, Sandbox, Store
 
         sandbox = Sandbox(store=Store(self.sandbox_db or ":memory:"))
-        sandbox.add_account(SANDBOX_KEY, "sandbox")
+        sandbox.add_account(SANDBOX_KEY, "sandbox", credits=_sandbox_credits())
         missed = os.environ.get("CLEARSKY_SANDBOX_MISSED_SHARE")
         if missed:  # show what a degraded order looks like in `status`
             try:
@@ -62,6 +62,23 @@ class Target:
             transport=InProcessTransport(app=sandbox.app()),
             parallelism=self.parallelism,
         )
+
+
+def _sandbox_credits() -> float | None:
+    """CLEARSKY_SANDBOX_CREDITS: the embedded sandbox account's order credits in EUR (unset:
+    no limit), as `sandbox serve --credits` gives them."""
+    given = os.environ.get("CLEARSKY_SANDBOX_CREDITS")
+    if not given:
+        return None
+    try:
+        value = float(given)
+    except ValueError:
+        value = -1.0
+    if not (0 <= value < 1e12):  # also refuses nan and inf
+        raise ConfigurationError(
+            f"CLEARSKY_SANDBOX_CREDITS={given[:20]!r}: give an amount of euro, e.g. 1000"
+        )
+    return value
 
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400}

@@ -251,6 +251,13 @@ class Policy(_Strict):
         description="What one plan may commit in all: new bounded orders over their lives, "
         "recurring ones over the horizon (12 months unless --horizon says otherwise).",
     )
+    max_charge_at_apply: float | None = Field(
+        None,
+        ge=0,
+        description="What one apply may deduct from the order credits at once (EUR): the "
+        "coverage its new orders are charged for when they are made (a past From's historical "
+        "window, a bounded order's whole period, the current cycle).",
+    )
     max_area_km2_per_order: float | None = Field(None, gt=0)
     allowed_models: list[str] | None = None
     allowed_constellations: list[str] | None = None

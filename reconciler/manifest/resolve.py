@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,13 +112,6 @@ class _Counter:
 
 def _dates_worth_a_word(spec: Spec, note: Report) -> None:
     """Dates that are valid but probably not what was meant."""
-    this_month = datetime.now(UTC).date().replace(day=1)
-    if spec.from_ is not None and spec.from_ < this_month:
-        note(
-            ("spec", "from"),
-            f"{spec.from_.isoformat()} is in the past: a new order is billed from this month, "
-            "earlier months are not bought",
-        )
     if spec.to is not None and spec.to != month_end(spec.to):
         note(
             ("spec", "to"),

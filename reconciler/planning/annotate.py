@@ -77,7 +77,13 @@ def _deadline(change: Change, now: datetime) -> list[str]:
     if deadline is None:
         return []
     left = deadline - now
-    if timedelta(0) <= left <= DEADLINE_WARNING:
+    if left < timedelta(0):
+        return [
+            f"the cancel deadline was {deadline:%Y-%m-%d %H:%M} UTC: the order may renew for "
+            f"{deadline + timedelta(days=1):%B %Y} all the same, and that month is not counted "
+            "as saved"
+        ]
+    if left <= DEADLINE_WARNING:
         hours = left.total_seconds() / 3600
         return [
             f"the cancel deadline is {deadline:%Y-%m-%d %H:%M} UTC, in {hours:.0f} h: "

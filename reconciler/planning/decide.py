@@ -169,8 +169,8 @@ def _unowned_orders(
     account: _Account,
     today: date,
 ) -> list[Change]:
-    """Manifests without an order: adopt an equal unowned one, else create (or nothing, when
-    the period has ended)."""
+    """Manifests without an order: adopt an equal unowned one (a completed one too: a
+    historical order is never bought twice, even when the state is lost), else create."""
     candidates = _index(
         [
             o
@@ -184,7 +184,20 @@ def _unowned_orders(
     changes = []
     for order, lost in unmatched:
         match = _first_equal(order, candidates, account.claimed)
-        if match is not None:
+        if match is not None and match.completed:  # bought and delivered: nothing to do
+            account.claimed.add(match.key)
+            changes.append(
+                Change(
+                    Action.NOOP,
+                    order.name,
+                    match.guid,
+                    order.spec,
+                    match.spec,
+                    warnings=("the order has ended (Completed): it is not bought again",),
+                    labels=order.labels,
+                )
+            )
+        elif match is not None:
             account.claimed.add(match.key)
             changes.append(
                 Change(
@@ -199,19 +212,7 @@ def _unowned_orders(
                     labels=order.labels,
                 )
             )
-        elif order.spec.end is not None and order.spec.end < today.replace(day=1):
-            ended = f"the order period ended on {order.spec.end.isoformat()}; "
-            changes.append(
-                Change(
-                    Action.NOOP,
-                    order.name,
-                    desired=order.spec,
-                    warnings=(ended + "there is nothing left to order",),
-                    drift=lost,
-                    labels=order.labels,
-                )
-            )
-        else:
+        else:  # a period wholly in the past is a historical purchase: created like any other
             changes.append(
                 Change(
                     Action.CREATE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
@@ -62,7 +62,10 @@ class Cost:
     currency: str = "EUR"
     approximate: bool = False
     month: date | None = None
-    """For an estimate: the month `current_month` describes (its first billing month)."""
+    """For an estimate: the last month its figure for now reaches (its next cycle is the
+    month after)."""
+    covers: tuple[date, ...] = ()
+    """For an estimate: the months its figure for now prices (from its ImageDates)."""
 
 
 ESTIMATED = "estimate"
@@ -147,10 +150,22 @@ class Cancellation:
 
     @property
     def deadline(self) -> datetime | None:
-        """When stopping renewal must be done by: 00:00 UTC on the 1st of next month."""
+        """When stopping renewal must be done by: the earlier of 00:00 UTC on the 1st of next
+        month (the current docs) and 23:59 CET on the month's last day (an older page), which
+        is 22:59 UTC on the last day."""
         if self.effect != CancelEffect.STOPS_RENEWAL or self.effective is None:
             return None
-        return datetime.combine(self.effective + timedelta(days=1), time(0), tzinfo=UTC)
+        return cycle_cutoff(self.effective + timedelta(days=1))
+
+
+CET = timezone(timedelta(hours=1))
+
+
+def cycle_cutoff(first: date) -> datetime:
+    """The last moment a cancel surely stops the cycle of the month starting on `first`."""
+    utc = datetime.combine(first, time(0), tzinfo=UTC)
+    cet = datetime.combine(first - timedelta(days=1), time(23, 59), tzinfo=CET)
+    return min(utc, cet).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +206,13 @@ class Change:
     live_footprint: MultiPolygon | None = None
     file: str = ""
     """The manifest's file relative to the workspace folder (recorded in its state entry)."""
+    charge_at_apply: MonthCost | None = None
+    """What apply deducts now for the new order (its coverage created at creation)."""
+    coverage: tuple[date, date] | None = None
+    """The first and last month that charge covers."""
+    gross_cost: float | None = None
+    """The new order's own cost: its charge at apply and its cycles over the horizon (to its
+    end when bounded); not netted against what the change saves."""
 
     @property
     def desired_shape(self) -> MultiPolygon | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from reconciler.planning.model import Action, Change
-from reconciler.planning.money import Timeline, commitment
+from reconciler.planning.money import Timeline, charged_at_apply, commitment
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,17 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Credits:
+    """The account's order credits, as its account info names them."""
+
+    balance: float
+    overdraft: float = 0.0
+
+    def pays(self, amount: float) -> bool:
+        return amount <= self.balance + self.overdraft + 0.005
 
 
 @dataclass(frozen=True)
@@ -50,11 +61,18 @@ class Plan:
     """Set when the state was changed outside the tool (its seal does not match): said first."""
     untrusted: tuple[str, ...] = ()
     """The state entries planning treated as untrusted (protected, no recorded cost)."""
+    credits: Credits | None = None
+    """The account's order credits, where the service says (None: it does not)."""
 
     @property
     def commitment(self) -> float:
         """What the plan commits to spend: new orders over their lives or the horizon."""
         return commitment(self.changes)
+
+    @property
+    def charge_at_apply(self) -> float:
+        """What apply deducts from the account's order credits now, for the new orders."""
+        return charged_at_apply(self.changes)
 
     @property
     def has_changes(self) -> bool:

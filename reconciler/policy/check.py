@@ -25,7 +25,37 @@ def check(plan: Plan, policy: Policy, state: Mapping[str, StateEntry]) -> list[V
     found += _products(plan.changes, policy)
     found += _increases(plan, policy, currency)
     found += ceiling(plan, policy, currency)
+    found += _charge_now(plan, policy, currency)
     return found
+
+
+def _charge_now(plan: Plan, policy: Policy, currency: str) -> list[Violation]:
+    """What apply deducts now, against policy.maxChargeAtApply and the account's credits."""
+    charge = plan.charge_at_apply
+    out = []
+    limit = policy.max_charge_at_apply
+    if limit is not None and charge > limit:
+        out.append(
+            Violation(
+                "policy.maxChargeAtApply",
+                f"apply charges {charge:,.2f} {currency} now (the coverage its new orders are "
+                f"charged for when made); the limit is {limit:,.2f} {currency}. Split the "
+                "change, shorten a past From or a bounded period, or raise the limit in "
+                "clearsky.yaml",
+            )
+        )
+    credits = plan.credits
+    if credits is not None and charge > 0 and not credits.pays(charge):
+        out.append(
+            Violation(
+                "account.credits",
+                f"apply charges {charge:,.2f} {currency} now; the account has "
+                f"{credits.balance:,.2f} {currency} of order credits and "
+                f"{credits.overdraft:,.2f} {currency} overdraft. Top up the credits, or split "
+                "the change",
+            )
+        )
+    return out
 
 
 def _protected(changes: Sequence[Change], state: Mapping[str, StateEntry]) -> list[Violation]:

@@ -29,17 +29,28 @@ class _Doc(BaseModel):
 
 
 class EstimateDoc(_Doc):
-    current_month_cost: float = Field(description="Change of this month's bill (negative saves).")
-    next_month_cost: float = Field(description="Change of next month's bill.")
+    current_month_cost: float = Field(
+        description="The change's effect on this month's charges (what apply charges now for a "
+        "new order; negative saves)."
+    )
+    next_month_cost: float = Field(description="Its effect on next month's charges.")
     currency: str
     approximate: bool = Field(
         False, description="True when either figure is derived, not quoted by an estimate."
     )
 
 
+class CoverageDoc(_Doc):
+    from_: str = Field(alias="from", description="YYYY-MM: the first month charged at apply.")
+    to: str = Field(description="YYYY-MM: the last month charged at apply.")
+
+
 class MonthCostDoc(_Doc):
     month: str = Field(description="YYYY-MM")
-    cost: float = Field(description="The change's effect on that month's bill (negative saves).")
+    cost: float = Field(
+        description="The change's effect on what is charged that month (negative saves): the "
+        "month of apply carries what apply deducts, each later month its cycles."
+    )
     derived: str | None = Field(
         None, description="How the figure was derived; absent when the estimate quoted it."
     )
@@ -47,8 +58,11 @@ class MonthCostDoc(_Doc):
 
 class MonthTotalsDoc(_Doc):
     month: str = Field(description="YYYY-MM")
-    before: float = Field(description="What the managed orders cost that month now.")
-    after: float = Field(description="What they cost that month after the plan.")
+    before: float = Field(description="What the managed orders are charged that month now.")
+    after: float = Field(
+        description="What they are charged that month after the plan (the month of apply with "
+        "what apply deducts)."
+    )
     change: float
     approximate: bool = Field(
         False, description="True when a figure in the month is derived, not quoted."
@@ -84,7 +98,19 @@ class ChangeDoc(_Doc):
         "stops) billing: to a bounded order's end, else over the horizon.",
     )
     total_cost: float | None = Field(
-        None, description="A bounded new order's cost over its whole life."
+        None, description="A bounded new order's cost over its whole life (charged at apply)."
+    )
+    charge_at_apply: float | None = Field(
+        None,
+        description="What apply deducts now for the new order: the coverage created when it is "
+        "made (the current cycle, a past From's historical window, a bounded order's whole "
+        "period).",
+    )
+    coverage: CoverageDoc | None = Field(None, description="The months that charge covers.")
+    gross_cost: float | None = Field(
+        None,
+        description="The new order's own cost (gross, not netted against what the change "
+        "saves): its charge at apply and its cycles over the horizon.",
     )
     desired: dict[str, Any] | None = Field(None, description="The desired spec, canonical.")
     live: dict[str, Any] | None = Field(None, description="The live spec, canonical.")
@@ -93,6 +119,12 @@ class ChangeDoc(_Doc):
         None, description="A tile order's ground: its tiles' footprints as WKT."
     )
     live_footprint: str | None = None
+
+
+class CreditsDoc(_Doc):
+    balance: float = Field(description="Order credits left (EUR), as the account info says.")
+    overdraft: float = Field(0.0, description="How far below zero they may go (EUR).")
+    enough: bool = Field(description="Whether they pay what apply charges now.")
 
 
 class SummaryDoc(_Doc):
@@ -106,9 +138,19 @@ class SummaryDoc(_Doc):
     orphaned: int = 0
     errors: int = 0
     violations: int = 0
-    current_month_cost: float = 0.0
-    next_month_cost: float = 0.0
+    charge_at_apply: float = Field(
+        0.0, description="What this apply deducts from the order credits now (sum of the changes')."
+    )
+    current_month_cost: float = Field(
+        0.0, description="The plan's effect on this month's charges (sum of the changes')."
+    )
+    next_month_cost: float = Field(
+        0.0, description="Its effect on next month's charges (sum of the changes')."
+    )
     currency: str = "EUR"
+    credits: CreditsDoc | None = Field(
+        None, description="The account's order credits, where the service names them."
+    )
     months: list[MonthTotalsDoc] = Field(
         default_factory=list,
         description="The managed orders' cost before and after the plan, month by month.",
@@ -117,7 +159,9 @@ class SummaryDoc(_Doc):
         None, description="The month after this one whose bill the plan changes most."
     )
     total_commitment: float = Field(
-        0.0, description="New orders over their lives (bounded) or the horizon (recurring)."
+        0.0,
+        description="What the new orders cost, gross: the sum of the changes' grossCost (their "
+        "lives when bounded, the horizon when recurring).",
     )
     uncounted: list[str] = Field(
         default_factory=list,
@@ -200,6 +244,14 @@ def to_document(plan: Plan, context: ContextDoc | None = None, *, full: bool = F
         **counts,
         errors=len(plan.errors),
         violations=len(violations),
+        charge_at_apply=plan.charge_at_apply,
+        credits=CreditsDoc(
+            balance=plan.credits.balance,
+            overdraft=plan.credits.overdraft,
+            enough=plan.credits.pays(plan.charge_at_apply),
+        )
+        if plan.credits
+        else None,
         current_month_cost=now,
         next_month_cost=monthly,
         currency=plan.currency,
@@ -336,6 +388,13 @@ def _change(change: Change, today: date) -> ChangeDoc:
             for m in change.months
         ],
         total_cost=change.total_cost,
+        charge_at_apply=change.charge_at_apply.cost if change.charge_at_apply else None,
+        coverage=CoverageDoc(
+            **{"from": f"{change.coverage[0]:%Y-%m}", "to": f"{change.coverage[1]:%Y-%m}"}
+        )
+        if change.coverage
+        else None,
+        gross_cost=change.gross_cost,
         desired_footprint=_wkt(change.desired_footprint),
         live_footprint=_wkt(change.live_footprint),
         desired=change.desired.as_dict() if change.desired else None,

@@ -41,7 +41,8 @@ ICONS = {
 
 TABLE_HEAD = [
     "",
-    "| | action | name | area km2 | images/month | this month | next month | from | total |",
+    "| | action | name | area km2 | images/month | at apply | next month | coverage | "
+    "new order in all |",
     "|---|---|---|---:|---:|---:|---:|---|---:|",
 ]
 
@@ -56,11 +57,13 @@ class _Parts:
     map_block: str
     tail: list[str]
     limit: int
+    totals: list[str]
+    """The table's last row: the plan's totals (the sums of every change, listed or not)."""
 
     def compose(self, n_rows: int, n_details: int, with_map: bool) -> str:
         parts = list(self.head)
         if n_rows:
-            parts += TABLE_HEAD + self.rows[:n_rows]
+            parts += TABLE_HEAD + self.rows[:n_rows] + self.totals
         if n_details:
             parts += ["", "<details><summary>Details</summary>", "", *self.details[:n_details]]
             parts.append("</details>")
@@ -112,7 +115,24 @@ def plan_markdown(view: PlanView, options: RenderOptions) -> str:
         _map(shown),
         tail,
         options.max_chars,
+        [_totals_row(doc)],
     ).fitted()
+
+
+def _totals_row(doc: PlanDoc) -> str:
+    s = doc.summary
+    cells = [
+        "",
+        "**total**",
+        "",
+        "",
+        "",
+        f"**{money(s.charge_at_apply, s.currency)}**",
+        f"**{money(s.next_month_cost, s.currency)}**",
+        "",
+        f"**{money(s.total_commitment, s.currency, sign=False)}**",
+    ]
+    return "| " + " | ".join(cells) + " |"
 
 
 def _marks(doc: PlanDoc, shown: list[ChangeDoc]) -> list[str]:
@@ -145,15 +165,18 @@ def first_line(doc: PlanDoc) -> str:
         )
         if n
     )
+    later = f" · next month {money(s.next_month_cost, s.currency)}"
     ahead = s.largest_change_ahead
-    later = (
-        f"largest monthly change ahead {money(ahead.change, s.currency)} ({ahead.month})"
-        if ahead
-        else f"next month {money(s.next_month_cost, s.currency)}"
-    )
+    if ahead is not None and ahead.month != (s.months[1].month if s.months[1:] else ""):
+        later += (
+            f" · largest monthly change ahead {money(ahead.change, s.currency)} ({ahead.month})"
+        )
+    credits = ""
+    if s.credits is not None and not s.credits.enough:
+        credits = " · ⛔ not enough order credits"
     return (
-        f"**clearsky-orders: {counts}** · this month "
-        f"{money(s.current_month_cost, s.currency)} · {later}"
+        f"**clearsky-orders: {counts}** · apply charges "
+        f"{money(s.charge_at_apply, s.currency, sign=False)} now{later}{credits}"
     )
 
 
@@ -201,7 +224,7 @@ def _timeline(doc: PlanDoc) -> list[str]:
         for m in s.months
     ]
     commits = (
-        f" The plan commits {money(s.total_commitment, s.currency, sign=False)} in all."
+        f" The new orders cost {money(s.total_commitment, s.currency, sign=False)} in all."
         if s.total_commitment
         else ""
     )
@@ -210,7 +233,8 @@ def _timeline(doc: PlanDoc) -> list[str]:
     )
     return [
         "",
-        f"Managed orders by month ({s.currency}), before and after this plan.{commits}{uncounted}",
+        f"Charges of the managed orders by month ({s.currency}), before and after this plan; "
+        f"the month of apply carries what apply deducts.{commits}{uncounted}",
         "",
         "| month | before | after | change |",
         "|---|---:|---:|---:|",
@@ -231,10 +255,16 @@ def _row(change: ChangeDoc) -> str:
     flag = " ⚠️" if change.warnings else ""
     flag += " ⛔" if change.error else ""
     action = change.action.value
-    billed = [m for m in change.months if m.cost]
-    start = billed[0].month if billed else ""
-    total = money(change.total_cost, e.currency) if e and change.total_cost is not None else ""
-    cells = [ICONS[action], action, _name(change) + flag, area, images, now, nxt, start, total]
+    cover = change.coverage
+    span = ""
+    if cover is not None:
+        span = cover.from_ if cover.to == cover.from_ else f"{cover.from_} to {cover.to}"
+    gross = (
+        money(change.gross_cost, e.currency, sign=False)
+        if e and change.gross_cost is not None
+        else ""
+    )
+    cells = [ICONS[action], action, _name(change) + flag, area, images, now, nxt, span, gross]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -53,6 +53,8 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
     lines: list[str] = []
     if doc.state_warning:
         lines.append(paint("red", state_warning_text(doc)))
+    if doc.has_changes:
+        lines.append(charge_line(doc))
     shown = [c for c in doc.changes if c.action.value != "noop" or verbose or c.warnings or c.error]
     width = max((len(_who(c)) for c in shown), default=0)
     for change in shown:
@@ -121,17 +123,37 @@ def summary_line(doc: PlanDoc) -> str:
 MARKS = "~ marks a figure derived from an estimate, not quoted by it (the JSON plan says how)."
 
 
+def charge_line(doc: PlanDoc) -> str:
+    """The plan's first line: what apply charges now, and the change per month from when."""
+    s = doc.summary
+    line = f"Apply charges {money(s.charge_at_apply, s.currency, sign=False)} now"
+    line += f"; next month {money(s.next_month_cost, s.currency)}"
+    ahead = s.largest_change_ahead
+    if ahead is not None and ahead.month != (s.months[1].month if s.months[1:] else ""):
+        line += (
+            f", the largest monthly change ahead {money(ahead.change, s.currency)} in {ahead.month}"
+        )
+    if s.credits is not None:
+        c = s.credits
+        state = "enough" if c.enough else "NOT ENOUGH"
+        line += (
+            f"; the account has {money(c.balance, s.currency, sign=False)} of order credits "
+            f"and {money(c.overdraft, s.currency, sign=False)} overdraft ({state})"
+        )
+    return line + "."
+
+
 def cost_line(doc: PlanDoc) -> str:
     s = doc.summary
     line = (
-        f"Cost: this month {money(s.current_month_cost, s.currency)}, "
+        f"Cost: at apply {money(s.charge_at_apply, s.currency)}, "
         f"next month {money(s.next_month_cost, s.currency)}"
     )
     ahead = s.largest_change_ahead
     if ahead is not None:
         line += f"; largest monthly change ahead {money(ahead.change, s.currency)} in {ahead.month}"
     if s.total_commitment:
-        line += f"; commits {money(s.total_commitment, s.currency, sign=False)} in all"
+        line += f"; new orders {money(s.total_commitment, s.currency, sign=False)} in all"
     return line + "."
 
 
@@ -153,21 +175,25 @@ def timeline_lines(doc: PlanDoc) -> list[str]:
 
 
 def billing_line(change: ChangeDoc) -> str | None:
-    """When the change starts (or stops) billing, its first month, the months after, and a
-    bounded order's total; None when it touches no month's bill."""
-    months = [m for m in change.months if m.cost]
-    if not months or change.estimate is None:
+    """What the change does to the charges, in the words of the plan's totals: at apply (what
+    apply deducts now), next month (the change's effect on it), and the new order's own cost
+    in all (gross); None when it touches no charge."""
+    e = change.estimate
+    if e is None:
         return None
-    currency = change.estimate.currency
-    first, rest = months[0], months[1:]
-    verb = "saves" if first.cost < 0 else "bills"
-    text = f"{verb} from {first.month}: {_mark(first.derived)}{money(first.cost, currency)}"
-    if rest:
-        after = rest[0]
-        text += f", then {_mark(after.derived)}{money(after.cost, currency)} per month"
-    if change.total_cost is not None and months:
-        text += f"; total {money(change.total_cost, currency)} to {months[-1].month}"
-    return text
+    mark = "~" if e.approximate else ""
+    at_apply = f"at apply {mark}{money(e.current_month_cost, e.currency)}"
+    if change.coverage is not None:
+        span = change.coverage.from_
+        span += f" to {change.coverage.to}" if change.coverage.to != span else ""
+        at_apply += f" (coverage {span})"
+    parts = [at_apply, f"next month {mark}{money(e.next_month_cost, e.currency)}"]
+    if change.gross_cost is not None:
+        whose = "new order" if change.action.value == "replace" else "in all"
+        parts.append(f"{whose} {money(change.gross_cost, e.currency, sign=False)}")
+    if change.action.value in ("cancel", "replace") and any(m.cost < 0 for m in change.months):
+        parts.append("what was charged is not refunded")
+    return "; ".join(parts)
 
 
 def _mark(derived: str | None) -> str:
@@ -210,13 +236,6 @@ def _change(change: ChangeDoc, paint: Any, width: int) -> list[str]:
         facts.append(f"{change.area_km2:,.2f} km2")
     if change.images_per_month is not None:
         facts.append(f"{change.images_per_month:g} images/month")
-    if change.estimate is not None:
-        e = change.estimate
-        approx = "~" if e.approximate else ""
-        facts.append(
-            f"this month {approx}{money(e.current_month_cost, e.currency)}, "
-            f"next month {approx}{money(e.next_month_cost, e.currency)}"
-        )
     lines = [paint(COLOURS.get(action, ""), head) + (f"  {', '.join(facts)}" if facts else "")]
     billing = billing_line(change)
     if billing:

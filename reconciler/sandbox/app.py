@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -32,17 +32,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reconciler.domain.geometry import GeometryProblem, parse_geojson, parse_wkt, service_wkt
-from reconciler.sandbox import catalog, lifecycle
+from reconciler.sandbox import catalog, ledger, lifecycle
 from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import DroppedResponse, Faults
 from reconciler.sandbox.pricing import (
     CURRENCY,
     Quote,
     image_dates,
-    month_dates,
     month_start,
-    next_month_start,
-    order_cost,
+    next_cycle,
     quote,
 )
 from reconciler.sandbox.store import Store, StoredOrder, new_guid
@@ -105,10 +103,23 @@ class Sandbox:
     """The key of the /_sandbox/ controls (clock, faults, injected orders); none: disabled."""
     credits_used: dict[str, float] = field(default_factory=dict)
     """Processing credits each account's downloads used (by account id)."""
-    _spending: dict[tuple[str, date, date, int], float] = field(default_factory=dict, repr=False)
+    _spending: dict[tuple[str, date, int], float] = field(default_factory=dict, repr=False)
 
-    def add_account(self, api_key: str, name: str = "", *, skip_review: bool = False) -> str:
-        return self.store.add_account(api_key, name, skip_review=skip_review)
+    credits: float | None = None
+    """Order credits (EUR) every account added gets; None: no limit."""
+    overdraft: float = 0.0
+    """EuroOverdraftLimit: how far below zero the credits may go."""
+
+    def add_account(
+        self,
+        api_key: str,
+        name: str = "",
+        *,
+        skip_review: bool = False,
+        credits: float | None = None,
+    ) -> str:
+        given = self.credits if credits is None else credits
+        return self.store.add_account(api_key, name, skip_review=skip_review, credits=given)
 
     def app(self) -> Starlette:
         from reconciler.sandbox.imagery_api import ImageryApi
@@ -256,31 +267,23 @@ class Sandbox:
             "MaxCompositeAreaKm2": 10_000,
             "MaxTotalBands": 20,
         }
+        credits = self.store.credits(account)
+        left = None
+        if credits is not None:
+            left = ledger.balance(credits, self.store.orders(account), self.clock.now(), _product)
         if self.dialect == Dialect.PAGE:  # the older answer: no tenant, a masked key
-            return pascal({"Key": "********", "CreditAmount": 0.0, **limits})
+            amount = {"CreditAmount": left} if left is not None else {}
+            return pascal({"Key": "********", **amount, **limits})
         # A tenant id of its own: the account id is a digest of the key, never shown.
         tenant = "tenant-" + hashlib.sha256(f"tenant:{account}".encode()).hexdigest()[:12]
-        return pascal({"TenantId": tenant, "EuroOverdraftLimit": 0, "EuroBalanceCap": 0, **limits})
+        money = {"EuroOverdraftLimit": self.overdraft, "EuroBalanceCap": 0}
+        if left is not None:
+            money["EuroCreditAmount"] = left
+        return pascal({"TenantId": tenant, **money, **limits})
 
     async def estimate(self, request: Request, account: str) -> Response:
         order = parse_order(await _json(request), self.clock.now().date())
-        today = self.clock.now().date()
-        first = max(month_start(today), month_start(order.start))
-        spent = tuple(
-            self._spent(account, month, today) + order.simulated_usage
-            for month in (first, next_month_start(first))
-        )
-        q = quote(
-            product=order.product,
-            raw_km2=order.raw_km2,
-            reference=order.reference_date,
-            every_days=order.image_frequency,
-            start=order.start,
-            end=order.end,
-            storage_months=order.storage_months,
-            today=today,
-            spent=(spent[0], spent[1]),
-        )
+        q = self._quote(order, account, order.simulated_usage)
         common = {
             "StorageMonths": order.storage_months,
             "ApiRequests": order.api_requests,
@@ -298,35 +301,54 @@ class Sandbox:
             return pascal({**common, **_page_costs(q)})
         return pascal({**common, **_current_costs(q)})
 
+    def _quote(self, order: OrderInput, account: str, usage: float = 0.0) -> Quote:
+        """What `order` costs if made now: its charge at creation from this month's spend
+        (plus `usage`, SimulatedEuroUsage), and its next cycle from that month's."""
+        now = self.clock.now()
+        cycle = next_cycle(order.start, order.end, now.date())
+        this_month = self._spent(account, month_start(now.date()), now) + usage
+        return quote(
+            product=order.product,
+            raw_km2=order.raw_km2,
+            reference=order.reference_date,
+            every_days=order.image_frequency,
+            start=order.start,
+            end=order.end,
+            storage_months=order.storage_months,
+            today=now.date(),
+            spent=(this_month, self._spent(account, cycle, now) if cycle else 0.0),
+        )
+
     async def create_order(self, request: Request, account: str) -> Response:
         now = self.clock.now()
         order = parse_order(await _json(request), now.date())
+        q = self._quote(order, account)
+        credits = self.store.credits(account)
+        if credits is not None:
+            left = ledger.balance(credits, self.store.orders(account), now, _product)
+            if q.current_month_cost > left + self.overdraft:
+                return failure(
+                    400,
+                    f"Not enough credits: the order costs {q.current_month_cost:.2f} EUR and "
+                    f"the account has {left:.2f} EUR.",
+                    994,
+                )
         skip_review = bool(self.store.account_skips_review(account))
-        stored = self.store.insert(self._stored(order, account, now, skip_review))
+        stored = self._stored(order, account, now, skip_review)
+        stored = replace(stored, charged=q.current_month_cost, covered_to=q.covered[-1])
+        self.store.insert(stored)
         if self.faults.drop_this_create():
             return DroppedResponse()
         return pascal(self._order_json(stored, lifecycle.status(stored, now)))
 
-    def _spent(self, account: str, month: date, today: date) -> float:
-        """What the account's orders that are not canceled cost in `month`, priced together
-        in the order they were made (the tiers are per account)."""
-        key = (account, month, today, self.store.revision)
+    def _spent(self, account: str, month: date, now: datetime) -> float:
+        """What the account was charged in `month` (its cycles, then its creations up to
+        `now`); for a month to come, the cycles it will be charged on its 1st."""
+        key = (account, month, self.store.revision)
         known = self._spending.get(key)
         if known is not None:
             return known
-        spent = 0.0
-        for stored in self.store.orders(account):
-            if stored.canceled_at is not None:
-                continue
-            dates = month_dates(
-                stored.reference_date,
-                stored.image_frequency,
-                stored.from_date,
-                stored.to_date,
-                month,
-                month,
-            )
-            spent += order_cost(_product(stored), len(dates), spent)
+        spent = ledger.spent_in(self.store.orders(account), month, now, _product)
         if len(self._spending) > 1024:
             self._spending.clear()
         self._spending[key] = spent
@@ -651,40 +673,43 @@ def _current_tile_json(ref: TileRef) -> dict[str, Any]:
 
 
 def _page_costs(q: Quote) -> dict[str, Any]:
-    """The endpoint page's cost fields."""
+    """The endpoint page's cost fields (a bounded order's next month costs nothing)."""
     return {
         "CurrentMonthCost": q.current_month_cost,
-        "NextMonthCost": q.next_month_cost,
+        "NextMonthCost": q.next_month_cost or 0.0,
         "Costs": {
             "CurrencyCode": CURRENCY,
             "CurrentMonthOrderCostEstimate": q.current_month_order,
             "CurrentMonthStorageCosts": q.current_month_storage,
-            "NextMonthOrderCostEstimate": q.next_month_order,
-            "NextMonthStorageCosts": q.next_month_storage,
+            "NextMonthOrderCostEstimate": q.next_month_order or 0.0,
+            "NextMonthStorageCosts": q.next_month_storage or 0.0,
         },
         "UsageUnits": {
             "CurrentMonthOrderUsageUnitsEstimate": round(q.current_month_order * 10, 2),
-            "NextMonthOrderUsageUnitsEstimate": round(q.next_month_order * 10, 2),
+            "NextMonthOrderUsageUnitsEstimate": round((q.next_month_order or 0.0) * 10, 2),
         },
     }
 
 
 def _current_costs(q: Quote) -> dict[str, Any]:
-    """The current docs' cost objects, totals as TotalCostEuro."""
-    return {
+    """The current docs' cost objects, totals as TotalCostEuro; a bounded order has no
+    RecurringCostsEstimate (the official client reads it only when present)."""
+    costs: dict[str, Any] = {
         "CurrentMonthCosts": {
             "CurrencyCode": CURRENCY,
             "OrderCost": round(q.current_month_order, 2),
             "StorageCost": round(q.current_month_storage, 2),
             "TotalCostEuro": q.current_month_cost,
-        },
-        "RecurringCostsEstimate": {
+        }
+    }
+    if q.next_month_order is not None:
+        costs["RecurringCostsEstimate"] = {
             "CurrencyCode": CURRENCY,
             "OrderCost": round(q.next_month_order, 2),
-            "StorageCost": round(q.next_month_storage, 2),
+            "StorageCost": round(q.next_month_storage or 0.0, 2),
             "TotalCostEuro": q.next_month_cost,
-        },
-    }
+        }
+    return costs
 
 
 def _product(order: StoredOrder) -> Any:

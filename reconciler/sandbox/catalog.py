@@ -15,7 +15,7 @@ MODELS: tuple[Model, ...] = (
     Model("Stratus2", frozenset({S1, S2, L89})),
     Model("Stratus2Fast", frozenset({S1, S2}), frozenset({L89})),
     Model("Stratus2NoSnow", frozenset({S1, S2, L89})),
-    Model("Stratus3", frozenset({S1, S2}), frozenset({L89, S3})),
+    Model("Stratus3", frozenset({S1, S2, L89})),  # "none optional" (facts file: Models)
     Model("Nimbus", frozenset({S2}), frozenset({S1, S3})),
 )
 CONSTELLATIONS: tuple[str, ...] = (S1, S2, S3, L89)

@@ -181,6 +181,20 @@ def parser(prog: str) -> argparse.ArgumentParser:
     )
     add("--seed", type=int, help="seed for the fault dice")
     add(
+        "--credits",
+        type=_amount,
+        metavar="EUR",
+        help="order credits of each account: every order and monthly cycle draws them down, "
+        "and a create that needs more is refused with error 994 (default: no limit)",
+    )
+    add(
+        "--overdraft",
+        type=_amount,
+        default=0.0,
+        metavar="EUR",
+        help="how far below zero the credits may go (EuroOverdraftLimit; default: 0)",
+    )
+    add(
         "--admin-key-env",
         default="CLEARSKY_SANDBOX_ADMIN_KEY",
         metavar="NAME",
@@ -221,6 +235,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m reconciler.sa
         review=timedelta(minutes=args.review_minutes),
         dialect=Dialect(args.dialect),
         admin_key=os.environ.get(args.admin_key_env) or None,
+        credits=args.credits,
+        overdraft=args.overdraft,
     )
     for number, key in enumerate(keys, start=1):
         service.add_account(key, f"account-{number}", skip_review=args.skip_review)
@@ -242,6 +258,13 @@ def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port (0 to 65535)")
+    return value
+
+
+def _amount(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1e12:
+        raise argparse.ArgumentTypeError(f"{text} is not an amount of euro from 0")
     return value
 
 

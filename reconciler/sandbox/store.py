@@ -39,10 +39,17 @@ CREATE TABLE IF NOT EXISTS orders (
     tiles TEXT NOT NULL,
     mini_tiles TEXT NOT NULL,
     area_km2 REAL NOT NULL,
-    is_automatic INTEGER NOT NULL DEFAULT 0
+    is_automatic INTEGER NOT NULL DEFAULT 0,
+    charged REAL NOT NULL DEFAULT 0,
+    covered_to TEXT
 );
 CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account, created_at);
 """
+ADDED_COLUMNS = {
+    "orders": (("charged", "REAL NOT NULL DEFAULT 0"), ("covered_to", "TEXT")),
+    "accounts": (("credits", "REAL"),),
+}
+"""Columns a database made by an earlier sandbox lacks (added when it is opened)."""
 
 
 def key_digest(api_key: str) -> str:
@@ -69,6 +76,10 @@ class StoredOrder:
     mini_tiles: list[str]
     area_km2: float
     is_automatic: bool = False
+    charged: float = 0.0
+    """EUR charged when the order was made (the coverage created then)."""
+    covered_to: date | None = None
+    """The last month that coverage reached; None: the month it was made."""
 
 
 class Store:
@@ -82,22 +93,43 @@ class Store:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(SCHEMA)
+            for table, columns in ADDED_COLUMNS.items():
+                have = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns:
+                    if name not in have:
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def add_account(self, api_key: str, name: str = "", *, skip_review: bool = False) -> str:
+    def add_account(
+        self,
+        api_key: str,
+        name: str = "",
+        *,
+        skip_review: bool = False,
+        credits: float | None = None,
+    ) -> str:
+        """Add (or update) an account; `credits`: its order credits in EUR (None: no limit)."""
         digest = key_digest(api_key)
         with self._lock:
             self._db.execute(
-                "INSERT INTO accounts (key_digest, name, skip_review) VALUES (?, ?, ?) "
+                "INSERT INTO accounts (key_digest, name, skip_review, credits) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(key_digest) DO UPDATE SET name=excluded.name, "
-                "skip_review=excluded.skip_review",
-                (digest, name or digest[:8], int(skip_review)),
+                "skip_review=excluded.skip_review, credits=excluded.credits",
+                (digest, name or digest[:8], int(skip_review), credits),
             )
             self._accounts.pop(digest, None)
         return digest
+
+    def credits(self, account: str) -> float | None:
+        """The order credits the account was given (EUR), or None when it has no limit."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT credits FROM accounts WHERE key_digest = ?", (account,)
+            ).fetchone()
+        return None if row is None or row["credits"] is None else float(row["credits"])
 
     def account(self, api_key: str) -> tuple[str, bool] | None:
         """(account id, skips review) for a key, or None for an unknown key."""
@@ -184,6 +216,8 @@ def _to_row(order: StoredOrder) -> dict[str, Any]:
         "mini_tiles": json.dumps(order.mini_tiles),
         "area_km2": order.area_km2,
         "is_automatic": int(order.is_automatic),
+        "charged": order.charged,
+        "covered_to": order.covered_to.isoformat() if order.covered_to else None,
     }
 
 
@@ -207,4 +241,6 @@ def _from_row(row: sqlite3.Row) -> StoredOrder:
         mini_tiles=json.loads(row["mini_tiles"]),
         area_km2=row["area_km2"],
         is_automatic=bool(row["is_automatic"]),
+        charged=float(row["charged"]),
+        covered_to=date.fromisoformat(row["covered_to"]) if row["covered_to"] else None,
     )

@@ -20,7 +20,7 @@ from reconciler.domain.geometry import (
     parse_wkt,
 )
 from reconciler.sandbox import catalog
-from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR, Product, month_start
+from reconciler.sandbox.pricing import MINITILE_FACTOR, TILE_FACTOR, Product
 from reconciler.sandbox.tiles import TileRef, parse_guid
 
 AREA_LIMIT_KM2 = 100_000.0
@@ -208,8 +208,6 @@ def _period(
         err("From", "From must be the first day of a month.")
     if start and end and end < start:
         err("To", "To must not be before From.")
-    if end is not None and end < month_start(today):
-        err("To", "The order period has already ended.")
     return reference, start, end
 
 

@@ -288,8 +288,10 @@ def entry_json(entry: StateEntry) -> dict[str, Any]:
         body["labels"] = dict(sorted(entry.labels.items()))
     if entry.previous:
         body["previous"] = list(entry.previous)[-20:]
-    if entry.cost is not None and is_price(entry.cost.current_month) and is_price(
-        entry.cost.next_month
+    if (
+        entry.cost is not None
+        and is_price(entry.cost.current_month)
+        and is_price(entry.cost.next_month)
     ):  # the client never reads another figure; were one to slip through, it is not recorded
         body["estimate"] = {
             # floats always: the seal is over this form, and reading gives floats back

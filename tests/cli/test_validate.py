@@ -37,7 +37,7 @@ def test_problems_as_json_match_golden(
 
 
 def test_valid_manifests_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["validate", str(EXAMPLES)], capsys)[:2] == (0, "5 manifests valid in 5 files.\n")
+    assert run(["validate", str(EXAMPLES)], capsys)[:2] == (0, "6 manifests valid in 6 files.\n")
     assert run(["validate", "--format", "json", str(EXAMPLES)], capsys)[:2] == (0, "[]\n")
 
 

@@ -32,21 +32,23 @@ def only(repo: Repo, *texts: tuple[str, str]) -> None:
         repo.write(f"{name}.yaml", text)
 
 
-def test_a_bounded_order_four_months_out_is_priced_in_its_months(repo: Repo, cli: Cli) -> None:
+def test_a_bounded_order_four_months_out_is_charged_whole_at_apply(repo: Repo, cli: Cli) -> None:
     start = months_ahead(4)
     end = (start + timedelta(days=160)).replace(day=1) - timedelta(days=1)
     only(repo, ("later", manifest("later", end=end, start=start)))
     plan = plan_json(cli)
     change = plan["changes"][0]
-    months = {m["month"]: m["cost"] for m in change["months"]}
-    assert min(months) == f"{start:%Y-%m}" and max(months) == f"{end:%Y-%m}"
-    assert all(cost > 0 for cost in months.values())
-    assert change["totalCost"] == round(sum(months.values()), 2) > 0
-    timeline = {m["month"]: m for m in plan["summary"]["months"]}
-    assert timeline[f"{start:%Y-%m}"]["change"] == months[f"{start:%Y-%m}"] > 0
-    assert all(timeline[m]["change"] == 0 for m in timeline if m < f"{start:%Y-%m}")
+    this_month = plan["summary"]["months"][0]["month"]
+    assert [m["month"] for m in change["months"]] == [this_month]
+    assert change["chargeAtApply"] == change["months"][0]["cost"] == change["totalCost"] > 0
+    assert change["coverage"] == {"from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"}
+    assert plan["summary"]["chargeAtApply"] == change["chargeAtApply"]
+    timeline = plan["summary"]["months"]
+    assert timeline[0]["change"] == change["chargeAtApply"]
+    assert all(m["change"] == 0 for m in timeline[1:])
     text = cli("plan", "--sandbox").out
-    assert f"bills from {start:%Y-%m}" in text and f"to {end:%Y-%m}" in text
+    assert f"(coverage {start:%Y-%m} to {end:%Y-%m})" in text
+    assert text.splitlines()[1].startswith(f"Apply charges {change['chargeAtApply']:,.2f} EUR now")
 
 
 def test_a_small_monthly_limit_fails_the_plan_naming_the_month(repo: Repo, cli: Cli) -> None:
@@ -66,13 +68,13 @@ def test_a_small_monthly_limit_fails_the_plan_naming_the_month(repo: Repo, cli: 
 def test_two_large_orders_together_cost_less_than_each_alone(repo: Repo, cli: Cli) -> None:
     big_a, big_b = manifest("big-a", PAGE_WKT, frequency=1), manifest("big-b", AARHUS, frequency=1)
     only(repo, ("big-a", big_a))
-    alone = plan_json(cli)["summary"]["nextMonthCost"]
+    alone = plan_json(cli)["summary"]["chargeAtApply"]
     repo.remove("big-a.yaml")
     repo.write("big-b.yaml", big_b)
-    alone += plan_json(cli)["summary"]["nextMonthCost"]
+    alone += plan_json(cli)["summary"]["chargeAtApply"]
     repo.write("big-a.yaml", big_a)
     together = plan_json(cli)
-    assert 0 < together["summary"]["nextMonthCost"] < alone
+    assert 0 < together["summary"]["chargeAtApply"] < alone
     assert any("priced together" in note for note in together["notes"])
 
 

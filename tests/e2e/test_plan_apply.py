@@ -50,7 +50,7 @@ def test_plan_apply_plan_is_empty(api_env: Service, repo: Repo, cli: Cli) -> Non
     first = cli("plan", "--detailed-exitcode")
     assert first.code == 2, first.err
     assert "+ create    aarhus-bay" in first.out and "2 to create" in first.out
-    assert "Cost: this month" in first.out
+    assert "Cost: at apply" in first.out
     converge(cli)
     assert sorted(state_of(repo)["orders"]) == ["aarhus-bay", "skagen"]
     assert len(live_orders(api_env)) == 2
@@ -412,7 +412,9 @@ def test_compare_to_says_what_moved_since_the_review(
     moved = cli("plan", "--format", "json", "--compare-to", str(reviewed), ".")
     assert json.loads(moved.out).get("hasChanges"), moved.out + moved.err  # the plan, untouched
     assert "it differs" in moved.err and "+ new: create third" in moved.err
-    assert "~ create aarhus-bay: per month" in moved.err
+    assert "~ create aarhus-bay: imageFrequency 3 -> 2" in moved.err
+    assert "~ create aarhus-bay: at apply +" in moved.err and "in all" in moved.err
+    assert "  total: at apply +" in moved.err
 
 
 def test_skip_if_no_changes_prints_no_comment(api_env: Service, repo: Repo, cli: Cli) -> None:

@@ -53,13 +53,12 @@ def test_suggest_prices_both_and_writes_a_tile_manifest_that_plans(
     assert planned.code == 0, planned.err
     tiled = next(c for c in json.loads(planned.out)["changes"] if c["name"] == "aarhus-tiles")
     assert tiled["action"] == "create" and tiled["desired"]["aoi"]["miniTiles"]
-    # The suggestion's monthly figure is the estimate's "next month": a whole month after the
-    # order's first. The plan shows the same estimate month by month; its first month has as
-    # many image dates as that month has (January's 31 days are not February's 28), so the
-    # month to compare is the second, which the plan takes from the estimate as it is.
+    # The suggestion's monthly figure is the estimate's recurring one: the first cycle after
+    # the coverage apply charges for. The plan's first month carries that charge, and its
+    # second month is that cycle, taken from the estimate as it is.
     first, second = tiled["months"][:2]
     assert second["derived"] is None and second["cost"] == pytest.approx(found["tilesMonthly"])
-    assert tiled["estimate"]["nextMonthCost"] == first["cost"]
+    assert tiled["chargeAtApply"] == first["cost"] > 0
 
 
 def test_plan_suggests_tiles_only_when_cheaper_by_the_share(

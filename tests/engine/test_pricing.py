@@ -16,7 +16,7 @@ from reconciler.domain.order import OrderSpec
 from reconciler.engine.pricing import estimate_cost, price
 from reconciler.errors import ServerError
 from reconciler.planning import Change, Cost, StateEntry, decide, with_money
-from reconciler.planning.money import order_months
+from reconciler.planning.money import cycle_months
 from tests.conftest import TODAY, desired, in_process_client, live, spec
 
 
@@ -54,9 +54,11 @@ def test_a_saving_counts_from_the_lower_of_the_record_and_a_live_estimate(
     assert old == (recorded if recorded_monthly < fresh.next_month else fresh)
     new = priced[0].new_order_cost
     assert new is not None and priced[0].live is not None
-    december = priced[0].months[0]
-    saved = order_months(priced[0].live, old, [december.month])[0].cost
-    assert december.cost == round(new.current_month - saved, 2) and saved > 0
+    assert priced[0].desired is not None
+    january = next(m for m in priced[0].months if m.month == date(2027, 1, 1))
+    saved = cycle_months(priced[0].live, old, [january.month])[0].cost
+    bought = cycle_months(priced[0].desired, new, [january.month])[0].cost
+    assert january.cost == round(bought - saved, 2) and saved > 0
 
 
 def test_without_a_recorded_estimate_the_old_spec_is_estimated() -> None:
@@ -119,7 +121,7 @@ def test_a_priceless_estimate_and_a_refused_geometry_are_errors_while_the_rest_i
     changes = decide(wanted, [], {}, TODAY)
     priced = {c.name: c for c in priced_with(changes, in_process_client(answer=answer))}
     ok = priced["ok"].bill_change
-    assert priced["ok"].error is None and ok is not None and ok.next_month > 0
+    assert priced["ok"].error is None and ok is not None and ok.current_month > 0
     assert priced["priceless"].error == "the service returned no price for this order"
     assert priced["priceless"].bill_change is None
     bad = priced["bad"].error or ""

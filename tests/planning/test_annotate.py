@@ -20,7 +20,16 @@ def test_cancel_deadline_is_warned_within_48_hours() -> None:
         datetime(2026, 11, 30, 1, 0, tzinfo=UTC),
     )
     assert not [w for w in early[0].warnings if "deadline" in w]
-    assert [w for w in late[0].warnings if "deadline is 2026-12-01 00:00 UTC, in 23 h" in w]
+    # the earlier of 00:00 UTC on the 1st and 23:59 CET on the last day: 22:59 UTC
+    assert [w for w in late[0].warnings if "deadline is 2026-11-30 22:59 UTC, in 22 h" in w]
+    after_cet = annotate(
+        decide([], account, state, date(2026, 11, 30)),
+        [],
+        account,
+        datetime(2026, 11, 30, 23, 30, tzinfo=UTC),
+    )
+    assert not [w for w in after_cet[0].warnings if "deadline is" in w]
+    assert [w for w in after_cet[0].warnings if "may renew for December 2026" in w]
 
 
 def test_overlapping_manifests_and_live_orders_are_warned() -> None:

@@ -34,11 +34,11 @@ def test_what_a_plan_adds_to_this_month() -> None:
 
 
 def test_what_a_plan_adds_to_any_month_after_names_the_month() -> None:
-    later = replace(spec(end=date(2027, 9, 30)), start=date(2027, 4, 1))
-    plan = creating(s=later)  # nothing this month or next: it starts in April
-    assert plan.totals() == (0.0, 0.0)
+    later = replace(spec(), start=date(2027, 4, 1))
+    plan = creating(s=later)  # April is charged at apply; its cycles start in May
+    assert plan.totals()[0] > 0 and plan.totals()[1] == 0.0
     worst = max(plan.timeline.months[1:], key=lambda m: m.change)
-    assert worst.change > 0 and worst.month >= date(2027, 4, 1)
+    assert worst.change > 0 and worst.month >= date(2027, 5, 1)
     assert rules(check(plan, policy(maxIncreaseMonthly=worst.change), {})) == []
     found = check(plan, policy(maxIncreaseMonthly=1), {})
     assert rules(found) == ["policy.maxIncreaseMonthly"]
