@@ -119,6 +119,33 @@ def _global_flags_first(args: list[str]) -> list[str]:
     return found + rest
 
 
+LONG_WORDS = frozenset(
+    {
+        "auto-approve", "compare-to", "debug", "detailed-exitcode", "exclude",
+        "expect-checksum", "force", "format", "help", "horizon", "lock", "lock-timeout",
+        "no-color", "out", "parallelism", "prune", "prune-orphans", "sandbox", "selector",
+        "state", "target", "var", "var-file", "verbose", "api-url", "input", "refresh",
+        "replace", "destroy", "json", "chdir",
+    }
+)  # fmt: skip
+"""Long options (ours, and the Terraform ones typed by habit) written with one dash."""
+
+
+def _one_dash_long_option(args: list[str]) -> str | None:
+    """`-out=plan.json` reads as `-o ut=plan.json`: a Terraform habit that would silently
+    write a file named 'ut=plan.json'. Returns the message for the first such word."""
+    end = args.index("--") if "--" in args else len(args)
+    for word in args[:end]:
+        if word.startswith("-") and not word.startswith("--"):
+            name, eq, value = word[1:].partition("=")
+            if name in LONG_WORDS:
+                return (
+                    f"{word}: long options take two dashes here; write --{name}{eq}{value} "
+                    "(nothing was run)"
+                )
+    return None
+
+
 def _errors_as_json(args: list[str], errors: list[dict[str, object]]) -> None:
     """With --format json, errors go to stdout as {"errors": [...]} too, for machines."""
     wanted = any(
@@ -132,6 +159,10 @@ def _errors_as_json(args: list[str], errors: list[dict[str, object]]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok/no changes, 2 changes, 1 error)."""
     args = _global_flags_first(list(argv) if argv is not None else sys.argv[1:])
+    wrong = _one_dash_long_option(args)
+    if wrong:
+        fail(wrong)
+        return 1
     try:
         result = cli.main(
             args=args,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -110,6 +110,8 @@ class _Run:
         self.blocked: set[str] = set()
         self.previous: dict[str, tuple[str, ...]] = {}
         """Fingerprints of the orders names owned before this run cancelled them."""
+        self.files: Mapping[str, str] = {}
+        """Each manifest's file relative to the workspace (recorded in its entry)."""
 
     def record(self, state: State) -> None:
         """Take `state` as the run's state; `durable` writes it."""
@@ -157,6 +159,7 @@ async def apply_plan(
     raise_if_unsafe(plan)
     batches = Batches.of(plan)
     run = _Run(client, state_file, state, listener)
+    run.files = plan.files
     run.total = batches.steps
     with state_file.batch():
         return await _apply_batches(run, batches)
@@ -242,8 +245,9 @@ def _remember_unchanged(run: _Run, unchanged: Sequence[Change]) -> None:
         now = seen(change.desired, change.live)
         if now is not None and now != entry.seen:
             entry = updated[change.name] = replace(entry, seen=now)
-        if change.file and change.file != entry.file:  # where its manifest is now
-            updated[change.name] = replace(entry, file=change.file)
+        file = run.files.get(change.name, "")
+        if file and file != entry.file:  # where its manifest is now
+            updated[change.name] = replace(entry, file=file)
     if updated:
         run.record(state.with_entries(updated))
 
@@ -403,5 +407,5 @@ def _entry(run: _Run, change: Change, guid: str, listed: OrderSpec | None = None
         change.labels,
         tuple(dict.fromkeys(previous))[-20:],
         seen(change.desired, listed if listed is not None else change.live),
-        change.file,
+        run.files.get(change.name, ""),
     )

@@ -234,7 +234,7 @@ async def make_plan(
     day = today or now.date()
     scope, folder = within or (Scope(), Path(".").resolve())
     specs = [o.spec for o in snap.manifests.orders] + [o.spec for o in snap.live if o.active]
-    (changes, inputs, left_out), (tiles, tile_notes) = await asyncio.gather(
+    (changes, inputs, left_out, files), (tiles, tile_notes) = await asyncio.gather(
         asyncio.to_thread(_decided, snap, settings, day, scope, folder),
         tile_footprints(specs, client) if client is not None else _nothing(),
     )
@@ -256,7 +256,13 @@ async def make_plan(
             price(changes, client, prefetched),
             geometry,
             _budget_estimates(snap, live_specs, client),
-            tile_suggestions(changes, client, tiling.cheaper_by, prefetched)
+            tile_suggestions(
+                changes,
+                client,
+                tiling.cheaper_by,
+                prefetched,
+                lambda name: settings.command("tiles", "suggest", name, "--write", f"{name}-tiles"),
+            )
             if tiling.suggest
             else _no_suggestions(),
             pass_notes(changes, client, day) if snap.manifests.config.notes.passes else _no_lines(),
@@ -282,6 +288,7 @@ async def make_plan(
         state_warning=trust.summary(),
         untrusted=tuple(sorted(snap.state.untrusted)),
         credits=snap.credits,
+        files=files,
     )
     policy = snap.manifests.config.policy
     protected = snap.state.protections()
@@ -303,12 +310,13 @@ async def _nothing() -> tuple[dict[str, BaseGeometry], tuple[str, ...]]:
 
 def _decided(
     snap: Snapshot, settings: Settings, day: date, scope: Scope, folder: Path
-) -> tuple[list[Change], Inputs, int]:
+) -> tuple[list[Change], Inputs, int, dict[str, str]]:
     state = snap.state.guarded()
     found = decide(snap.manifests.orders, snap.live, state, day, settings.options, snap.open)
     files = workspace_files({o.name: o.source.file for o in snap.manifests.orders}, folder)
     within = scoped(found, scope, files, state)
-    return select(within.changes, settings.selection, state), snap.inputs(), within.left_out
+    chosen = select(within.changes, settings.selection, state)
+    return chosen, snap.inputs(), within.left_out, files
 
 
 async def _budget_estimates(

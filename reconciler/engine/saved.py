@@ -9,7 +9,8 @@ from shapely.geometry import MultiPolygon
 
 from reconciler.api import DEFAULT_URL
 from reconciler.domain.geometry import GeometryProblem, parse_wkt
-from reconciler.engine.workspace import Settings, Workspace
+from reconciler.engine.workspace import Settings, Workspace, state_file_for
+from reconciler.manifest import load_config
 from reconciler.errors import PlanError
 from reconciler.files import inside, read_text_file
 from reconciler.planning.select import Selection, parse_selectors
@@ -56,9 +57,31 @@ def saved_settings(doc: PlanDoc, given: Settings) -> Settings:
     if ctx is None:
         return replace(given, paths=(".",))
     remote_state = "://" in ctx.state_path
-    for path in [*ctx.manifest_paths, "" if remote_state else ctx.state_path]:
+    named_state = bool(given.state_path) and given.state_path == ctx.state_path
+    for path in [*ctx.manifest_paths, "" if remote_state or named_state else ctx.state_path]:
         if path and not _here(path):
-            raise PlanError(f"the saved plan names {path!r}, outside this repository; refused")
+            raise PlanError(
+                f"the saved plan names {path!r}, outside this repository; refused"
+                + (
+                    f" (give --state {path} to apply it with that state)"
+                    if path == ctx.state_path
+                    else ""
+                )
+            )
+    if given.state_path and not named_state and not remote_state:
+        raise PlanError(
+            f"the saved plan was made with the state {ctx.state_path}, and --state names "
+            f"{given.state_path}: make the plan again with that state, or apply this one with "
+            f"--state {ctx.state_path}"
+        )
+    if ctx.sandbox != given.sandbox:
+        raise PlanError(
+            "the saved plan was made against the embedded sandbox: give --sandbox to apply it "
+            "there (a plan for the sandbox never applies to the service)"
+            if ctx.sandbox
+            else f"the saved plan was made against {ctx.api_url or DEFAULT_URL}, not the "
+            "embedded sandbox: apply it without --sandbox, or make a plan with --sandbox"
+        )
     url = given.api_url or DEFAULT_URL
     if (
         not (ctx.sandbox or given.sandbox)
@@ -72,9 +95,9 @@ def saved_settings(doc: PlanDoc, given: Settings) -> Settings:
     return replace(
         given,
         paths=tuple(ctx.manifest_paths) or (".",),
-        sandbox=given.sandbox or ctx.sandbox,
+        sandbox=ctx.sandbox,
         # a remote state comes from clearsky.yaml or --state, never from the (untrusted) file
-        state_path=given.state_path or (None if remote_state else ctx.state_path or None),
+        state_path=given.state_path or _chosen_state(ctx, remote_state),
         selection=Selection(
             frozenset(ctx.targets), frozenset(ctx.excludes), parse_selectors(ctx.selectors)
         ),
@@ -83,6 +106,16 @@ def saved_settings(doc: PlanDoc, given: Settings) -> Settings:
         sole_owner=ctx.sole_owner,
         force=ctx.force,
     )
+
+
+def _chosen_state(ctx: ContextDoc, remote: bool) -> str | None:
+    """The state a saved plan names, where it is not the one its folders choose themselves
+    (then the command line named it, and apply names it too)."""
+    if remote or not ctx.state_path:
+        return None
+    paths = tuple(ctx.manifest_paths) or (".",)
+    own = state_file_for(paths, None, load_config(paths)).location
+    return None if own == ctx.state_path else ctx.state_path
 
 
 def _here(path: str) -> bool:

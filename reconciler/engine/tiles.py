@@ -5,6 +5,7 @@ prices: never the tool's own idea of the price list)."""
 from __future__ import annotations
 
 import asyncio
+import shlex
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -216,10 +217,14 @@ async def tile_notes(
     client: ClearskyClient,
     cheaper_by: float,
     prefetched: Prefetched | None = None,
+    hint: Callable[[str], str] = lambda name: shlex.join(
+        ["clearsky-orders", "tiles", "suggest", name, "--write", f"{name}-tiles"]
+    ),
 ) -> tuple[dict[int, str], tuple[str, ...]]:
     """Suggestion lines by change index: each new polygon order whose tile cover the service
-    prices lower by more than `cheaper_by` percent (the plan itself does not change). Runs
-    beside the pricing: a polygon estimate already under way is shared."""
+    prices lower by more than `cheaper_by` percent (the plan itself does not change), each with
+    the command (`hint(name)`) that writes the tile manifest. Runs beside the pricing: a
+    polygon estimate already under way is shared."""
     asked = [
         i
         for i, c in enumerate(changes)
@@ -229,13 +234,13 @@ async def tile_notes(
     if len(asked) > SUGGEST_AT_MOST:
         notes = (
             f"tile covers were checked for the first {SUGGEST_AT_MOST} of {len(asked)} new "
-            "orders; 'clearsky-orders tiles suggest NAME' checks any other",
+            f"orders; '{hint('NAME')}' checks any other",
         )
         asked = asked[:SUGGEST_AT_MOST]
     jobs = [_suggestion_job(client, changes[i], prefetched) for i in asked]
     found = await client.bounded(jobs)
     lines = {
-        index: _suggestion_words(changes[index].name, result)
+        index: _suggestion_words(result, hint(changes[index].name))
         for index, result in zip(asked, found, strict=True)
         if isinstance(result, Suggestion) and result.saving_share * 100 > cheaper_by
     }
@@ -257,13 +262,12 @@ def _suggestion_job(
     return job
 
 
-def _suggestion_words(name: str, found: Suggestion) -> str:
+def _suggestion_words(found: Suggestion, command: str) -> str:
     cost = found.tile_cost
     return (
         f"as tiles it would cost about {cost.next_month:,.2f} {cost.currency} per month "
         f"({found.saving_share:.0%} less; {len(found.tiles.tiles)} tile(s), "
-        f"{len(found.tiles.mini_tiles)} minitile(s)): clearsky-orders tiles suggest "
-        f"{name} --write {name}-tiles"
+        f"{len(found.tiles.mini_tiles)} minitile(s)): {command}"
     )
 
 

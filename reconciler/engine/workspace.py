@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,22 @@ class Settings:
     @property
     def options(self) -> Options:
         return Options(prune=self.prune, prune_orphans=self.prune_orphans)
+
+    def command(self, *words: str, paths: bool = True) -> str:
+        """A command line that runs `words` against the same service, state and folders as
+        this run: what a hint prints, so that it works when pasted as it is."""
+        flags = self.target_flags()
+        return shlex.join(["clearsky-orders", *words, *flags, *(self.paths if paths else ())])
+
+    def target_flags(self) -> list[str]:
+        flags = []
+        if self.sandbox:
+            flags.append("--sandbox")
+        elif self.api_url and self.api_url.rstrip("/") != DEFAULT_URL:
+            flags += ["--api-url", self.api_url]
+        if self.state_path:
+            flags += ["--state", self.state_path]
+        return flags
 
 
 @dataclass(frozen=True)

@@ -204,8 +204,6 @@ class Change:
     desired_footprint: MultiPolygon | None = None
     """A tile order's ground (its tiles' footprints), where the tile search answered."""
     live_footprint: MultiPolygon | None = None
-    file: str = ""
-    """The manifest's file relative to the workspace folder (recorded in its state entry)."""
     charge_at_apply: MonthCost | None = None
     """What apply deducts now for the new order (its coverage created at creation)."""
     coverage: tuple[date, date] | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -63,6 +64,9 @@ class Plan:
     """The state entries planning treated as untrusted (protected, no recorded cost)."""
     credits: Credits | None = None
     """The account's order credits, where the service says (None: it does not)."""
+    files: Mapping[str, str] = field(default_factory=dict)
+    """Each manifest's file relative to the workspace folder, by name: apply records it in
+    the entry, so that a run over narrower paths cancels only what it covers."""
 
     @property
     def commitment(self) -> float:

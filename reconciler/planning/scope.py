@@ -12,7 +12,7 @@ run neither reports nor touches them, and pruning needs the whole workspace.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from reconciler.planning.model import Change, StateEntry
 
@@ -53,13 +53,12 @@ def scoped(
     files: Mapping[str, str],
     state: Mapping[str, StateEntry],
 ) -> Scoped:
-    """The changes `scope` covers, each with the file of its manifest (`files`: name -> file
-    relative to the workspace). A change of a manifest is in scope by its file; a cancel of a
-    removed manifest by the file its state entry recorded; anything without either is out."""
-    named = [replace(c, file=files[c.name]) if c.name in files else c for c in changes]
+    """The changes `scope` covers (`files`: each manifest's file relative to the workspace,
+    by name). A change of a manifest is in scope by its file; a cancel of a removed manifest by
+    the file its state entry recorded; anything without either is out."""
     if scope.whole:
-        return Scoped(named, 0)
-    kept = [c for c in named if scope.covers(_file_of(c, files, state))]
+        return Scoped(list(changes), 0)
+    kept = [c for c in changes if scope.covers(_file_of(c, files, state))]
     left_out = sum(1 for name, e in state.items() if not scope.covers(files.get(name, e.file)))
     return Scoped(kept, left_out)
 

@@ -103,6 +103,7 @@ class Sandbox:
     """The key of the /_sandbox/ controls (clock, faults, injected orders); none: disabled."""
     credits_used: dict[str, float] = field(default_factory=dict)
     """Processing credits each account's downloads used (by account id)."""
+    _cycles: dict[tuple[str, date, int, int], float] = field(default_factory=dict, repr=False)
     _spending: dict[tuple[str, date, int], float] = field(default_factory=dict, repr=False)
 
     credits: float | None = None
@@ -301,11 +302,14 @@ class Sandbox:
             return pascal({**common, **_page_costs(q)})
         return pascal({**common, **_current_costs(q)})
 
-    def _quote(self, order: OrderInput, account: str, usage: float = 0.0) -> Quote:
+    def _quote(
+        self, order: OrderInput, account: str, usage: float = 0.0, *, cycle_too: bool = True
+    ) -> Quote:
         """What `order` costs if made now: its charge at creation from this month's spend
-        (plus `usage`, SimulatedEuroUsage), and its next cycle from that month's."""
+        (plus `usage`, SimulatedEuroUsage), and (`cycle_too`) its next cycle from that
+        month's."""
         now = self.clock.now()
-        cycle = next_cycle(order.start, order.end, now.date())
+        cycle = next_cycle(order.start, order.end, now.date()) if cycle_too else None
         this_month = self._spent(account, month_start(now.date()), now) + usage
         return quote(
             product=order.product,
@@ -322,7 +326,7 @@ class Sandbox:
     async def create_order(self, request: Request, account: str) -> Response:
         now = self.clock.now()
         order = parse_order(await _json(request), now.date())
-        q = self._quote(order, account)
+        q = self._quote(order, account, cycle_too=False)  # what creating it charges
         credits = self.store.credits(account)
         if credits is not None:
             left = ledger.balance(credits, self.store.orders(account), now, _product)
@@ -344,14 +348,24 @@ class Sandbox:
     def _spent(self, account: str, month: date, now: datetime) -> float:
         """What the account was charged in `month` (its cycles, then its creations up to
         `now`); for a month to come, the cycles it will be charged on its 1st."""
-        key = (account, month, self.store.revision)
-        known = self._spending.get(key)
-        if known is not None:
+        known = self._spending.get((account, month, self.store.revision))
+        if known is not None:  # estimates ask again and again while nothing is written
             return known
-        spent = ledger.spent_in(self.store.orders(account), month, now, _product)
+        orders = self.store.orders(account)
+        start = ledger.first_moment(month)
+        # a month's cycles change only with the orders made before it, or a cancel
+        made_before = sum(1 for o in orders if o.created_at < start)
+        key = (account, month, made_before, self.store.updates)
+        cycles = self._cycles.get(key)
+        if cycles is None:
+            cycles = ledger.cycles_in(orders, month, _product)
+            if len(self._cycles) > 1024:
+                self._cycles.clear()
+            self._cycles[key] = cycles
+        spent = cycles + ledger.made_in(orders, month, now)
         if len(self._spending) > 1024:
             self._spending.clear()
-        self._spending[key] = spent
+        self._spending[(account, month, self.store.revision)] = spent
         return spent
 
     def _stored(

@@ -59,16 +59,13 @@ def cycles_in(orders: Sequence[StoredOrder], month: date, product: ProductOf) ->
     return spent
 
 
-def spent_in(
-    orders: Sequence[StoredOrder], month: date, now: datetime, product: ProductOf
-) -> float:
-    """What the account was charged in `month` up to `now`: its cycles, then its creations."""
-    made_then = sum(
+def made_in(orders: Sequence[StoredOrder], month: date, now: datetime) -> float:
+    """What the orders made in `month` up to `now` were charged when they were made."""
+    return sum(
         o.charged
         for o in orders
         if month_start(o.created_at.date()) == month and o.created_at <= now
     )
-    return cycles_in(orders, month, product) + made_then
 
 
 def balance(

@@ -5,6 +5,7 @@ API keys are stored as sha256 digests: the database never holds a key.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import sqlite3
@@ -90,6 +91,9 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
         self._accounts: dict[str, tuple[str, bool]] = {}
+        self._orders: dict[str, list[StoredOrder]] = {}
+        """Each account's orders as last read; dropped when another connection writes."""
+        self._version: int | None = None
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(SCHEMA)
@@ -155,6 +159,8 @@ class Store:
 
     revision = 0
     """Bumped by every write: what was computed from the orders is stale once it moves."""
+    updates = 0
+    """Bumped by every change of an order already stored (a cancel, say), not by an insert."""
 
     def insert(self, order: StoredOrder) -> StoredOrder:
         row = _to_row(order)
@@ -164,14 +170,25 @@ class Store:
                 f"INSERT INTO orders ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 tuple(row.values()),
             )
+            known = self._orders.get(order.account)
+            if known is not None:  # kept in the database's order: (created_at, guid)
+                bisect.insort(known, order, key=_made)
         return order
 
     def orders(self, account: str) -> list[StoredOrder]:
+        """The account's orders, oldest first (read from the database once, then kept)."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM orders WHERE account = ? ORDER BY created_at, guid", (account,)
-            ).fetchall()
-        return [_from_row(r) for r in rows]
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._version:  # another process wrote to the file meanwhile
+                self._orders.clear()
+                self._version = version
+            known = self._orders.get(account)
+            if known is None:
+                rows = self._db.execute(
+                    "SELECT * FROM orders WHERE account = ? ORDER BY created_at, guid", (account,)
+                ).fetchall()
+                known = self._orders[account] = [_from_row(r) for r in rows]
+            return list(known)
 
     def get(self, account: str, guid: str) -> StoredOrder | None:
         with self._lock:
@@ -184,12 +201,19 @@ class Store:
         updated = replace(order, **changes)
         row = _to_row(updated)
         self.revision += 1
+        self.updates += 1
         with self._lock:
             self._db.execute(
                 f"UPDATE orders SET {', '.join(f'{k} = ?' for k in row)} WHERE guid = ?",
                 (*row.values(), order.guid),
             )
+            self._orders.pop(order.account, None)
+            self._orders.pop(updated.account, None)
         return updated
+
+
+def _made(order: StoredOrder) -> tuple[str, str]:
+    return (order.created_at.isoformat(), order.guid)
 
 
 def new_guid() -> str:

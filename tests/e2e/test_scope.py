@@ -7,8 +7,10 @@ under coast/. Against the sandbox served on loopback, through the real CLI.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from reconciler.state import Sealer, StateFile
 from tests.conftest import KEY_A, Repo, Result, Service, manifest
@@ -141,3 +143,60 @@ def test_a_saved_plan_of_a_subfolder_applies_with_its_scope(
     assert applied.code == 0, applied.out + applied.err
     assert sorted(state_of(repo)["orders"]) == ["aarhus-bay", "more", "skagen"]
     assert len(_active_guids(api_env)) == 3
+
+
+def test_a_terraform_habit_of_one_dash_is_a_clear_error(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    for word, fixed in (("-out=p.json", "--out=p.json"), ("-auto-approve", "--auto-approve")):
+        refused = cli("plan", word)
+        assert refused.code == 1 and fixed in refused.err, refused.err
+    assert not (repo.root / "ut=p.json").exists()
+    assert cli("plan", "-o", "p.json").code == 0  # the short option still works
+
+
+def test_hints_name_the_folder_and_the_target_and_work_when_pasted(
+    repo: Repo, cli: Cli, tmp_path: Path
+) -> None:
+    import shlex
+
+    repo.write("clearsky.yaml", "apiVersion: clearsky-orders/v1\nkind: Config\n")
+    os.chdir(repo.root.parent)
+    planned = cli("plan", "--sandbox", "orders")
+    hint = next(
+        line.split("): ", 1)[1] for line in planned.out.splitlines() if "tiles suggest" in line
+    )
+    assert "--sandbox" in hint and hint.endswith(" orders"), hint
+    written = cli(*shlex.split(hint)[1:])
+    assert written.code == 0, written.out + written.err
+    assert (repo.root / "aarhus-bay-tiles.yaml").exists()
+    saved = cli("plan", "--sandbox", "-o", "p.json", "orders")
+    again = saved.out.splitlines()[-1].split("apply it with: ", 1)[1]
+    assert again == "clearsky-orders apply --sandbox p.json"
+    assert cli(*shlex.split(again)[1:]).code == 0
+
+
+def test_a_saved_plan_applies_only_to_the_target_it_was_made_for(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    assert cli("plan", "--sandbox", "-o", "sandbox.json").code == 0
+    refused = cli("apply", "sandbox.json")  # CLEARSKY_API_KEY is set: no silent sandbox
+    assert refused.code == 1 and "made against the embedded sandbox" in refused.err
+    assert "stale" not in refused.err
+    assert cli("plan", "-o", "served.json").code == 0
+    wrong = cli("apply", "--sandbox", "served.json")
+    assert wrong.code == 1 and "not the embedded sandbox" in wrong.err
+
+
+def test_a_saved_plan_with_a_state_elsewhere_applies_with_that_state(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    elsewhere = repo.root.parent / "elsewhere" / "state.json"
+    state = "../elsewhere/state.json"
+    saved = cli("plan", "--state", state, "-o", "p.json")
+    assert saved.code == 0
+    assert f"--state {state} p.json" in saved.out.split("apply it with: ")[1]
+    assert cli("apply", "p.json").code == 1  # the state is outside: named, or refused
+    applied = cli("apply", "--state", state, "p.json")
+    assert applied.code == 0, applied.out + applied.err
+    assert elsewhere.exists() and not repo.state.exists()

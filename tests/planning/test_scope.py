@@ -31,11 +31,11 @@ def test_a_removed_manifest_is_cancelled_only_where_its_entry_says_it_was() -> N
     assert len(whole.changes) == 3 and whole.left_out == 0
 
 
-def test_a_manifest_is_in_scope_by_its_file_and_carries_it() -> None:
+def test_a_manifest_is_in_scope_by_its_file() -> None:
     wanted = [desired("a"), desired("b", spec(SKAGEN))]
     changes = decide(wanted, [live("g-x", spec(PAGE_WKT))], {}, TODAY)
     files = {"a": "coast/a.yaml", "b": "b.yaml"}
     found = scoped(changes, Scope(("coast/a.yaml",)), files, {})
-    assert [(c.name, c.file) for c in found.changes] == [("a", "coast/a.yaml")]  # no unmanaged
+    assert [c.name for c in found.changes] == ["a"]  # and no unmanaged order
     everything = scoped(changes, Scope(), files, {})
-    assert {c.name: c.file for c in everything.changes if c.name} == files
+    assert len(everything.changes) == len(changes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -82,10 +83,8 @@ def plan(
         say("\n".join(lines), err=fmt != "text")
     if out:
         Path(out).write_text(dump(view.doc), encoding="utf-8")
-        say(
-            f"Saved the plan to {out}; apply it with: clearsky-orders apply {out}",
-            err=fmt != "text",
-        )
+        again = shlex.join(["clearsky-orders", "apply", *settings.target_flags(), out])
+        say(f"Saved the plan to {out}; apply it with: {again}", err=fmt != "text")
     if refusal(made) is not None:
         return 1
     return 2 if detailed_exitcode and made.has_changes else 0
