@@ -10,9 +10,9 @@ from shapely.geometry import MultiPolygon
 from reconciler.api import DEFAULT_URL
 from reconciler.domain.geometry import GeometryProblem, parse_wkt
 from reconciler.engine.workspace import Settings, Workspace, state_file_for
-from reconciler.manifest import load_config
 from reconciler.errors import PlanError
 from reconciler.files import inside, read_text_file
+from reconciler.manifest import load_config
 from reconciler.planning.select import Selection, parse_selectors
 from reconciler.render.document import ChangeDoc, ContextDoc, PlanDoc, load_document
 from reconciler.render.view import Areas, PlanView
