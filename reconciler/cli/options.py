@@ -48,6 +48,12 @@ SERVICE_OPTIONS = (
         default=None,
         help="Requests in flight at once (default: clearsky.yaml api.parallelism, or 8).",
     ),
+    click.option(
+        "--accept-url",
+        is_flag=True,
+        help="The state's account now answers at this API URL (needed once where the service "
+        "names no tenant; the same tenant at a new URL is accepted by itself).",
+    ),
 )
 
 CHANGE_OPTIONS = (
@@ -169,6 +175,7 @@ def _settings(kwargs: dict[str, Any]) -> Settings:
         api_key=os.environ.get("CLEARSKY_API_KEY") or None,
         state_path=kwargs.pop("state_path"),
         parallelism=kwargs.pop("parallelism"),
+        accept_url=kwargs.pop("accept_url", False),
         selection=selection,
         prune=kwargs.pop("prune", False),
         prune_orphans=kwargs.pop("prune_orphans", False),

@@ -87,13 +87,38 @@ def credits_of(info: AccountInfo) -> Credits | None:
     return Credits(balance, overdraft)
 
 
-def check_owner(state: State, owner: Owner) -> None:
-    """Refuse a state that belongs to another account or URL."""
-    if state.owner is not None and state.owner != owner:
-        raise AccountMismatchError(
-            f"this state belongs to {state.owner}; the key given is for {owner}. Nothing was "
-            "changed: use that account's key and URL, or another state file (--state)"
+def check_owner(state: State, owner: Owner, *, accept_url: bool = False) -> str:
+    """Refuse a state that belongs to another account. The account, not the URL: where the
+    service names its tenant, the same tenant at another URL (a restarted server, a proxy, a
+    new domain) is the same account, and the note returned says so (the next apply records the
+    new URL). Where it names none, the key's fingerprint depends on the URL, so a new URL is
+    accepted only with `accept_url` (--accept-url), once."""
+    recorded = state.owner
+    if recorded is None or recorded == owner:
+        return ""
+    tenant = owner.account.startswith("tenant ")
+    moved = recorded.api_url != owner.api_url
+    if moved and tenant and recorded.account == owner.account:
+        return (
+            f"this state was recorded for {owner.account} at {recorded.api_url}; the same "
+            f"account answers at {owner.api_url}, and the next apply records that URL"
         )
+    keyed = not tenant and recorded.account.startswith("key ")
+    if moved and keyed and accept_url:
+        return (
+            f"--accept-url: the state recorded {recorded.api_url}; the next apply records "
+            f"{owner.api_url} for it"
+        )
+    hint = (
+        " If this is the same account at a new URL (the service names no tenant, so that "
+        "cannot be checked), give --accept-url once"
+        if moved and keyed
+        else ""
+    )
+    raise AccountMismatchError(
+        f"this state belongs to {recorded}; the key given is for {owner}. Nothing was "
+        f"changed: use that account's key and URL, or another state file (--state).{hint}"
+    )
 
 
 def key_fingerprint(api_key: str, api_url: str) -> str:

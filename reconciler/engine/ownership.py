@@ -42,7 +42,7 @@ async def import_order(workspace: Workspace, name: str, guid: str) -> Imported:
             raise StateError(f"order {guid} is already owned by {owner!r}")
         file = workspace_files({name: desired.source.file}, workspace.folder)[name]
         entry = StateEntry(live.guid, desired.spec.fingerprint, desired.prevent_cancel, file=file)
-        check_owner(current, account)
+        check_owner(current, account, accept_url=workspace.settings.accept_url)
         states.save(current.owned_by(account).with_order(name, entry))
     differs = live.spec is not None and live.spec != desired.spec
     diff = field_diff(live.spec, desired.spec) if differs and live.spec is not None else {}

@@ -146,14 +146,16 @@ class Service:
     owner: Owner
     catalog: Catalog | None
     credits: Credits | None = None
+    notes: tuple[str, ...] = ()
+    """What a reviewer should know of the account (a new URL for the same one, say)."""
 
 
 async def open_service(workspace: Workspace, state: State, client: ClearskyClient) -> Service:
     """The account the key opens and the service's models, asked at once; refuses a state
     that belongs to another account before anything else is asked."""
     service = await _ask_service(workspace, client)
-    check_owner(state, service.owner)
-    return service
+    note = check_owner(state, service.owner, accept_url=workspace.settings.accept_url)
+    return replace(service, notes=(note,) if note else ())
 
 
 async def _ask_service(workspace: Workspace, client: ClearskyClient) -> Service:
@@ -185,7 +187,7 @@ async def plan_workspace(
         # service says whose account this is (a state of another account still fails below).
         prefetch.ready(state.orders)
         service = await asked
-        check_owner(state, service.owner)
+        owned = check_owner(state, service.owner, accept_url=workspace.settings.accept_url)
     except BaseException:
         for task in (asked, listing, *([early.task] if early else [])):
             task.cancel()
@@ -202,7 +204,9 @@ async def plan_workspace(
     )
     report(f"{len(manifests.orders)} manifest(s), {len(live)} live order(s); planning...")
     try:
-        snap = replace(resolved(manifests, state, live, owner, foreign), credits=service.credits)
+        snap = resolved(manifests, state, live, owner, foreign)
+        notes = (*((owned,) if owned else ()), *snap.notes)
+        snap = replace(snap, credits=service.credits, notes=notes)
         plan = await make_plan(
             snap,
             client,

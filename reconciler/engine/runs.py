@@ -73,9 +73,8 @@ async def apply_saved(
         state = workspace.state_file.load()
         service = await open_service(workspace, state, client)
         manifests = load(workspace.manifest_paths, service.catalog)
-        snap = replace(
-            await snapshot(manifests, state, client, service.owner), credits=service.credits
-        )
+        snap = await snapshot(manifests, state, client, service.owner)
+        snap = replace(snap, credits=service.credits, notes=(*service.notes, *snap.notes))
         plan = await make_plan(
             snap,
             client,

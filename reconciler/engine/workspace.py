@@ -41,6 +41,8 @@ class Settings:
     force: bool = False
     sole_owner: bool = False
     """--sole-owner: no other repository manages orders in this account (local state)."""
+    accept_url: bool = False
+    """--accept-url: the state's account answers at a new URL (it names no tenant)."""
     lock_timeout: float = 0.0
     horizon: int = 12
     """Months of the cost timeline, and of a recurring order's commitment."""

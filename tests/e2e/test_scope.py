@@ -12,8 +12,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from reconciler.sandbox import Sandbox, serve_in_thread
+from reconciler.sandbox.app import Dialect
 from reconciler.state import Sealer, StateFile
-from tests.conftest import KEY_A, Repo, Result, Service, manifest
+from tests.conftest import KEY_A, SKAGEN, Repo, Result, Service, manifest
 from tests.e2e.test_plan_apply import converge, live_orders, state_of
 
 Cli = Callable[..., Result]
@@ -200,3 +204,37 @@ def test_a_saved_plan_with_a_state_elsewhere_applies_with_that_state(
     applied = cli("apply", "--state", state, "p.json")
     assert applied.code == 0, applied.out + applied.err
     assert elsewhere.exists() and not repo.state.exists()
+
+
+def test_the_same_tenant_at_a_new_url_is_the_same_account(
+    api_env: Service, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    converge(cli)
+    with serve_in_thread(api_env.sandbox.app()) as moved:  # the server restarted elsewhere
+        monkeypatch.setenv("CLEARSKY_API_URL", moved)
+        planned = cli("plan", "--detailed-exitcode")
+        assert planned.code == 0, planned.out + planned.err
+        assert f"the same account answers at {moved}" in planned.out
+        repo.write("fresh.yaml", manifest("fresh", SKAGEN))
+        assert cli("apply", "--auto-approve").code == 0
+        assert state_of(repo)["owner"]["apiUrl"] == moved
+
+
+def test_without_a_tenant_a_new_url_needs_accept_url_once(
+    repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = Sandbox(dialect=Dialect.PAGE)  # the older answer names no tenant
+    sandbox.add_account(KEY_A, "a")
+    monkeypatch.setenv("CLEARSKY_API_KEY", KEY_A)
+    with serve_in_thread(sandbox.app()) as first:
+        monkeypatch.setenv("CLEARSKY_API_URL", first)
+        converge(cli)
+    with serve_in_thread(sandbox.app()) as second:
+        monkeypatch.setenv("CLEARSKY_API_URL", second)
+        refused = cli("plan")
+        assert refused.code == 1 and "give --accept-url once" in refused.err
+        accepted = cli("plan", "--accept-url", "--detailed-exitcode")
+        assert accepted.code == 0 and "--accept-url" in accepted.out
+        repo.write("fresh.yaml", manifest("fresh", SKAGEN))
+        assert cli("apply", "--accept-url", "--auto-approve").code == 0
+        assert cli("plan", "--detailed-exitcode").code == 0  # recorded: once is enough
