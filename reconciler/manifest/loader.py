@@ -34,7 +34,7 @@ from reconciler.shared import shared, shared_labels
 
 CONFIG_NAMES = ("clearsky.yaml", "clearsky.yml")
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024
-_SKIPPED_DIRS = {".git", ".clearsky", "node_modules", ".venv", "__pycache__"}
+SKIPPED_DIRS = frozenset({".git", ".clearsky", "node_modules", ".venv", "__pycache__"})
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,8 @@ def _root_of(path: Path) -> Path:
 
 def discover(paths: Sequence[Path]) -> Iterator[Path]:
     """Manifest files: files given, and *.yaml/*.yml below folders (clearsky.yaml, hidden
-    files and hidden folders aside)."""
+    files and hidden folders aside, and folders below with a clearsky.yaml of their own: they
+    are workspaces of their own)."""
     return map(Path, _discovered(paths))
 
 
@@ -239,7 +240,13 @@ def _discovered(paths: Sequence[Path]) -> Iterator[str]:
             continue
         here = str(path) == "."  # the walk then writes ./b for what Path writes as b
         for folder, dirs, names in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if d not in SKIPPED_DIRS
+                and not d.startswith(".")
+                and not _own_workspace(os.path.join(folder, d))
+            )
             written = folder[2:] if here else folder
             inside = written + os.sep if written and not written.endswith(os.sep) else written
             for name in sorted(names):
@@ -249,6 +256,10 @@ def _discovered(paths: Sequence[Path]) -> Iterator[str]:
                     and not name.startswith(".")
                 ):
                     yield inside + name
+
+
+def _own_workspace(folder: str) -> bool:
+    return any(os.path.isfile(os.path.join(folder, name)) for name in CONFIG_NAMES)
 
 
 def _parts(path: str) -> list[str] | tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 
 from reconciler.cli.options import announce, run, settings_options
 from reconciler.cli.output import colour_on, fail, format_option, say
+from reconciler.cli.workspaces import severest, shown, workspaces
 from reconciler.engine import (
     ApplyResult,
     Settings,
@@ -64,40 +66,73 @@ def apply(settings: Settings, auto_approve: bool, expect_checksum: str | None, f
       clearsky-orders apply --auto-approve --format json orders/ > applied.json
     """
     report = Report(fmt == "json")
+    if _is_plan_file(settings.paths):
+        return _reported(report, lambda: report.finish(_apply_saved(settings, report)))
+    if report.json and not (auto_approve or expect_checksum):
+        raise ClearskyOrdersError(
+            "--format json cannot ask for confirmation: add --auto-approve or "
+            "--expect-checksum, or apply a saved plan"
+        )
+    found = workspaces(settings)
+    if len(found) == 1:
+        return _reported(
+            report, lambda: _apply_one(found[0], auto_approve, expect_checksum, report)
+        )
+    if expect_checksum or report.json:
+        raise ClearskyOrdersError(
+            f"the paths cover {len(found)} workspaces, each with its own plan and checksum: "
+            "give --expect-checksum or --format json to one workspace at a time ("
+            + ", ".join(shown(w) for w in found)
+            + ")"
+        )
+    worst = 0
+    for each in found:  # independently: one workspace's failure does not stop the others
+        say(f"=== workspace {shown(each)} ===")
+        try:
+            code = _apply_one(each, auto_approve, None, Report(False))
+        except ClearskyOrdersError as error:
+            fail(f"workspace {shown(each)}: {error}")
+            code = 1
+        worst = severest(worst, code)
+    return worst
+
+
+def _reported(report: Report, go: Callable[[], int]) -> int:
+    """Run `go`; an apply that failed half way says, in JSON, what was done first."""
     try:
-        if _is_plan_file(settings.paths):
-            return report.finish(_apply_saved(settings, report))
-        if report.json and not (auto_approve or expect_checksum):
-            raise ClearskyOrdersError(
-                "--format json cannot ask for confirmation: add --auto-approve or "
-                "--expect-checksum, or apply a saved plan"
-            )
-        workspace = open_workspace(settings)
-        announce(workspace.target, err=report.json)
-        context = context_of(workspace)
-
-        def show(plan: Plan) -> None:
-            report.checksum = plan_view(plan).doc.checksum if report.json else ""
-            if not report.json:
-                say(render("text", plan_view(plan, context), RenderOptions(colour=colour_on())))
-
-        confirm = (lambda: True) if auto_approve or expect_checksum else _confirm
-        with workspace.state_file.lock(workspace.settings.lock_timeout):
-            result = run(
-                apply_manifests(
-                    workspace,
-                    show=show,
-                    confirm=confirm,
-                    listener=report.tell,
-                    reviewed_checksum=expect_checksum,
-                )
-            )
+        return go()
     except ApplyError as error:
         if not report.json:
             raise
         say(report.body([str(error)]))  # what was done, skipped and failed, then the error
         fail(str(error))
         return 1
+
+
+def _apply_one(
+    settings: Settings, auto_approve: bool, expect_checksum: str | None, report: Report
+) -> int:
+    """Plan one workspace, show it, ask, apply."""
+    workspace = open_workspace(settings)
+    announce(workspace.target, err=report.json)
+    context = context_of(workspace)
+
+    def show(plan: Plan) -> None:
+        report.checksum = plan_view(plan).doc.checksum if report.json else ""
+        if not report.json:
+            say(render("text", plan_view(plan, context), RenderOptions(colour=colour_on())))
+
+    confirm = (lambda: True) if auto_approve or expect_checksum else _confirm
+    with workspace.state_file.lock(workspace.settings.lock_timeout):
+        result = run(
+            apply_manifests(
+                workspace,
+                show=show,
+                confirm=confirm,
+                listener=report.tell,
+                reviewed_checksum=expect_checksum,
+            )
+        )
     if result.declined:
         say("Apply cancelled; nothing was changed.")
         return 1

@@ -9,6 +9,7 @@ import click
 
 from reconciler.cli.options import announce, run, settings_options
 from reconciler.cli.output import colour_on, format_option, say
+from reconciler.cli.workspaces import severest, shown, workspaces
 from reconciler.engine import (
     Settings,
     context_of,
@@ -17,9 +18,11 @@ from reconciler.engine import (
     read_saved_plan,
     refusal,
 )
+from reconciler.errors import ClearskyOrdersError
 from reconciler.render.compare import compare_lines
 from reconciler.render.document import dump
 from reconciler.render.registry import RENDERERS, RenderOptions, plan_view, render
+from reconciler.render.workspaces import render_workspaces
 
 FORMATS = ("text", *sorted(f for f in RENDERERS if f != "text"))
 
@@ -72,6 +75,17 @@ def plan(
       clearsky-orders plan --target aarhus-bay --selector team=agri orders/
       clearsky-orders plan --compare-to reviewed.json orders/   # what moved since the review
     """
+    found = workspaces(settings)
+    if len(found) > 1:
+        if out or compare_to:
+            raise ClearskyOrdersError(
+                f"the paths cover {len(found)} workspaces, each with its own plan: give -o or "
+                "--compare-to with one workspace's folder ("
+                + ", ".join(shown(w) for w in found)
+                + ")"
+            )
+        return _plan_each(found, fmt, detailed_exitcode, verbose, skip_if_no_changes)
+    settings = found[0]
     workspace = open_workspace(settings)
     announce(workspace.target, err=fmt != "text")
     made = run(plan_only(workspace))
@@ -88,3 +102,22 @@ def plan(
     if refusal(made) is not None:
         return 1
     return 2 if detailed_exitcode and made.has_changes else 0
+
+
+def _plan_each(
+    found: list[Settings], fmt: str, detailed_exitcode: bool, verbose: bool, skip: bool
+) -> int:
+    """Plan every workspace on its own (its state, policy and defaults), and say them together:
+    a section each, under a headline that sums them (one pull-request comment)."""
+    views, worst = [], 0
+    for each in found:
+        workspace = open_workspace(each)
+        made = run(plan_only(workspace))
+        views.append((shown(each), plan_view(made, context_of(workspace), full=verbose)))
+        code = 1 if refusal(made) is not None else 2 if made.has_changes else 0
+        worst = severest(worst, code if detailed_exitcode or code == 1 else 0)
+    if skip and not any(view.doc.has_changes for _, view in views):
+        return worst
+    options = RenderOptions(colour=colour_on(), verbose=verbose)
+    say(render_workspaces(fmt, views, options))
+    return worst

@@ -8,6 +8,7 @@ from reconciler.cli.output import format_option, say
 from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import load
 from reconciler.manifest.changed import changed_groups
+from reconciler.manifest.workspaces import covered, strays_among
 from reconciler.render.problems import notes_lines, problems_json, problems_text, valid_text
 
 
@@ -24,7 +25,8 @@ def validate(paths: tuple[str, ...], fmt: str, changed: bool) -> int:
     """Check manifests without talking to the API.
 
     PATHS are files or folders (searched recursively for *.yaml and *.yml); the default is
-    the current folder. clearsky.yaml is found in the first path's folder or its parents.
+    the current folder. Each manifest is checked with the nearest clearsky.yaml in its folder
+    or above (every workspace under PATHS); a TaskingOrder under none is an error.
 
     \b
     Examples:
@@ -37,11 +39,15 @@ def validate(paths: tuple[str, ...], fmt: str, changed: bool) -> int:
 
     Exit status: 0 valid (warnings included), 1 invalid.
     """
-    groups = [list(paths or (".",))]
-    if changed:
-        found, _ = changed_groups(paths)
-        groups = [[str(p) for p in group] for group in found]
     problems: list[Problem] = []
+    if changed:
+        found, left_out = changed_groups(paths)
+        groups = [[str(p) for p in group] for group in found]
+        problems += strays_among(left_out)
+    else:
+        workspaces, strays = covered(paths or (".",))
+        groups = [list(each.paths) for each in workspaces]
+        problems += strays
     notes: list[Problem] = []
     orders = files = 0
     for group in groups:
