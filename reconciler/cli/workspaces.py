@@ -21,7 +21,7 @@ def workspaces(settings: Settings) -> list[Settings]:
             f"--state names one state, and the paths cover {len(found)} workspaces, each with "
             "its own: give --state with one workspace's folder"
         )
-    return [replace(settings, paths=each.paths) for each in found]
+    return [replace(settings, paths=each.paths, one_workspace=True) for each in found]
 
 
 def shown(settings: Settings) -> str:

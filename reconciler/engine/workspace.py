@@ -9,14 +9,15 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.api import DEFAULT_URL
 from reconciler.engine.target import SANDBOX_KEY, Target
-from reconciler.errors import ConfigurationError
+from reconciler.errors import ConfigurationError, ManifestError
 from reconciler.files import inside
 from reconciler.manifest import Config, find_config, load_config
+from reconciler.manifest.workspaces import covered
 from reconciler.planning.decide import Options
 from reconciler.planning.scope import Scope
 from reconciler.planning.select import Selection
@@ -41,6 +42,8 @@ class Settings:
     force: bool = False
     sole_owner: bool = False
     """--sole-owner: no other repository manages orders in this account (local state)."""
+    one_workspace: bool = False
+    """The paths were resolved to one workspace already (its folder, not the ones below)."""
     accept_url: bool = False
     """--accept-url: the state's account answers at a new URL (it names no tenant)."""
     lock_timeout: float = 0.0
@@ -96,7 +99,18 @@ class Workspace:
 
 def open_workspace(settings: Settings) -> Workspace:
     """Read clearsky.yaml for the settings' paths; raises ManifestError when it is invalid."""
-    paths = settings.paths or (".",)
+    if not settings.one_workspace:
+        found, strays = covered(settings.paths or (".",))
+        if strays:
+            raise ManifestError(strays)
+        if len(found) > 1:
+            raise ConfigurationError(
+                f"the paths cover {len(found)} workspaces ("
+                + ", ".join(", ".join(each.paths) for each in found)
+                + "): this command works on one at a time; give one workspace's folder"
+            )
+        settings = replace(settings, paths=found[0].paths, one_workspace=True)
+    paths = settings.paths
     config = load_config(paths)
     config_file = find_config(Path(paths[0]))
     folder = (config_file.parent if config_file else Path(".")).resolve()

@@ -75,7 +75,10 @@ def _configs_below(path: Path) -> list[Path]:
 
 
 def _strays(path: Path, workspaces: set[Path]) -> list[Problem]:
-    """TaskingOrder documents under `path` whose nearest clearsky.yaml is none."""
+    """TaskingOrder documents under `path` whose nearest clearsky.yaml is none (the walk
+    leaves out the folders that have their own)."""
+    if not path.exists() or find_config(path) is not None:
+        return []  # everything under it belongs to that workspace
     return strays_among(discover([path]))
 
 

@@ -89,3 +89,15 @@ def test_a_nested_workspace_is_its_own_and_not_its_parents(teams: Path, cli: Cli
     assert "3 workspaces" in planned.out, planned.out + planned.err
     section = planned.out.split("=== workspace orders ===")[1].split("=== workspace")[0]
     assert "shared" in section and "team-a-order" not in section
+
+
+def test_status_covers_every_team_and_one_team_commands_say_which(teams: Path, cli: Cli) -> None:
+    assert cli("apply", "--sandbox", "--auto-approve", ".").code == 0
+    status = cli("status", "--sandbox", ".")
+    assert status.code == 0, status.out + status.err
+    assert "=== workspace orders/team-a ===" in status.out and "team-b-order" in status.out
+    listed = cli("state", "list", "--sandbox", ".")
+    assert listed.code == 1 and "cover 2 workspaces" in listed.err
+    assert "give one workspace's folder" in listed.err
+    one = cli("state", "list", "--sandbox", "orders/team-a")
+    assert one.code == 0 and "team-a-order" in one.out

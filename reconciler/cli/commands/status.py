@@ -8,6 +8,7 @@ import click
 
 from reconciler.cli.options import announce, leading_argument, run, settings_options
 from reconciler.cli.output import format_option, say
+from reconciler.cli.workspaces import severest, shown, workspaces
 from reconciler.engine import Settings, open_workspace
 from reconciler.errors import ClearskyOrdersError
 
@@ -65,11 +66,17 @@ def status(
     from reconciler.planning.health import BAD
     from reconciler.render.status import FORMATS
 
-    workspace = open_workspace(settings)
-    announce(workspace.target, err=fmt != "text")
-    found = run(account_status(workspace, days=days, grace=grace, everything=everything))
-    say(FORMATS[fmt](found.orders, found.today, found.days, found.grace))
-    return 2 if any(o.health in BAD for o in found.orders) else 0
+    covered = workspaces(settings)
+    worst = 0
+    for each in covered:  # every workspace under the paths, a section each
+        workspace = open_workspace(each)
+        if len(covered) > 1:
+            say(f"=== workspace {shown(each)} ===")
+        announce(workspace.target, err=fmt != "text")
+        found = run(account_status(workspace, days=days, grace=grace, everything=everything))
+        say(FORMATS[fmt](found.orders, found.today, found.days, found.grace))
+        worst = severest(worst, 2 if any(o.health in BAD for o in found.orders) else 0)
+    return worst
 
 
 EXPLAINED = {
