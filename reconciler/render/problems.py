@@ -20,10 +20,12 @@ def notes_lines(notes: Sequence[Problem]) -> list[str]:
 
 
 def problems_json(problems: Sequence[Problem], notes: Sequence[Problem] = ()) -> str:
-    """[{file, line, name, field, message, severity}], errors first."""
-    rows = [{**p.as_dict(), "severity": "error"} for p in problems]
-    rows += [{**n.as_dict(), "severity": "warning"} for n in notes]
-    return json.dumps(rows, indent=2)
+    """{"errors": [{file, line, name, field, message}], "warnings": [...]}: the shape every
+    command's --format json gives its errors in."""
+    return json.dumps(
+        {"errors": [p.as_dict() for p in problems], "warnings": [n.as_dict() for n in notes]},
+        indent=2,
+    )
 
 
 def valid_text(manifests: int, files: int) -> str:

@@ -25,6 +25,8 @@ def test_init_writes_a_folder_that_validates_and_plans(
     assert main(["plan", "--sandbox", "--detailed-exitcode", "orders"]) == 2
     ignored = (tmp_path / "orders" / ".gitignore").read_text()
     assert ".clearsky/sandbox.db" in ignored and "state.json\n" not in ignored
+    # SQLite's write-ahead log and shared memory beside the sandbox's data: never committed
+    assert ".clearsky/sandbox.db-wal" in ignored and ".clearsky/sandbox.db-shm" in ignored
     schema = tmp_path / "orders" / ".clearsky" / "schemas" / "tasking-order.schema.json"
     modeline = (tmp_path / "orders" / "example.yaml").read_text().splitlines()[0]
     assert modeline.endswith(".clearsky/schemas/tasking-order.schema.json") and schema.is_file()

@@ -71,3 +71,10 @@ def test_plan_suggests_tiles_only_when_cheaper_by_the_share(
     assert "as tiles it would cost" not in cli("plan", ".").out
     repo.write("clearsky.yaml", CONFIG + "tiles: {suggest: false}\n")
     assert "as tiles it would cost" not in cli("plan", ".").out
+
+
+def test_tile_commands_say_first_that_they_use_the_sandbox(repo: Repo, cli: Cli) -> None:
+    found = cli("tiles", "find", "--sandbox", "aarhus-bay", ".")
+    assert found.code == 0 and found.out.startswith("Using the embedded sandbox")
+    machine = cli("tiles", "suggest", "--sandbox", "aarhus-bay", "--format", "json", ".")
+    assert machine.err.startswith("Using the embedded sandbox") and json.loads(machine.out)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.api import ClearskyClient
-from reconciler.cli.options import leading_argument, run, settings_options
+from reconciler.cli.options import announce, leading_argument, run, settings_options
 from reconciler.cli.output import format_option, say
 from reconciler.engine import Settings, Workspace, open_workspace
 from reconciler.engine.workspace import project_dir
@@ -39,8 +39,10 @@ def tiles() -> None:
     """
 
 
-def _asked(workspace: Workspace, ask: Callable[[ClearskyClient], Awaitable[T]]) -> T:
-    """`ask` the service of the workspace's target, with a client opened for it."""
+def _asked(workspace: Workspace, ask: Callable[[ClearskyClient], Awaitable[T]], *, err: bool) -> T:
+    """`ask` the service of the workspace's target, with a client opened for it (saying first
+    when that is the sandbox: on stderr when `err`, for a machine format)."""
+    announce(workspace.target, err=err)
 
     async def go() -> T:
         async with workspace.target.client() as client:
@@ -100,7 +102,7 @@ def find(settings: Settings, fmt: str, write_name: str | None) -> int:
     aoi, rest = leading_argument(settings, AOI_FIRST)
     workspace = open_workspace(rest)
     area = geometry_for(workspace, aoi)
-    rows = _asked(workspace, lambda client: find_tiles(client, area))
+    rows = _asked(workspace, lambda client: find_tiles(client, area), err=fmt != "text")
     say(_rows(rows, fmt))
     if write_name:
         minis = frozenset(r.guid.lower() for r in rows if r.mini)
@@ -117,7 +119,10 @@ def minitiles_(tile: str, settings: Settings, fmt: str) -> int:
     """The 256 minitiles of TILE (a tile GUID)."""
     from reconciler.engine.tiles import minitiles
 
-    say(_rows(_asked(open_workspace(settings), lambda client: minitiles(client, tile)), fmt))
+    found = _asked(
+        open_workspace(settings), lambda client: minitiles(client, tile), err=fmt != "text"
+    )
+    say(_rows(found, fmt))
     return 0
 
 
@@ -129,7 +134,10 @@ def show_(guids: tuple[str, ...], settings: Settings, fmt: str) -> int:
     """The footprints of tiles or minitiles by GUID."""
     from reconciler.engine.tiles import show
 
-    say(_rows(_asked(open_workspace(settings), lambda client: show(client, list(guids))), fmt))
+    shown = _asked(
+        open_workspace(settings), lambda client: show(client, list(guids)), err=fmt != "text"
+    )
+    say(_rows(shown, fmt))
     return 0
 
 
@@ -151,7 +159,7 @@ def suggest_(settings: Settings, fmt: str, write_name: str | None) -> int:
     workspace = open_workspace(rest)
     spec = spec_for(workspace, aoi)
 
-    found = _asked(workspace, lambda client: suggest(client, spec))
+    found = _asked(workspace, lambda client: suggest(client, spec), err=fmt != "text")
     if found is None:
         raise ClearskyOrdersError(f"the service found no tile cover for {aoi}")
     cur = found.polygon_cost.currency
