@@ -68,6 +68,9 @@ class Trust:
     lineage, the owner or the unfinished operations were changed outside the tool."""
     rolled_back: str = ""
     """Why the state is older than a version already seen ('' when it is not)."""
+    other_key: bool = False
+    """No digest matches, the whole's neither: sealed with another key (another account, or
+    the key before a rotation), not edited entry by entry."""
 
     @property
     def whole(self) -> bool:
@@ -81,12 +84,29 @@ class Trust:
     def trusts(self, name: str) -> bool:
         return self.whole and name not in self.changed
 
+    def entry_flag(self, name: str) -> str:
+        """What to say of one entry beside the state's warning ('' when nothing more)."""
+        if not self.checked or self.other_key:
+            return ""  # the warning says it of every entry
+        if name in self.changed:
+            return "changed outside clearsky-orders"
+        return "" if self.whole else "not vouched for"
+
     def summary(self) -> str:
         """One sentence for the first line of a plan; '' when the state is as sealed."""
         if self.clean:
             return ""
         if not self.checked:
-            return "the state's seal was not checked (no API key)"
+            return (
+                "the state's seal was not checked (no API key): nothing in it is vouched for "
+                "until a run with the key reads it"
+            )
+        if self.other_key:
+            return (
+                "the state was sealed with another key than this one (another account, or the "
+                "key before a rotation): nothing in it is vouched for; with the right key set, "
+                "or after reviewing it, 'clearsky-orders state seal' accepts it"
+            )
         if self.rolled_back:
             return (
                 f"the state was rolled back: {self.rolled_back}; none of its entries or "
@@ -135,7 +155,8 @@ def check(
     whole = sealer.whole(header, {n: str(d) for n, d in recorded.items()})
     forged = not hmac.compare_digest(str(seal.get("digest", "")), whole)
     removed = bool(set(recorded) - set(names))
-    return Trust(changed=changed, other_changes=removed, forged=forged)
+    other_key = forged and bool(names) and len(changed) == len(names)
+    return Trust(changed=changed, other_changes=removed, forged=forged, other_key=other_key)
 
 
 def seal(

@@ -259,11 +259,27 @@ class StateFile:
             )
             handle.flush()
             self.clean_temporary_files()
+            self._compact()
             yield
         finally:
             with contextlib.suppress(OSError):
+                handle.seek(0)
+                handle.truncate()  # an empty lock file says nothing of a run that ended
+                handle.flush()
+            with contextlib.suppress(OSError):
                 fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
+
+    def _compact(self) -> None:
+        """A journal a killed run left is folded into the file (call it holding the lock):
+        from then on the state file on its own is the whole state, as committed. Without the
+        key nothing is written (it would drop the seal); a journal that cannot be read stays
+        for the plan to report."""
+        if self.sealer is None or not self.journal.exists():
+            return
+        with contextlib.suppress(StateError):
+            state = self.load()
+            self._write_whole(state)
 
     def _take(self, handle: typing.IO[str], timeout: float) -> None:
         deadline = time.monotonic() + max(0.0, timeout)

@@ -14,6 +14,7 @@ each owned by its entry, nothing else in the account, and no traceback in any ou
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -224,7 +225,14 @@ def check(root: Path, url: str, key: str, counts: Counts, remote: str = "") -> N
     if remote:
         state = open_workspace(Settings(paths=(str(root),), api_key=key)).state_file.load()
     else:
-        state = StateFile(root / ".clearsky" / "state.json").load()
+        path = root / ".clearsky" / "state.json"
+        state = StateFile(path).load()
+        # the file on its own, as a team commits it, is the whole state: no journal left over
+        alone = json.loads(path.read_text())["orders"]
+        assert {n: e["orderGuid"].lower() for n, e in alone.items()} == {
+            n: e.guid.lower() for n, e in state.orders.items()
+        }, "the state file on its own is not the whole state"
+        assert not path.with_name("state.json.journal").exists()
     owned = {e.guid.lower(): name for name, e in state.orders.items()}
     wanted = {o.name: o.spec for o in load([root]).orders}
     for order in active:

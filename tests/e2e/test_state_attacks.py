@@ -14,7 +14,7 @@ from reconciler.api import live_order
 from reconciler.planning.model import Intent, IntentKind
 from reconciler.sandbox import app as app_module
 from reconciler.state import Sealer, StateFile
-from tests.conftest import KEY_A, SKAGEN, Repo, Service, manifest, running
+from tests.conftest import KEY_A, KEY_B, SKAGEN, Repo, Service, manifest, running
 from tests.e2e.test_plan_apply import Cli, converge, live_orders, state_of
 
 PROTECT = "  lifecycle: {preventCancel: true}\n"
@@ -170,3 +170,24 @@ def test_an_estimate_that_is_not_a_price_stops_the_plan_and_reaches_no_state(
         text = path.read_text()
         assert "NaN" not in text and "Infinity" not in text
     assert cli("plan").code == 1  # and the next plan still reads the state
+
+
+def test_the_seal_does_not_cry_wolf(
+    api_env: Service, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    converge(cli)
+    monkeypatch.delenv("CLEARSKY_API_KEY")
+    unkeyed = cli("state", "list")
+    assert "seal was not checked (no API key)" in unkeyed.out
+    assert "[changed outside" not in unkeyed.out and "aarhus-bay" in unkeyed.out
+    monkeypatch.setenv("CLEARSKY_API_KEY", KEY_B)
+    other = cli("state", "list")
+    assert "sealed with another key" in other.out
+    assert "[changed outside" not in other.out and "removed" not in other.out
+    monkeypatch.setenv("CLEARSKY_API_KEY", KEY_A)
+    body = state_of(repo)
+    body["orders"]["skagen"]["preventCancel"] = True
+    repo.state.write_text(json.dumps(body))
+    edited = cli("state", "list")
+    assert "skagen" in edited.out and "[changed outside clearsky-orders]" in edited.out
+    assert edited.out.count("[changed outside clearsky-orders]") == 1

@@ -148,3 +148,25 @@ def test_an_entry_file_outside_the_workspace_is_refused(tmp_path: Path, file: st
     path.write_text(json.dumps(data))
     with pytest.raises(StateError, match=r"orders\.a\.file"):
         StateFile(path).load()
+
+
+def test_a_journal_a_killed_apply_left_is_folded_in_when_the_lock_is_next_taken(
+    tmp_path: Path,
+) -> None:
+    from reconciler.state import Sealer
+
+    sealer = Sealer.for_api_key("journal-key")
+    states = StateFile(tmp_path / "state.json", sealer)
+    state = states.save(State(orders={"a": StateEntry("g-a")}))
+    states._journaling = True  # inside apply: the next write is a journal line ...
+    states.save(state.with_order("b", StateEntry("g-b")))
+    assert states.journal.exists()  # ... and the run is killed before its last whole write
+    on_disk = json.loads(states.path.read_text())
+    assert sorted(on_disk["orders"]) == ["a"]
+    fresh = StateFile(tmp_path / "state.json", sealer)
+    with fresh.lock():
+        pass  # any run that holds the lock, even one with nothing to do
+    assert not fresh.journal.exists()
+    assert sorted(json.loads(fresh.path.read_text())["orders"]) == ["a", "b"]
+    assert fresh.load().trust.clean
+    assert fresh.lock_path.read_text() == ""  # says nothing once the run is over

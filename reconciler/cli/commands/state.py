@@ -92,7 +92,8 @@ def list_(settings: Settings, fmt: str) -> int:
         say("The state is empty: no orders are managed yet.")
     for name, entry in sorted(current.orders.items()):
         flags = "  [preventCancel]" if entry.prevent_cancel else ""
-        flags += "  [changed outside clearsky-orders]" if name in current.untrusted else ""
+        said = current.trust.entry_flag(name) if name in current.untrusted else ""
+        flags += f"  [{said}]" if said else ""
         say(f"{name}\t{entry.guid}{flags}")
     return 0
 
