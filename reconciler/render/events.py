@@ -6,10 +6,11 @@ from reconciler.planning.events import ApplyEvent, Operation, Outcome
 from reconciler.planning.model import CancelEffect
 
 _CANCELLED = {
-    CancelEffect.FULL: "canceled",
-    CancelEffect.STOPS_RENEWAL: "stopped renewing (runs to month end)",
-    CancelEffect.NOTHING: "forgotten (it had already ended)",
+    CancelEffect.FULL: ("canceled", ""),
+    CancelEffect.STOPS_RENEWAL: ("stopped renewing", ": it runs to the month's end"),
+    CancelEffect.NOTHING: ("forgotten", ": it had already ended"),
 }
+"""What a cancel did, in the words of the other lines: verb, name (order), what follows."""
 
 
 def event_text(event: ApplyEvent) -> str | None:
@@ -29,7 +30,8 @@ def _words(e: ApplyEvent) -> str | None:
     if e.operation == Operation.CANCEL:
         if e.outcome == Outcome.FAILED:
             return f"FAILED cancel {who} ({e.guid}): {e.error}"
-        return f"{_CANCELLED.get(e.effect or CancelEffect.FULL, 'canceled')}: {who} ({e.guid})"
+        verb, tail = _CANCELLED.get(e.effect or CancelEffect.FULL, ("canceled", ""))
+        return f"{verb} {who} ({e.guid}){tail}"
     return {
         Outcome.DONE: f"created {who} ({e.guid})",
         Outcome.RECOVERED: f"created {who} ({e.guid}; found after the answer was lost)",

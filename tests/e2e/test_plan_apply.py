@@ -338,8 +338,11 @@ def test_create_before_cancel_replaces_in_that_order(
     assert applied.code == 0, applied.err
     lines = applied.out.splitlines()
     created = next(i for i, line in enumerate(lines) if "created aarhus-bay" in line)
-    canceled = next(i for i, line in enumerate(lines) if "canceled: aarhus-bay" in line)
+    canceled = next(i for i, line in enumerate(lines) if "canceled aarhus-bay" in line)
     assert created < canceled
+    # one change (a replace) in two steps: the counts agree with the plan's
+    assert "Plan: 0 to create, 1 to replace" in applied.out
+    assert applied.out.rstrip().endswith("Apply complete: 1 change(s) done in 2 step(s).")
     assert cli("plan", "--detailed-exitcode").code == 0
 
 

@@ -184,7 +184,9 @@ class Report:
         if self.json:
             say(self.body([]))
         elif result.report is not None:
-            say(f"Apply complete: {len(result.report.done)} change(s) done.")
+            done = result.report.done
+            changes = len({(e.name, e.guid) if not e.name else e.name for e in done})
+            say(f"Apply complete: {changes} change(s) done in {len(done)} step(s).")
         return 0
 
 
