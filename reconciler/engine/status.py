@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from reconciler.api import ClearskyClient
 from reconciler.api.models import ModelImageDates
 from reconciler.domain.geometry import service_wkt
+from reconciler.engine.tiles import tile_ground
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import constellation_set
 from reconciler.engine.live import refresh
@@ -72,11 +73,15 @@ def _delivered_job(
     client: ClearskyClient, order: LiveOrder | None, today: date, days: int
 ) -> Callable[[], Awaitable[list[date]]]:
     async def job() -> list[date]:
-        if order is None or order.spec is None or order.spec.geometry is None or not order.active:
+        if order is None or order.spec is None or not order.active:
             return []
         spec = order.spec
+        # a tile order's area is its tiles' ground, as the tile search draws it
+        area = spec.geometry if spec.geometry is not None else await tile_ground(client, spec)
+        if area is None:
+            return []
         answer = await client.available_dates(
-            wkt=service_wkt(spec.geometry),
+            wkt=service_wkt(area),
             start=window_start(today, days).isoformat(),
             until=today.isoformat(),
         )

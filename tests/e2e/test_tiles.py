@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import CONFIG, Repo, Result, Service
+from reconciler.domain.calendar import month_start
+from tests.conftest import CONFIG, Repo, Result, Service, manifest
 
 Cli = Callable[..., Result]
 pytestmark = pytest.mark.slow
@@ -78,3 +80,19 @@ def test_tile_commands_say_first_that_they_use_the_sandbox(repo: Repo, cli: Cli)
     assert found.code == 0 and found.out.startswith("Using the embedded sandbox")
     machine = cli("tiles", "suggest", "--sandbox", "aarhus-bay", "--format", "json", ".")
     assert machine.err.startswith("Using the embedded sandbox") and json.loads(machine.out)
+
+
+@pytest.mark.parametrize("later", ["+1d", "+3d", "+10d"])
+def test_a_minitile_order_that_delivers_is_not_degraded(
+    repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch, later: str
+) -> None:
+    repo.write(
+        "aarhus-bay.yaml", manifest("aarhus-bay", start=month_start(datetime.now(UTC).date()))
+    )
+    repo.remove("coast/skagen.yaml")
+    assert cli("tiles", "suggest", "--sandbox", "aarhus-bay", "--write", "minis", ".").code == 0
+    assert cli("apply", "--sandbox", "--auto-approve", ".").code == 0
+    monkeypatch.setenv("CLEARSKY_SANDBOX_CLOCK", later)
+    found = cli("status", "--sandbox", "--format", "json", ".")
+    health = {o["name"]: o["health"] for o in json.loads(found.out)["orders"]}
+    assert health["minis"] == health["aarhus-bay"] != "Degraded", (later, health)
