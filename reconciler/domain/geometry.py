@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 COORD_TOLERANCE = 5e-6
 """Degrees: coordinate noise below 1e-6 is the same place; a move of 1e-4 is not."""
 
+SERVICE_PRECISION = 1e-6
+"""Degrees: the grid the service keeps coordinates on (it rewrites WKT to it)."""
+
 MAX_AREA_KM2 = 1_000_000.0
 """km2: a sane ceiling for one order; more is almost surely a mistake (units, swapped axes)."""
 
@@ -343,3 +346,19 @@ def to_geojson(geometry: MultiPolygon) -> dict[str, Any]:
     single = oriented.geoms[0] if len(oriented.geoms) == 1 else oriented
     result: dict[str, Any] = json.loads(shapely.to_geojson(single))
     return result
+
+
+def below_service_precision(geometry: MultiPolygon | None) -> str:
+    """Why a polygon of `geometry` is too small for the service ('' when none is): at its
+    precision (1e-6 degrees, about 10 cm) it collapses to nothing, and the service refuses it;
+    it would bill it as at least 1 km2 anyway."""
+    if geometry is None:
+        return ""
+    for polygon in geometry.geoms:
+        if shapely.set_precision(polygon, SERVICE_PRECISION).is_empty:
+            return (
+                "a polygon of this AOI is smaller than the service keeps (1e-6 degrees, about "
+                "10 cm a side): it collapses to nothing there, and the service refuses it (it "
+                "bills at least 1 km2 per polygon)"
+            )
+    return ""

@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime
 from reconciler.api import ClearskyClient
 from reconciler.api.models import ModelImageDates
 from reconciler.domain.geometry import service_wkt
-from reconciler.engine.tiles import tile_ground
 from reconciler.domain.live import LiveOrder
 from reconciler.domain.order import constellation_set
 from reconciler.engine.live import refresh
 from reconciler.engine.plan import open_service
+from reconciler.engine.tiles import tile_ground
 from reconciler.engine.workspace import Workspace
 from reconciler.errors import ApiError, ClearskyOrdersError
 from reconciler.planning.health import OrderHealth, order_health, window_start

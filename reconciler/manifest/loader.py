@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from reconciler.canonical import canonical_sha256
 from reconciler.domain.catalog import BUILT_IN, Catalog
 from reconciler.domain.desired import DesiredOrder, Source
-from reconciler.domain.geometry import GeometryProblem
+from reconciler.domain.geometry import GeometryProblem, below_service_precision
 from reconciler.domain.order import OrderSpec
 from reconciler.errors import Problem, Problems
 from reconciler.files import NotARegularFile, read_text_file
@@ -161,6 +161,10 @@ def _with_aois_read(orders: list[DesiredOrder], problems: Problems) -> list[Desi
             line, field_ = order.aoi_at
             problems.add(order.source.file, line, order.name, field_, str(problem))
             continue
+        tiny = below_service_precision(order.spec.geometry)
+        if tiny:
+            line, field_ = order.aoi_at
+            problems.note(order.source.file, line, order.name, field_, tiny)
         read.append(order)
     return read
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,18 +31,14 @@ def check_product(
     for index, name in enumerate(constellations):
         known = catalog.constellation(name)
         if known is None:
-            doubt(
-                ("spec", "constellations", index),
-                f"unknown constellation {name!r} {where} (known: "
-                f"{', '.join(catalog.constellation_names)})",
-            )
+            _unknown(
+                "constellation", name, catalog.constellation_names, where,
+                ("spec", "constellations", index), report, doubt,
+            )  # fmt: skip
         chosen.append(known or name)
     entry = catalog.model(model)
     if entry is None:
-        doubt(
-            ("spec", "model"),
-            f"unknown model {model!r} {where} (known: {', '.join(catalog.model_names)})",
-        )
+        _unknown("model", model, catalog.model_names, where, ("spec", "model"), report, doubt)
         return Product(model, frozenset(chosen))
     picked = frozenset(chosen)
     missing = entry.required - picked
@@ -58,3 +56,27 @@ def check_product(
             f"(it takes {', '.join(sorted(entry.allowed))})",
         )
     return Product(entry.name, picked)
+
+
+def _unknown(
+    what: str,
+    name: str,
+    known: Sequence[str],
+    where: str,
+    path: Path_,
+    report: Say,
+    doubt: Say,
+) -> None:
+    """An unknown name: a typo of a known one ('Sentinal2') is an error with the name meant,
+    wherever the list comes from; any other is a doubt (a note offline: the service may sell
+    what the built-in list does not know)."""
+    # a typo keeps the numbers and misspells the words ('Sentinal2'); another number
+    # ('Sentinel3', 'Stratus3') is another product, which the service may well sell
+    numbers = re.sub(r"\D", "", name)
+    alike = [k for k in known if re.sub(r"\D", "", k) == numbers]
+    close = difflib.get_close_matches(name.lower(), [k.lower() for k in alike], n=1, cutoff=0.8)
+    if close:
+        meant = next(k for k in alike if k.lower() == close[0])
+        report(path, f"unknown {what} {name!r}; did you mean {meant!r}?")
+        return
+    doubt(path, f"unknown {what} {name!r} {where} (known: {', '.join(known)})")

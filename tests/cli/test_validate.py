@@ -66,3 +66,34 @@ def test_the_hook_checks_changed_manifests_with_the_config_above_them(
     # a changed clearsky.yaml checks its whole folder
     assert main(["validate", "--changed", "orders/clearsky.yaml"]) == 1
     assert main(["validate", "--changed", ".github/workflows/ci.yml"]) == 0
+
+
+def _one(tmp_path: Path, constellations: str, wkt: str) -> Path:
+    (tmp_path / "clearsky.yaml").write_text("apiVersion: clearsky-orders/v1\nkind: Config\n")
+    (tmp_path / "o.yaml").write_text(
+        "apiVersion: clearsky-orders/v1\nkind: TaskingOrder\nmetadata: {name: o}\nspec:\n"
+        f'  aoi: {{wkt: "{wkt}"}}\n  constellations: {constellations}\n  model: Stratus2\n'
+        "  imageFrequency: 3\n  from: 2027-01-01\n"
+    )
+    return tmp_path
+
+
+def test_a_typo_is_named_with_the_name_meant_beside_other_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = "POLYGON((10 56, 10.1 56, 10.1 56.1, 10 56.1, 10 56))"
+    folder = _one(tmp_path, "[Sentinel1, Sentinal2, Landsat89]", box)
+    code, _, err = run(["validate", str(folder)], capsys)
+    assert code == 1
+    assert "unknown constellation 'Sentinal2'; did you mean 'Sentinel2'?" in err
+    assert "needs Sentinel2" in err  # and the error beside it
+
+
+def test_a_polygon_below_the_services_precision_is_warned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny = "POLYGON((10 56, 10.0000001 56, 10.0000001 56.0000001, 10 56.0000001, 10 56))"
+    folder = _one(tmp_path, "[Sentinel1, Sentinel2, Landsat89]", tiny)
+    code, out, err = run(["validate", str(folder)], capsys)
+    assert code == 0 and "1 manifest valid" in out
+    assert "smaller than the service keeps" in err
