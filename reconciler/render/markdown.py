@@ -59,11 +59,14 @@ class _Parts:
     limit: int
     totals: list[str]
     """The table's last row: the plan's totals (the sums of every change, listed or not)."""
+    after_table: list[str]
+    """What blocks or warns, then the timeline and the notes: read after the changes."""
 
     def compose(self, n_rows: int, n_details: int, with_map: bool) -> str:
         parts = list(self.head)
         if n_rows:
             parts += TABLE_HEAD + self.rows[:n_rows] + self.totals
+        parts += self.after_table
         if n_details:
             parts += ["", "<details><summary>Details</summary>", "", *self.details[:n_details]]
             parts.append("</details>")
@@ -116,7 +119,33 @@ def plan_markdown(view: PlanView, options: RenderOptions) -> str:
         tail,
         options.max_chars,
         [_totals_row(doc)],
+        [*_reasons([c for c, _ in shown]), *_timeline(doc), *_notes(doc)],
     ).fitted()
+
+
+def _reasons(shown: list[ChangeDoc]) -> list[str]:
+    """Each change's errors and warnings, visible under the table (not only in its details)."""
+    lines = [
+        f"- {icon} {_name(c)}: {md(text)}"
+        for c in shown
+        for icon, text in [*(("⛔", c.error),) * bool(c.error), *(("⚠️", w) for w in c.warnings)]
+    ]
+    if not lines:
+        return []
+    shown_lines = lines[:MAX_LISTED]
+    more = (
+        [f"- … and {len(lines) - MAX_LISTED} more (see the details)"] if lines[MAX_LISTED:] else []
+    )
+    return ["", *shown_lines, *more]
+
+
+def _notes(doc: PlanDoc) -> list[str]:
+    return [f"\n> 📝 {md(note)}" for note in doc.notes[:MAX_LISTED]]
+
+
+def _kept(*cells: str) -> list[str]:
+    """Cells kept on one line at comment width: a figure and its unit, a month span."""
+    return [cell.replace(" ", "\u00a0") for cell in cells]
 
 
 def _totals_row(doc: PlanDoc) -> str:
@@ -127,10 +156,12 @@ def _totals_row(doc: PlanDoc) -> str:
         "",
         "",
         "",
-        f"**{money(s.charge_at_apply, s.currency)}**",
-        f"**{money(s.next_month_cost, s.currency)}**",
-        "",
-        f"**{money(s.total_commitment, s.currency, sign=False)}**",
+        *_kept(
+            f"**{money(s.charge_at_apply, s.currency)}**",
+            f"**{money(s.next_month_cost, s.currency)}**",
+            "",
+            f"**{money(s.total_commitment, s.currency, sign=False)}**",
+        ),
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -209,8 +240,6 @@ def _head(doc: PlanDoc) -> list[str]:
         lines.extend(f"- {md(v.rule)}: {md(v.message)}" for v in shown)
         if len(doc.violations) > len(shown):
             lines.append(f"- … and {len(doc.violations) - len(shown)} more (run plan to see all)")
-    lines.extend(_timeline(doc))
-    lines.extend(f"\n> 📝 {md(note)}" for note in doc.notes[:MAX_LISTED])
     return lines
 
 
@@ -220,7 +249,7 @@ def _timeline(doc: PlanDoc) -> list[str]:
         return []
     rows = [
         f"| {m.month} | {m.before:,.2f} | {m.after:,.2f} | "
-        f"{'~' if m.approximate else ''}{money(m.change, s.currency)} |"
+        f"{'~' if m.approximate else ''}{money(m.change, '').strip()} |"
         for m in s.months
     ]
     commits = (
@@ -236,7 +265,7 @@ def _timeline(doc: PlanDoc) -> list[str]:
         f"Charges of the managed orders by month ({s.currency}), before and after this plan; "
         f"the month of apply carries what apply deducts.{commits}{uncounted}",
         "",
-        "| month | before | after | change |",
+        f"| month | before ({s.currency}) | after ({s.currency}) | change ({s.currency}) |",
         "|---|---:|---:|---:|",
         *rows,
     ]
@@ -264,7 +293,14 @@ def _row(change: ChangeDoc) -> str:
         if e and change.gross_cost is not None
         else ""
     )
-    cells = [ICONS[action], action, _name(change) + flag, area, images, now, nxt, span, gross]
+    cells = [
+        ICONS[action],
+        action,
+        _name(change) + flag,
+        area,
+        images,
+        *_kept(now, nxt, span, gross),
+    ]
     return "| " + " | ".join(cells) + " |"
 
 

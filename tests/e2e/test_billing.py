@@ -116,6 +116,7 @@ def _sum(values: Iterator[float]) -> float:
 
 
 def _euros(text: str) -> float:
+    text = text.replace("\u00a0", " ")
     return float(text.replace(",", "").replace("+", "").replace(" EUR", "").strip("*~| "))
 
 
@@ -148,7 +149,7 @@ def test_every_total_adds_up_in_text_markdown_and_json(repo: Repo, cli: Cli) -> 
     assert f"new orders {summary['totalCommitment']:,.2f} EUR in all" in text
 
     markdown = cli("plan", "--sandbox", "--format", "markdown").out
-    rows = [r.split(" | ") for r in markdown.splitlines() if r.startswith("| ") and " EUR" in r]
+    rows = [r.split(" | ") for r in markdown.splitlines() if r.startswith("| ") and "EUR" in r]
     table = [r for r in rows if len(r) == 9 and not r[1].startswith("**")]
     total = next(r for r in rows if len(r) == 9 and r[1] == "**total**")
     for column in (5, 6, 8):
