@@ -167,6 +167,12 @@ def plan_of(
     return Plan(tuple(changes), TODAY, INPUTS, now, "the sandbox", timeline=line)
 
 
+def flat(text: str) -> str:
+    """Output with its line breaks and runs of spaces as single spaces: a phrase a renderer may
+    wrap to fit the terminal is found whole."""
+    return " ".join(text.split())
+
+
 def golden(name: str, text: str) -> None:
     """`text` must equal tests/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead."""
     path = GOLDEN / name

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -112,13 +115,38 @@ def start_progress() -> None:
     if not sys.stderr.isatty():
         set_reporter(None)
         return
-    import time
+    set_reporter(progress_lines(sys.stderr, colour=colour_on()))
 
+
+def progress_lines(
+    stream: typing.TextIO, *, colour: bool, every: float = 10.0
+) -> Callable[[str], None]:
+    """A reporter that prints each message with the time since the start (dim where colour
+    is on; no escape sequence at all with NO_COLOR or --no-color), and, while a phase runs
+    longer than `every` seconds without news, that it is still at it, with the time elapsed
+    (like Terraform's "Still creating... [10s elapsed]")."""
     started = time.monotonic()
+    message, since = [""], [started]  # the phase said last, and when it was last said
+    lock = threading.Lock()
 
-    def tell(message: str) -> None:
-        click.echo(
-            click.style(f"[{time.monotonic() - started:5.1f}s] {message}", dim=True), err=True
-        )
+    def line(text: str) -> None:
+        shown = f"[{time.monotonic() - started:5.1f}s] {text}"
+        stream.write((click.style(shown, dim=True) if colour else shown) + "\n")
+        stream.flush()
 
-    set_reporter(tell)
+    def tell(said: str) -> None:
+        with lock:
+            message[0], since[0] = said, time.monotonic()
+            line(said)
+
+    def heartbeat() -> None:
+        while True:
+            time.sleep(every / 4)
+            with lock:
+                quiet = time.monotonic() - since[0]
+                if message[0] and quiet >= every:
+                    line(f"still {message[0].rstrip('.')}... [{quiet:.0f}s elapsed]")
+                    since[0] = time.monotonic()
+
+    threading.Thread(target=heartbeat, name="progress", daemon=True).start()
+    return tell

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from reconciler.planning.model import CancelEffect
@@ -54,7 +55,7 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
     if doc.state_warning:
         lines.append(paint("red", state_warning_text(doc)))
     if doc.has_changes:
-        lines.append(charge_line(doc))
+        lines += _fitted(charge_line(doc).split("; "), "")
     shown = [c for c in doc.changes if c.action.value != "noop" or verbose or c.warnings or c.error]
     width = max((len(_who(c)) for c in shown), default=0)
     for change in shown:
@@ -62,7 +63,7 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
     if shown:
         lines.append("")
     lines.append(summary_line(doc))
-    lines.append(cost_line(doc))
+    lines += _fitted(cost_line(doc).split("; "), "")
     lines.extend(timeline_lines(doc))
     lines.extend(f"Note: {plain(note)}" for note in doc.notes)
     legend = _legend(shown)
@@ -236,25 +237,62 @@ def _change(change: ChangeDoc, paint: Any, width: int) -> list[str]:
         facts.append(f"{change.area_km2:,.2f} km2")
     if change.images_per_month is not None:
         facts.append(f"{change.images_per_month:g} images/month")
-    lines = [paint(COLOURS.get(action, ""), head) + (f"  {', '.join(facts)}" if facts else "")]
+    said = f"  {', '.join(facts)}" if facts else ""
+    lines = [paint(COLOURS.get(action, ""), head) + said]
+    if facts and len(head) + len(said) > WIDTH:  # name and action first, facts after
+        lines = [paint(COLOURS.get(action, ""), head.rstrip()), f"      {', '.join(facts)}"]
     billing = billing_line(change)
     if billing:
-        lines.append(f"      {billing}")
+        lines += _fitted(billing.split("; "), "      ")
     if change.drift:
-        lines.append(f"      drift: {plain(change.drift)}")
+        lines += _wrapped(f"drift: {plain(change.drift)}")
     if change.cancellation and change.cancellation.effect == CancelEffect.STOPS_RENEWAL:
         deadline = change.cancellation.deadline
         when = f"; cancel before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else ""
-        lines.append(f"      stops renewing; runs until {change.cancellation.effective}{when}")
+        lines += _wrapped(f"stops renewing; runs until {change.cancellation.effective}{when}")
     for field, values in (change.diff or {}).items():
         lines.append(
             f"      ~ {plain(field)}: {plain(_short(values.get('old')))} -> "
             f"{plain(_short(values.get('new')))}" + _area_note(values)
         )
     for warning in change.warnings:
-        lines.append(paint("yellow", f"      warning: {plain(warning)}"))
+        lines += [paint("yellow", x) for x in _wrapped(f"warning: {plain(warning)}")]
     if change.error:
-        lines.append(paint("red", f"      error: {plain(change.error)}"))
+        lines += [paint("red", x) for x in _wrapped(f"error: {plain(change.error)}")]
+    return lines
+
+
+WIDTH = 80
+"""Columns a change's lines fit in (a terminal's narrowest usual width)."""
+
+
+def _fitted(parts: list[str], indent: str) -> list[str]:
+    """`parts` joined by '; ' on lines of at most WIDTH columns (a part is never split)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 2 + len(part) <= WIDTH:
+            lines[-1] += f"; {part}"
+        else:
+            if lines:
+                lines[-1] += ";"
+            lines.append(indent + part)
+    return lines
+
+
+def _wrapped(text: str) -> list[str]:
+    """A warning or note on lines of at most WIDTH columns; a command it ends with
+    ('...: clearsky-orders ...') stays whole on a line of its own, to be pasted as it is."""
+    words, _, command = text.partition(": clearsky-orders ")
+    lines = textwrap.wrap(
+        words + (":" if command else ""),
+        WIDTH,
+        initial_indent="      ",
+        subsequent_indent="        ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    if command:
+        lines.append(f"        clearsky-orders {command}")
     return lines
 
 

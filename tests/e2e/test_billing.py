@@ -138,7 +138,8 @@ def test_every_total_adds_up_in_text_markdown_and_json(repo: Repo, cli: Cli) -> 
     assert first["change"] == summary["chargeAtApply"]
 
     text = cli("plan", "--sandbox").out
-    lines = "\n".join(x for x in text.splitlines() if x.startswith("      at apply "))
+    # the change lines: six spaces in (a part never breaks across lines)
+    lines = "\n".join(x for x in text.splitlines() if re.match(r"      \S", x))
     at_apply = [_euros(m) for m in re.findall(r"at apply (~?[+-][\d,.]+ EUR)", lines)]
     next_month = [_euros(m) for m in re.findall(r"next month (~?[+-][\d,.]+ EUR)", lines)]
     gross = [_euros(m) for m in re.findall(r"(?:in all|new order) ([\d,.]+ EUR)", lines)]

@@ -12,7 +12,7 @@ import pytest
 
 from reconciler.api import ClearskyClient, TaskOrder
 from reconciler.state import StateFile
-from tests.conftest import KEY_A, SKAGEN, Repo, Result, Service, manifest
+from tests.conftest import KEY_A, SKAGEN, Repo, Result, Service, flat, manifest
 
 Cli = Callable[..., Result]
 
@@ -88,7 +88,7 @@ def test_cancelled_out_of_band_is_drift_and_recreated(
     cancel_out_of_band(api_env, guid)
     planned = cli("plan", "--detailed-exitcode")
     assert planned.code == 2
-    assert f"drift: order {guid} was canceled outside clearsky-orders" in planned.out
+    assert f"drift: order {guid} was canceled outside clearsky-orders" in flat(planned.out)
     converge(cli)
     assert len(live_orders(api_env)) == 2
 

@@ -167,9 +167,7 @@ def test_hints_name_the_folder_and_the_target_and_work_when_pasted(
     repo.write("clearsky.yaml", "apiVersion: clearsky-orders/v1\nkind: Config\n")
     os.chdir(repo.root.parent)
     planned = cli("plan", "--sandbox", "orders")
-    hint = next(
-        line.split("): ", 1)[1] for line in planned.out.splitlines() if "tiles suggest" in line
-    )
+    hint = next(x.strip() for x in planned.out.splitlines() if "clearsky-orders tiles" in x)
     assert "--sandbox" in hint and hint.endswith(" orders"), hint
     written = cli(*shlex.split(hint)[1:])
     assert written.code == 0, written.out + written.err
