@@ -19,7 +19,8 @@ install: $(STAMP)
 ## demo: validate, plan, apply and plan again over a scratch copy of examples/orders (its dates
 ## moved to this month and the ones after: examples/today.py),
 ## against the embedded sandbox ("No changes"), then status (new orders: Progressing); then,
-## a day later on the sandbox's clock, pull the imagery (twice: the second fetches nothing),
+## a day later on the sandbox's clock, pull the imagery (twice: the second fetches nothing;
+## then one vegetation index, [B8_B4], for one order),
 ## the input products behind the last image, and the passes planned for the next week.
 demo: install
 	rm -rf $(DEMO_DIR) && mkdir -p $(dir $(DEMO_DIR)) && cp -r examples/orders $(DEMO_DIR)
@@ -31,6 +32,8 @@ demo: install
 	cd $(DEMO_DIR) && $(CLI) status --sandbox .
 	cd $(DEMO_DIR) && CLEARSKY_SANDBOX_CLOCK=+1d $(CLI) pull --sandbox --auto-approve .
 	cd $(DEMO_DIR) && CLEARSKY_SANDBOX_CLOCK=+1d $(CLI) pull --sandbox --auto-approve .
+	cd $(DEMO_DIR) && CLEARSKY_SANDBOX_CLOCK=+1d $(CLI) pull --sandbox --auto-approve \
+	  --target aarhus-bay --bands "[B8_B4]" --out ndvi .
 	cd $(DEMO_DIR) && CLEARSKY_SANDBOX_CLOCK=+1d $(CLI) products aarhus-bay --sandbox . \
 	  --date "$$(ls imagery/aarhus-bay | tail -n 1 | cut -c 1-10)"
 	cd $(DEMO_DIR) && $(CLI) acquisitions aarhus-bay --days 7 --sandbox .

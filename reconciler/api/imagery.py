@@ -29,6 +29,10 @@ MAX_FILE_BYTES = 16 * 1024**3
 """The largest file a download may write (a whole 10 m tile of every band is about 500 MB)."""
 
 
+AUTOMATIC_UTM = 47000
+"""EpsgProjection that asks for each tile's own UTM zone."""
+
+
 @dataclass(frozen=True)
 class CompositeOptions:
     """The composite download's settings, with the service's defaults."""
@@ -53,6 +57,18 @@ class CompositeOptions:
             "UtmDataSelectionMode": self.utm_selection,
             "UtmGridForcePixelResolutionSize": self.force_pixel_size,
             "AllowPartialImage": self.allow_partial,
+        }
+
+    def square_fields(self) -> dict[str, Any]:
+        """A tile's or minitile's settings (the tile download's fields, facts file: Tiles):
+        its own UTM zone unless a projection was asked for (47000: automatic UTM)."""
+        return {
+            "Resolution": self.resolution,
+            "EpsgProjection": AUTOMATIC_UTM if self.epsg == 4326 else self.epsg,
+            "Bandnames": self.bands,
+            "DataType": self.data_type,
+            "UtmDataSelectionMode": self.utm_selection,
+            "AllowPartialImage": True,
         }
 
 
@@ -90,9 +106,9 @@ def download_body(
         "UploadUrl": upload_url,
     }
     if source.mini_tile:
-        return {"MiniTileGuid": source.mini_tile, **common}
+        return {"MiniTileGuid": source.mini_tile, **common, **options.square_fields()}
     if source.tile:
-        return {"TileGuid": source.tile, **common}
+        return {"TileGuid": source.tile, **common, **options.square_fields()}
     return {
         "Wkt": source.wkt,
         "GeoJson": None,

@@ -441,7 +441,7 @@ async def _fetch(
         except AuthError:
             raise
         except (ApiError, OSError, ConfigurationError) as error:
-            message = error.message if isinstance(error, ApiError) else str(error)
+            message = str(error)  # what the service answered (status, code, text) and where
             result.failed.append((job, message))
             outcome, detail = "failed", message
         async with lock:

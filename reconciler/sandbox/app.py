@@ -35,6 +35,7 @@ from reconciler.domain.geometry import GeometryProblem, parse_geojson, parse_wkt
 from reconciler.sandbox import catalog, ledger, lifecycle
 from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import DroppedResponse, Faults
+from reconciler.sandbox.imagery import NotProduced
 from reconciler.sandbox.pricing import (
     CURRENCY,
     Quote,
@@ -204,6 +205,8 @@ class Sandbox:
                 return await handler(request, account[0])
             except Invalid as invalid:
                 return self._refusal(invalid)
+            except NotProduced as fault:  # the service's own failure, never "malformed"
+                return failure(500, str(fault), 500)
             except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
                 return failure(400, "Malformed request.", 992)
 

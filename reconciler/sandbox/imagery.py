@@ -136,10 +136,18 @@ def composite_grid(
     return Grid(epsg, left, top, pixel, width, height)
 
 
-def square_grid(x0: float, y0: float, side: float, epsg: int) -> Grid:
-    """A tile's or minitile's square on the UTM grid, at 10 m."""
-    pixels = round(side / 10)
-    return Grid(epsg, x0, y0 + side, 10.0, pixels, pixels)
+def square_grid(x0: float, y0: float, side: float, epsg: int, pixel: float = 10.0) -> Grid:
+    """A tile's or minitile's square on the UTM grid, at `pixel` metres."""
+    pixels = max(1, round(side / pixel))
+    return Grid(epsg, x0, y0 + side, side / pixels, pixels, pixels)
+
+
+class NotProduced(Exception):
+    """The service failed to produce an image (its own fault, not the request's)."""
+
+
+INDEX_NODATA = -9999.0
+"""NODATA of a file that holds an index (float32): where either of its bands has none."""
 
 
 def geotiff(
@@ -149,52 +157,89 @@ def geotiff(
     day: date,
     area: BaseGeometry | None = None,
 ) -> bytes:
-    """A GeoTIFF of `grid`; pixels whose centre is outside `area` (in the grid's CRS) are
-    NODATA."""
-    dtype = np.int16 if data_type == "INT16" else np.uint8
-    nodata = NODATA[data_type]
+    """A GeoTIFF of `grid` with `bands` (bands, and indices such as [B8_B4]: the normalised
+    difference of their two bands); pixels whose centre is outside `area` (in the grid's CRS)
+    are NODATA. A file with an index is float32 throughout (one data type per file); one band
+    is written as a plain single-sample image."""
+    indexed = any(_INDEX.match(b) for b in bands)
+    dtype: Any = np.float32 if indexed else np.int16 if data_type == "INT16" else np.uint8
+    nodata: float = INDEX_NODATA if indexed else NODATA[data_type]
     if area is not None:
         shapely.prepare(area)
-    blocks = _blocks(grid, len(bands), dtype, nodata, day.toordinal(), area)
+    blocks = _blocks(grid, bands, data_type, dtype, nodata, day.toordinal(), area)
     out = io.BytesIO()
     import tifffile  # only a sandbox that serves imagery needs it
 
+    single = len(bands) == 1
+    try:
+        _write(tifffile, out, blocks, grid, bands, dtype, nodata, single)
+    except (ValueError, RuntimeError, MemoryError) as exc:
+        raise NotProduced(f"The image could not be produced ({type(exc).__name__}).") from None
+    return out.getvalue()
+
+
+def _write(
+    tifffile: Any,
+    out: io.BytesIO,
+    blocks: Iterator[Any],
+    grid: Grid,
+    bands: tuple[str, ...],
+    dtype: Any,
+    nodata: float,
+    single: bool,
+) -> None:
     tifffile.imwrite(
         out,
-        data=blocks,
-        shape=(grid.height, grid.width, len(bands)),
+        data=(b[:, :, 0] for b in blocks) if single else blocks,
+        shape=(grid.height, grid.width) if single else (grid.height, grid.width, len(bands)),
         dtype=dtype,
         photometric="minisblack",
-        planarconfig="contig",
+        planarconfig=None if single else "contig",
         tile=(BLOCK, BLOCK),
         compression="zlib",
         metadata=None,
         extratags=_geotags(grid, bands, nodata),
     )
-    return out.getvalue()
 
 
 def _blocks(
     grid: Grid,
-    count: int,
+    bands: tuple[str, ...],
+    data_type: str,
     dtype: Any,
-    nodata: int,
+    nodata: float,
     seed: int,
     area: BaseGeometry | None,
 ) -> Iterator[Any]:
     origin_x = round(grid.left / grid.pixel)
     origin_y = round(grid.top / grid.pixel)
-    scale = 200 if dtype == np.uint8 else 3000
-    offsets = (np.arange(count, dtype=np.int64) * 37 + seed * 11)[None, None, :]
+    scale = 200 if data_type != "INT16" else 3000
     for top in range(0, grid.height, BLOCK):
         for left in range(0, grid.width, BLOCK):
             rows = origin_y - top - np.arange(BLOCK, dtype=np.int64)
             cols = origin_x + left + np.arange(BLOCK, dtype=np.int64)
-            base = (cols[None, :] // 16 + rows[:, None] // 16)[:, :, None]
-            block = ((base + offsets) % scale + 1).astype(dtype)
+            base = cols[None, :] // 16 + rows[:, None] // 16
+
+            layers = []
+            for name in bands:
+                pair = _INDEX.match(name)
+                if pair:
+                    first = _band(base, pair.group(1), seed, scale)
+                    second = _band(base, pair.group(2), seed, scale)
+                    layers.append((first - second) / (first + second))  # values >= 1: no /0
+                else:
+                    layers.append(_band(base, name, seed, scale))
+            block = np.stack(layers, axis=-1).astype(dtype)
             if area is not None:
                 block[~_inside(grid, area, top, left)] = nodata
             yield block
+
+
+def _band(base: Any, name: str, seed: int, scale: int) -> Any:
+    """One band's values over a block: they depend on the band's name alone, so that an index
+    is the normalised difference of the bands a file of them holds."""
+    offset = (ALL_BANDS.index(name) * 37 + seed * 11) if name in ALL_BANDS else 0
+    return (base + offset) % scale + 1
 
 
 def _inside(grid: Grid, area: BaseGeometry, top: int, left: int) -> Any:
@@ -214,7 +259,7 @@ def _inside(grid: Grid, area: BaseGeometry, top: int, left: int) -> Any:
 
 
 def _geotags(
-    grid: Grid, bands: tuple[str, ...], nodata: int
+    grid: Grid, bands: tuple[str, ...], nodata: float
 ) -> list[tuple[int, str, int, Any, bool]]:
     """ModelPixelScale, ModelTiepoint, GeoKeyDirectory, GDAL_NODATA and band names."""
     geographic = crs_for(grid.epsg).is_geographic
@@ -234,7 +279,7 @@ def _geotags(
         (33922, "d", 6, (0.0, 0.0, 0.0, grid.left, grid.top, 0.0), False),
         (34735, "H", len(keys), keys, False),
         (42112, "s", 0, f"<GDALMetadata>{described}</GDALMetadata>", False),
-        (42113, "s", 0, str(nodata), False),
+        (42113, "s", 0, f"{nodata:g}", False),
     ]
 
 

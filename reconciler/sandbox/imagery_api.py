@@ -106,13 +106,26 @@ class ImageryApi:
                 raise ImageryRefused(field, f"{field} does not name a {field[:-4].lower()}.")
             day = _day(b.get("date"), "Date")
             area = ref.lonlat()
+            # the tile's own UTM zone (EpsgProjection 47000, automatic UTM, or that zone):
+            # another projection is not drawn by the sandbox, and it says so
+            epsg = int(b.get("epsgprojection") or 47000)
+            if epsg not in (47000, ref.epsg):
+                raise ImageryRefused(
+                    "EpsgProjection",
+                    f"The sandbox delivers tiles in their own UTM zone (EPSG {ref.epsg}, or "
+                    "47000 for automatic UTM).",
+                )
+            bands = imagery.band_names(str(b.get("bandnames") or "all"))
+            resolution = int(b.get("resolution") or 10)
+            if not 10 <= resolution <= 1000:
+                raise ImageryRefused("Resolution", "Resolution must be from 10 to 1000 metres.")
+            data_type = _data_type(b)
             x0, y0, _, _ = ref.utm_box().bounds
-            grid = imagery.square_grid(x0, y0, MINI_M if mini else TILE_M, ref.epsg)
+            side = MINI_M if mini else TILE_M
+            grid = imagery.square_grid(x0, y0, side, ref.epsg, float(resolution))
             shown = self._imaged(account, area, day, {**b, "allowpartialimage": True})
-            data = imagery.geotiff(
-                grid, imagery.ALL_BANDS, "INT16", day, imagery.in_crs(shown, ref.epsg)
-            )
-            self._charge(account, downloads.credits(area, len(imagery.ALL_BANDS), 10))
+            data = imagery.geotiff(grid, bands, data_type, day, imagery.in_crs(shown, ref.epsg))
+            self._charge(account, downloads.credits(area, len(bands), resolution))
             return await self._deliver(b, data, f"{ref.guid}-{day.isoformat()}.tif")
 
     def _imaged(self, account: str, area: Any, day: date, b: dict[str, Any]) -> Any:
