@@ -39,6 +39,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from reconciler.oneline import one_line
+
 
 class ClearskyOrdersError(Exception):
     """Base of every error raised on purpose; its message is written for a person."""
@@ -168,7 +170,7 @@ class ApiError(ClearskyOrdersError):
         status: int | None = None,
         code: int | None = None,
     ) -> None:
-        self.message = message
+        self.message = one_line(message)  # the service's words: never an escape sequence
         self.method = method
         self.path = path
         self.status = status

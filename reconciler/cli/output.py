@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.oneline import one_line
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 _COLOUR: dict[str, bool] = {"enabled": True}
@@ -85,7 +87,7 @@ def json_messages(func: F) -> F:
 
 def fail(text: str) -> None:
     """An error for a person, on stderr."""
-    click.echo(f"Error: {text}", err=True)
+    click.echo(f"Error: {one_line(text, 4000)}", err=True)
 
 
 def start_logging(debug: bool) -> None:

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import re
 
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e]")
+from reconciler.oneline import MAX_TEXT, one_line
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-MAX_TEXT = 1_000
 
 
 def plain(text: object, limit: int = MAX_TEXT) -> str:
     """One line of text without control characters (no ANSI escapes, no line breaks)."""
-    line = _CONTROLS.sub(" ", str(text))
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return one_line(text, limit)
 
 
 def md(text: object, limit: int = MAX_TEXT) -> str:

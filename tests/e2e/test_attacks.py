@@ -315,3 +315,25 @@ def active_guids(service: Service) -> list[str]:
             ]
 
     return asyncio.run(go())
+
+
+def test_a_service_error_text_cannot_drive_the_terminal(
+    api_env: Service, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.sandbox import app as sandbox_app
+
+    hostile = "\x1b]0;PWNED\x07\x1b[2J\nError: forged line\u202e"
+    real = sandbox_app.failure
+
+    def failing(status: int, message: str, code: int, *args: Any, **kwargs: Any) -> Any:
+        return real(status, hostile, code, *args, **kwargs)
+
+    monkeypatch.setattr(sandbox_app, "failure", failing)
+    monkeypatch.setenv("CLEARSKY_API_KEY", "not-a-key")  # 401, with the hostile text
+    refused = cli("plan")
+    assert refused.code == 1
+    said = refused.out + refused.err
+    assert "\x1b" not in said and "\x07" not in said and "\u202e" not in said
+    assert "forged line" in said and not any(
+        line.startswith("Error: forged") for line in said.splitlines()
+    )

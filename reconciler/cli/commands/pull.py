@@ -15,6 +15,7 @@ from reconciler.cli.output import format_option, say
 from reconciler.engine import Settings, open_workspace
 from reconciler.engine.workspace import relative
 from reconciler.errors import ClearskyOrdersError
+from reconciler.oneline import one_line
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -167,9 +168,12 @@ def pull(
             f"{len(result.failed)} failed; files in {relative(result.plan.out)}."
         )
     for job, message in result.failed:
-        say(f"failed: {job.relpath} ({job.day.isoformat()}): {message}", err=True)
+        say(
+            f"failed: {one_line(job.relpath)} ({job.day.isoformat()}): {one_line(message)}",
+            err=True,
+        )
     for message in result.plan.unread:
-        say(f"failed: {message}", err=True)
+        say(f"failed: {one_line(message)}", err=True)
     return 1 if result.failed or result.plan.unread else 0
 
 
