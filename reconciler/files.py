@@ -4,6 +4,7 @@ are read, up to a size; the files the tool writes are never opened through a sym
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -98,3 +99,47 @@ def inside(path: Path, root: Path) -> bool:
         return path.resolve().is_relative_to(root.resolve())
     except (OSError, RuntimeError):
         return False
+
+
+def open_regular(path: Path) -> int:
+    """A read-only descriptor of `path` if it is a regular file, never through a symlink and
+    never blocking on a FIFO; NotARegularFile otherwise."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotARegularFile(f"{path.name}: a symlink, which is not followed here") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        kind = _kind(os.fstat(fd).st_mode)
+        os.close(fd)
+        raise NotARegularFile(f"{path.name}: not a regular file ({kind})")
+    return fd
+
+
+def folders_below(root: Path, folder: Path) -> None:
+    """Make `folder` (at or below `root`), one level at a time, none of them a symlink:
+    NotARegularFile when one is (a link planted in the output folder would send files
+    elsewhere)."""
+    if root.is_symlink():
+        raise NotARegularFile(f"{root} is a symlink; it is not followed")
+    root.mkdir(parents=True, exist_ok=True)
+    here = root
+    for part in folder.relative_to(root).parts:
+        here = here / part
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(here)
+        info = os.lstat(here)
+        if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+            raise NotARegularFile(f"{here} is not a folder (a symlink?); it is not followed")
+
+
+def create_file(path: Path) -> int:
+    """A new, empty file at `path` for writing: whatever stood there (a symlink, say) is
+    removed first, not written through."""
+    with contextlib.suppress(FileNotFoundError):
+        if os.lstat(path) and not stat.S_ISDIR(os.lstat(path).st_mode):
+            os.unlink(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    return os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o644)

@@ -55,7 +55,7 @@ from reconciler.engine.pull_index import PullIndex, is_tiff, request_digest
 from reconciler.engine.status import dates_for
 from reconciler.engine.workspace import Workspace, project_dir
 from reconciler.errors import ApiError, AuthError, ClearskyOrdersError, ConfigurationError
-from reconciler.files import inside
+from reconciler.files import create_file, folders_below, inside
 from reconciler.manifest import load
 from reconciler.progress import report
 
@@ -432,7 +432,7 @@ async def _fetch(
                 result.uploaded.append(job)
                 outcome, detail = "uploaded", shown_url(target)
             else:
-                size = await _download_file(client, job, plan.out / job.relpath)
+                size = await _download_file(client, job, plan.out / job.relpath, plan.out)
                 plan.index.record(
                     job.relpath, job.guid, job.day, job.request, plan.out / job.relpath
                 )
@@ -479,11 +479,16 @@ class _NoFile:
         raise ClearskyOrdersError("the service sent the file back instead of uploading it")
 
 
-async def _download_file(client: ClearskyClient, job: FileJob, final: Path) -> int:
-    final.parent.mkdir(parents=True, exist_ok=True)
+async def _download_file(
+    client: ClearskyClient, job: FileJob, final: Path, out: Path | None = None
+) -> int:
+    """Download to `.NAME.part` beside `final`, then rename it into place. No folder below
+    `out` and no file is written through a symlink (one planted there is refused or
+    replaced)."""
+    folders_below(out or final.parent, final.parent)
     partial = final.with_name(f".{final.name}.part")
     try:
-        with partial.open("wb") as sink:
+        with os.fdopen(create_file(partial), "wb") as sink:
             status = await download(client, job.source, job.body, sink)
             if status != 200:
                 raise ClearskyOrdersError(f"the service answered {status} and sent no file")

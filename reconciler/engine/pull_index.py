@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler.errors import ConfigurationError
+from reconciler.files import NotARegularFile, open_regular, read_text_file
 
 INDEX_NAME = ".clearsky-pull.json"
 MAX_INDEX_BYTES = 64 * 1024 * 1024
@@ -69,7 +70,11 @@ class PullIndex:
         if size > MAX_INDEX_BYTES:
             raise ConfigurationError(f"{path}: over {MAX_INDEX_BYTES >> 20} MB; not a pull index")
         try:
-            doc = IndexDocument.model_validate_json(path.read_bytes())
+            doc = IndexDocument.model_validate_json(
+                read_text_file(path, MAX_INDEX_BYTES, follow=False)
+            )
+        except NotARegularFile as exc:
+            raise ConfigurationError(f"{path}: {exc}; not a pull index") from None
         except (ValidationError, ValueError) as error:
             where = ""
             if isinstance(error, ValidationError) and error.errors():
@@ -86,11 +91,11 @@ class PullIndex:
         if entry is None or entry.request != request:
             return False
         try:
-            if file.stat().st_size != entry.size:
+            if file.lstat().st_size != entry.size:
                 return False
+            return digest_of(file, entry.size) == entry.sha256
         except OSError:
-            return False
-        return digest_of(file) == entry.sha256
+            return False  # gone, a symlink, a FIFO, a device: fetched again
 
     def uploaded(self, key: str, request: str) -> bool:
         entry = self.doc.uploads.get(key)
@@ -121,10 +126,17 @@ class PullIndex:
         write_atomically(self.path, body.encode())
 
 
-def digest_of(file: Path) -> str:
+def digest_of(file: Path, limit: int | None = None) -> str:
+    """The sha256 of a regular file (never through a symlink, never a FIFO); with `limit`,
+    '' when it holds more bytes than that (it cannot be the file recorded)."""
     digest = hashlib.sha256()
-    with file.open("rb") as handle:
+    fd = open_regular(file)
+    with os.fdopen(fd, "rb") as handle:
+        read = 0
         for block in iter(lambda: handle.read(1 << 20), b""):
+            read += len(block)
+            if limit is not None and read > limit:
+                return ""
             digest.update(block)
     return digest.hexdigest()
 
@@ -137,10 +149,11 @@ def request_digest(body: dict[str, Any]) -> str:
 
 def is_tiff(file: Path) -> bool:
     try:
-        with file.open("rb") as handle:
-            return handle.read(4) in TIFF_MAGIC
+        fd = open_regular(file)
     except OSError:
         return False
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(4) in TIFF_MAGIC
 
 
 def write_atomically(path: Path, body: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -507,3 +508,52 @@ def test_a_layout_that_puts_two_orders_files_in_one_place_is_refused(
     refused = cli("pull", "--auto-approve", "--layout", "{date}.tif")
     assert refused.code == 1 and "puts two files at" in refused.err
     assert credits_used(api_env) == 0
+
+
+def test_pull_never_writes_through_a_symlink_in_its_folder(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]], tmp_path: Path
+) -> None:
+    _, dates = small
+    assert cli("pull", "--auto-approve").code == 0
+    folder = repo.root / "imagery" / "field"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    first = folder / f"{dates[0].isoformat()}.tif"
+    first.unlink()
+    (folder / f".{first.name}.part").symlink_to(victim)  # planted: the download's temp file
+    again = cli("pull", "--auto-approve", "--since", dates[0].isoformat())
+    assert again.code == 0, again.out + again.err
+    assert victim.read_text() == "keep me"
+    assert first.is_file() and not first.is_symlink()
+    # a symlinked order folder would send the files elsewhere: refused, nothing written there
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(folder)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    refused = cli("pull", "--auto-approve", "--since", dates[0].isoformat())
+    assert refused.code == 1 and "symlink" in refused.err
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_pull_reads_its_index_and_files_bounded_and_never_hangs(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    _, dates = small
+    assert cli("pull", "--auto-approve").code == 0
+    folder = repo.root / "imagery" / "field"
+    first = folder / f"{dates[0].isoformat()}.tif"
+    first.unlink()
+    first.symlink_to("/dev/zero")  # hashing it would never end
+    second = folder / f"{dates[1].isoformat()}.tif"
+    second.unlink()
+    os.mkfifo(second)  # opening it would hang
+    again = cli("pull", "--auto-approve", "--since", dates[0].isoformat())
+    assert "Traceback" not in again.err and "internal error" not in again.err
+    index = repo.root / "imagery" / ".clearsky-pull.json"
+    index.unlink()
+    index.symlink_to("/dev/zero")
+    refused = cli("pull", "--auto-approve")
+    assert refused.code == 1 and "not a pull index" in refused.err
+    index.unlink()
+    os.mkfifo(index)
+    assert cli("pull", "--auto-approve").code == 1  # at once: no hang
