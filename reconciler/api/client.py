@@ -52,6 +52,7 @@ from reconciler.errors import (
     ValidationFailedError,
 )
 from reconciler.loopback import is_loopback
+from reconciler.oneline import shown_url
 from reconciler.progress import report
 
 DEFAULT_URL = "https://api.clearsky.vision"
@@ -92,9 +93,11 @@ def check_base_url(url: str) -> str:
             "CLEARSKY_API_KEY and the URL without them"
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"the API URL {url!r} is not an http(s) URL")
+        raise ConfigurationError(f"the API URL {shown_url(url)!r} is not an http(s) URL")
     if parts.query or parts.fragment:
-        raise ConfigurationError(f"the API URL {url!r} may not carry a query or fragment")
+        raise ConfigurationError(
+            f"the API URL {shown_url(url)!r} may not carry a query or fragment"
+        )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http to {parts.hostname}: the API key would travel unencrypted; "

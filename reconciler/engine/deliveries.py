@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 from pydantic import ValidationError
 
 from reconciler.api.imagery import CompositeOptions
 from reconciler.errors import ConfigurationError
 from reconciler.manifest.models import Delivery, DeliverySettings
+from reconciler.oneline import shown_url
 
 FIELDS = ("name", "date", "tile", "year", "month")
 LAYOUT = "{name}/{date}.tif"
@@ -145,17 +146,3 @@ def upload_url(template: str, name: str, day: date, tile: str) -> str:
     }
     fields_of(template, f"upload URL template {shown_url(template)}")
     return template.format(**values)
-
-
-def shown_url(url: str) -> str:
-    """A URL fit to print: no user info, no query (presigned URLs and SAS tokens carry their
-    secrets there), no fragment."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<an unreadable URL>"
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    suffix = "?..." if parts.query else ""
-    return urlunsplit((parts.scheme, host, parts.path, "", "")) + suffix

@@ -44,7 +44,6 @@ from reconciler.engine.deliveries import (
     check_layout,
     file_path,
     settle,
-    shown_url,
     upload_url,
     utm_zone,
 )
@@ -57,6 +56,7 @@ from reconciler.engine.workspace import Workspace, project_dir
 from reconciler.errors import ApiError, AuthError, ClearskyOrdersError, ConfigurationError
 from reconciler.files import create_file, folders_below, inside
 from reconciler.manifest import load
+from reconciler.oneline import shown_url
 from reconciler.progress import report
 
 SAVE_EVERY_S = 2.0

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from reconciler.manifest.models import NAME_MAX
+from reconciler.oneline import shown_value
 
 
 def field_names(model: type[BaseModel]) -> list[str]:
@@ -75,10 +76,10 @@ def _message(model: type[BaseModel], loc: tuple[str | int, ...], item: Any) -> s
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
         return f"not a date: {value!r} (write YYYY-MM-DD)"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return f"{value!r} is out of range: {item['msg'].lower()}"
+        return f"{shown_value(value)} is out of range: {item['msg'].lower()}"
     text = str(item["msg"])
     return (
-        f"{text[0].lower()}{text[1:]} (got {value!r})"
+        f"{text[0].lower()}{text[1:]} (got {shown_value(value)})"
         if value is not None and not isinstance(value, dict)
         else text
     )

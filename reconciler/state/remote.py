@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from reconciler.errors import StateConflictError, StateError, StateLockedError
 from reconciler.loopback import is_loopback_url
+from reconciler.oneline import shown_url
 from reconciler.state.codec import decode, encode
 from reconciler.state.document import MAX_BYTES
 from reconciler.state.index import OwnershipIndex
@@ -56,7 +57,7 @@ def check_url(url: str) -> tuple[str, str, str]:
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
         raise StateError(
-            f"state.url {url[:200]!r}: use s3://BUCKET/PATH (or gs://, az://) for remote state"
+            f"state.url {shown_url(url)!r}: use s3://BUCKET/PATH (or gs://, az://) for remote state"
         )
     if "@" in parts.netloc or parts.query or parts.fragment:
         raise StateError(
@@ -65,7 +66,7 @@ def check_url(url: str) -> tuple[str, str, str]:
         )
     key = parts.path.strip("/")
     if not parts.netloc or not key or ".." in key.split("/"):
-        raise StateError(f"state.url {url[:200]!r} needs a bucket and an object path")
+        raise StateError(f"state.url {shown_url(url)!r} needs a bucket and an object path")
     return parts.scheme, parts.netloc, key
 
 

@@ -337,3 +337,27 @@ def test_a_service_error_text_cannot_drive_the_terminal(
     assert "forged line" in said and not any(
         line.startswith("Error: forged") for line in said.splitlines()
     )
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "state: {url: 'https://alice:s3cret@bucket/state.json'}\n",
+        "state: {url: 's3://bucket/state.json', endpoint: 'http://alice:s3cret@10.1.1.1:9000'}\n",
+        "delivery: {uploadTo: 's3://b/p', uploadEndpoint: 'http://alice:s3cret@10.1.1.1:9000'}\n",
+    ],
+    ids=["state-url", "state-endpoint", "upload-endpoint"],
+)
+def test_a_rejected_url_never_echoes_its_secret(repo: Repo, cli: Cli, config: str) -> None:
+    repo.write("clearsky.yaml", "apiVersion: clearsky-orders/v1\nkind: Config\n" + config)
+    refused = cli("validate")
+    assert refused.code == 1, refused.out + refused.err
+    assert "s3cret" not in refused.out + refused.err and "alice" not in refused.err
+
+
+def test_an_api_url_with_a_query_is_printed_without_it(
+    repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLEARSKY_API_KEY", KEY_A)
+    refused = cli("plan", "--api-url", "https://api.example.test/?token=s3cret")
+    assert refused.code == 1 and "s3cret" not in refused.err and "?..." in refused.err
