@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import threading
 import time
@@ -104,10 +105,31 @@ def start_logging(debug: bool) -> None:
         logger.setLevel(logging.WARNING)
         return
     target = os.environ.get("CLEARSKY_LOG_FILE")
-    handler = logging.FileHandler(target) if target else logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_log_file(target) if target else sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     logger.handlers = [handler]
     logger.setLevel(level)
+
+
+def _log_file(target: str) -> typing.TextIO:
+    """CLEARSKY_LOG_FILE opened to append: a regular file (made if missing), never through a
+    symlink; anything else is one message."""
+    from reconciler.errors import ConfigurationError
+
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(target, flags | os.O_NONBLOCK, 0o600)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"CLEARSKY_LOG_FILE {one_line(target, 200)!r}: cannot be opened to append "
+            f"({exc.strerror or type(exc).__name__}; a symlink is not followed)"
+        ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ConfigurationError(
+            f"CLEARSKY_LOG_FILE {one_line(target, 200)!r} is not a regular file"
+        )
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 def start_progress() -> None:
