@@ -8,6 +8,8 @@ root with the paths of this folder.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from reconciler.domain.calendar import next_month_start
 from reconciler.errors import ConfigurationError
+from reconciler.files import create_file, folders_below
 
 CI_TARGETS = {
     "github": ("ci/github-actions.yml", Path(".github/workflows/tasking-orders.yml")),
@@ -45,22 +48,39 @@ def scaffold(folder: Path, ci: str | None = None) -> Scaffold:
     schemas = rendered_schemas()
     for name in SCHEMA_NAMES.values():
         files[folder / ".clearsky" / "schemas" / name] = schemas[name]
+    bases = dict.fromkeys(files, folder)
     if ci is not None:
         source, target = CI_TARGETS[ci]
         root = _repository_root(folder)
         where = folder.resolve().relative_to(root.resolve()).as_posix()
+        if not SAFE_FOLDER.fullmatch(where):
+            raise ConfigurationError(
+                f"the folder {where!r} has characters a CI job's shell or expressions would "
+                "read as code; for --ci, name it with letters, digits, '.', '_', '-' and '/'. "
+                "Nothing was written"
+            )
         text = template(source).replace("orders/", "" if where == "." else f"{where}/")
         files[root / target] = text
+        bases[root / target] = root
     existing = [p for p in files if p.exists() or p.is_symlink()]
     if existing:
         raise ConfigurationError(
             f"{', '.join(str(p) for p in existing)} already exist(s); init never overwrites. "
             "Nothing was written"
         )
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    try:  # never through a symlink (a committed .clearsky/, say): every folder first
+        for path in files:
+            folders_below(bases[path], path.parent)
+        for path, text in files.items():
+            with os.fdopen(create_file(path), "w", encoding="utf-8") as out:
+                out.write(text)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write {path}: {exc}") from None
     return Scaffold(list(files))
+
+
+SAFE_FOLDER = re.compile(r"[A-Za-z0-9._/-]+")
+"""What a folder's path may hold to be written into a CI job's scripts as it is."""
 
 
 def _repository_root(folder: Path) -> Path:
