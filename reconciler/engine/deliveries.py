@@ -51,7 +51,7 @@ def settle(
 ) -> OrderDelivery:
     """The command line's settings (`given`) over the manifest's over clearsky.yaml's."""
     merged: dict[str, Any] = config.model_dump(
-        exclude_none=True, exclude={"out", "layout", "upload_endpoint"}
+        exclude_none=True, exclude={"out", "layout", "upload_endpoint", "allowed_uploads"}
     )
     merged.update(manifest)
     merged.update({k: v for k, v in given.items() if v is not None and k not in COMMAND_LINE_ONLY})

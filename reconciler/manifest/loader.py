@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -174,11 +175,49 @@ def finish(job: Job, chunks: Sequence[Chunk]) -> Manifests:
     problems = Problems([p for c in chunks for p in c.problems])
     _check_unique_names([n for c in chunks for n in c.names], problems)
     orders = tuple(o for c in chunks for o in c.orders)
+    _check_uploads(orders, job.config.delivery.allowed_uploads, problems)
     if problems:  # every problem at once: the AOIs left unread too
         _read_unread(orders, lambda order: False, problems)
     problems.raise_if_any()
-    notes = tuple(sorted(n for c in chunks for n in c.notes))
+    notes = tuple(sorted([*(n for c in chunks for n in c.notes), *problems.notes]))
     return Manifests(job.root, job.config, job.config_file, orders, job.files, notes)
+
+
+def _check_uploads(
+    orders: Sequence[DesiredOrder], allowed: Sequence[str], problems: Problems
+) -> None:
+    """Where a manifest's own delivery sends its files: only to a host or bucket clearsky.yaml
+    allows (delivery.allowedUploads), and then said in every plan (a pull request could
+    otherwise send every image anywhere, with a plan that says 'no changes')."""
+    kept = {a.lower() for a in allowed}
+    for order in orders:
+        given = dict(order.delivery)
+        for field_, url in (
+            ("uploadUrl", given.get("upload_url")),
+            ("uploadTo", given.get("upload_to")),
+        ):
+            if not isinstance(url, str):
+                continue
+            where = (urlsplit(url.replace("{", "").replace("}", "")).hostname or "").lower()
+            path = f"delivery.{field_}"
+            if where not in kept:
+                problems.add(
+                    order.source.file,
+                    order.source.line,
+                    order.name,
+                    path,
+                    f"a manifest may send its files only where clearsky.yaml allows: add "
+                    f"{where!r} to delivery.allowedUploads there, or give the destination on "
+                    "the command line (pull --upload-url-template)",
+                )
+            else:
+                problems.note(
+                    order.source.file,
+                    order.source.line,
+                    order.name,
+                    path,
+                    f"pull uploads this order's files to {where} (allowed by clearsky.yaml)",
+                )
 
 
 def read_aois(manifests: Manifests, keep: Callable[[DesiredOrder], bool]) -> None:

@@ -7,10 +7,13 @@ order must have is checked when the manifest is resolved (see resolve.py).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
+
+from reconciler.loopback import is_loopback
 
 API_VERSION = "clearsky-orders/v1"
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -147,6 +150,24 @@ class Delivery(_Strict):
         "standard environment variables).",
     )
 
+    @field_validator("upload_url")
+    @classmethod
+    def _encrypted_url(cls, value: str | None) -> str | None:
+        return _encrypted(value, "uploadUrl")
+
+
+def _encrypted(value: str | None, field: str) -> str | None:
+    """Plain http only to loopback: a presigned URL or an access key id travels in it."""
+    if value is None:
+        return value
+    parts = urlsplit(value.replace("{", "").replace("}", ""))
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        raise ValueError(
+            f"{field} sends the files over plain http to {parts.hostname}: use https (plain "
+            "http only to this machine)"
+        )
+    return value
+
 
 class DeliverySettings(Delivery):
     """clearsky.yaml `delivery`: defaults for every manifest's `delivery`, and the folder."""
@@ -166,6 +187,18 @@ class DeliverySettings(Delivery):
         pattern=r"^https?://[^@?#\s]+$",
         description="For uploadTo s3://: an S3-compatible server's URL (MinIO, Ceph, R2, ...).",
     )
+    allowed_uploads: list[Annotated[str, StringConstraints(max_length=253)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Hosts (of uploadUrl) and buckets (of uploadTo) a manifest's own delivery "
+        "may name. Upload destinations come from here and the command line; a manifest that "
+        "names another is an error, and one it may name is shown in every plan.",
+    )
+
+    @field_validator("upload_endpoint")
+    @classmethod
+    def _encrypted_endpoint(cls, value: str | None) -> str | None:
+        return _encrypted(value, "uploadEndpoint")
 
 
 class TaskingOrderManifest(_Strict):

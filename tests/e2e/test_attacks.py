@@ -361,3 +361,39 @@ def test_an_api_url_with_a_query_is_printed_without_it(
     monkeypatch.setenv("CLEARSKY_API_KEY", KEY_A)
     refused = cli("plan", "--api-url", "https://api.example.test/?token=s3cret")
     assert refused.code == 1 and "s3cret" not in refused.err and "?..." in refused.err
+
+
+def test_a_manifest_cannot_send_the_imagery_where_clearsky_yaml_does_not_allow(
+    repo: Repo, cli: Cli
+) -> None:
+    upload = "delivery: {uploadUrl: 'https://evil.example.test/{name}/{date}.tif'}\n"
+    repo.write("aarhus-bay.yaml", manifest("aarhus-bay") + upload)
+    refused = cli("validate")
+    assert refused.code == 1 and "delivery.uploadUrl" in refused.err
+    assert "allowedUploads" in refused.err
+    assert cli("plan", "--sandbox").code == 1
+    repo.write(
+        "clearsky.yaml",
+        "apiVersion: clearsky-orders/v1\nkind: Config\n"
+        "delivery: {allowedUploads: [evil.example.test]}\n",
+    )
+    assert cli("validate").code == 0
+    planned = cli("plan", "--sandbox")
+    assert "pull uploads this order's files to evil.example.test" in planned.out  # shown
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "code"), [("http://10.1.1.1:9000", 1), ("http://127.0.0.1:9000", 0)]
+)
+def test_plain_http_uploads_go_only_to_this_machine(
+    repo: Repo, cli: Cli, endpoint: str, code: int
+) -> None:
+    repo.write(
+        "clearsky.yaml",
+        "apiVersion: clearsky-orders/v1\nkind: Config\n"
+        f"delivery: {{uploadTo: 's3://bucket/p', uploadEndpoint: '{endpoint}'}}\n",
+    )
+    checked = cli("validate")
+    assert checked.code == code, checked.err
+    if code:
+        assert "plain http" in checked.err
