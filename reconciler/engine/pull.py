@@ -440,7 +440,7 @@ async def _fetch(
                 outcome, detail = "downloaded", f"{size} bytes"
         except AuthError:
             raise
-        except (ApiError, OSError, ConfigurationError) as error:
+        except (ClearskyOrdersError, OSError) as error:  # this date fails; the others go on
             message = str(error)  # what the service answered (status, code, text) and where
             result.failed.append((job, message))
             outcome, detail = "failed", message

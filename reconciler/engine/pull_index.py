@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,9 +33,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+LAST_DAY = date(2999, 12, 31)
+"""No imagery date lies beyond it: a later one in an index is not one this tool wrote (and
+9999-12-31 plus a day is beyond what a date can hold)."""
+Day = Annotated[date, Field(le=LAST_DAY)]
+
+
 class Entry(_Strict):
     order: str = Field(max_length=64)
-    date: date
+    date: Day
     request: str = Field(max_length=64)
     size: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -43,7 +49,7 @@ class Entry(_Strict):
 
 class Upload(_Strict):
     order: str = Field(max_length=64)
-    date: date
+    date: Day
     request: str = Field(max_length=64)
     to: str = Field(max_length=4000)
 
@@ -52,7 +58,7 @@ class IndexDocument(_Strict):
     version: int = Field(1, ge=1, le=1)
     files: dict[str, Entry] = Field(default_factory=dict)
     uploads: dict[str, Upload] = Field(default_factory=dict)
-    pulled: dict[str, date] = Field(default_factory=dict)
+    pulled: dict[str, Day] = Field(default_factory=dict)
 
 
 @dataclass

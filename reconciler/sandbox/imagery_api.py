@@ -3,6 +3,7 @@ an UploadUrl), the composite credit estimate, input products and acquisition pla
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +54,7 @@ class ImageryApi:
             else:
                 area = _geometry(b)
                 bands = len(imagery.band_names(str(b.get("bandnames") or "all")))
-                resolution = int(b.get("resolution") or 10)
+                resolution = _resolution(b)
                 self._check_size(area, bands)
             km2 = area_km2(downloads.multi(area))
             pixels = km2 * 1e6 / resolution**2
@@ -78,7 +79,7 @@ class ImageryApi:
             area = _geometry(b)
             day = _day(b.get("date"), "Date")
             bands = imagery.band_names(str(b.get("bandnames") or "all"))
-            resolution = int(b.get("resolution") or 10)
+            resolution = _resolution(b)
             epsg = int(b.get("epsgprojection") or 4326)
             data_type = _data_type(b)
             self._check_size(area, len(bands))
@@ -87,7 +88,9 @@ class ImageryApi:
             if grid.width * grid.height > MAX_PIXELS:
                 raise ImageryRefused("Resolution", "Area limit exceeded at this resolution.", 1004)
             shown = self._imaged(account, area, day, b)
-            data = imagery.geotiff(grid, bands, data_type, day, imagery.in_crs(shown, epsg))
+            data = await asyncio.to_thread(  # a large image is drawn off the event loop
+                imagery.geotiff, grid, bands, data_type, day, imagery.in_crs(shown, epsg)
+            )
             self._charge(account, downloads.credits(area, len(bands), resolution))
             return await self._deliver(b, data, f"composite-{day.isoformat()}.tif")
 
@@ -116,15 +119,15 @@ class ImageryApi:
                     "47000 for automatic UTM).",
                 )
             bands = imagery.band_names(str(b.get("bandnames") or "all"))
-            resolution = int(b.get("resolution") or 10)
-            if not 10 <= resolution <= 1000:
-                raise ImageryRefused("Resolution", "Resolution must be from 10 to 1000 metres.")
+            resolution = _resolution(b)
             data_type = _data_type(b)
             x0, y0, _, _ = ref.utm_box().bounds
             side = MINI_M if mini else TILE_M
             grid = imagery.square_grid(x0, y0, side, ref.epsg, float(resolution))
             shown = self._imaged(account, area, day, {**b, "allowpartialimage": True})
-            data = imagery.geotiff(grid, bands, data_type, day, imagery.in_crs(shown, ref.epsg))
+            data = await asyncio.to_thread(
+                imagery.geotiff, grid, bands, data_type, day, imagery.in_crs(shown, ref.epsg)
+            )
             self._charge(account, downloads.credits(area, len(bands), resolution))
             return await self._deliver(b, data, f"{ref.guid}-{day.isoformat()}.tif")
 
@@ -231,6 +234,14 @@ def _tile_ref(b: dict[str, Any]) -> TileRef | None:
                 raise ImageryRefused(field, f"{field} does not name a known tile.")
             return ref
     return None
+
+
+def _resolution(b: dict[str, Any]) -> int:
+    """Metres per pixel, 10 to 1000 (0.0001 divided by zero, and a tiny one is no image)."""
+    given = b.get("resolution") or 10
+    if isinstance(given, bool) or not isinstance(given, int | float) or not 10 <= given <= 1000:
+        raise ImageryRefused("Resolution", "Resolution must be from 10 to 1000 metres.")
+    return int(given)
 
 
 def _data_type(b: dict[str, Any]) -> str:

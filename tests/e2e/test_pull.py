@@ -557,3 +557,39 @@ def test_pull_reads_its_index_and_files_bounded_and_never_hangs(
     index.unlink()
     os.mkfifo(index)
     assert cli("pull", "--auto-approve").code == 1  # at once: no hang
+
+
+def test_a_forged_index_date_is_one_message(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    assert cli("pull", "--auto-approve").code == 0
+    index = repo.root / "imagery" / ".clearsky-pull.json"
+    doc = json.loads(index.read_text())
+    doc["pulled"]["field"] = "9999-12-31"
+    index.write_text(json.dumps(doc))
+    refused = cli("pull", "--auto-approve")
+    assert refused.code == 1 and "not a pull index" in refused.err
+    assert "internal error" not in refused.err
+
+
+def test_an_answer_that_is_no_geotiff_fails_its_date_alone(
+    api_env: Service,
+    repo: Repo,
+    cli: Cli,
+    small: tuple[str, list[date]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reconciler.sandbox import imagery
+
+    _, dates = small
+    real, calls = imagery.geotiff, []
+
+    def sometimes(*args: Any, **kwargs: Any) -> bytes:
+        calls.append(1)
+        return b"<html>not an image</html>" if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(imagery, "geotiff", sometimes)
+    pulled = cli("pull", "--auto-approve")
+    assert pulled.code == 1
+    assert pulled.err.count("failed:") == 1 and "not a GeoTIFF" in pulled.err
+    assert len(list((repo.root / "imagery" / "field").glob("*.tif"))) == len(dates) - 1

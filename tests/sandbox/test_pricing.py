@@ -147,3 +147,24 @@ def test_page_example_area_is_exact(sandbox: Sandbox) -> None:
     found = estimate(sandbox)
     assert (found.area_km2, found.area_km2_before_minimum1_km2_per_aoi) == (931.61, 930.65)
     assert found.cancellation_date == date(2025, 4, 30)
+
+
+@pytest.mark.parametrize("resolution", [0.0001, -10, 5000, "ten"])
+def test_a_resolution_the_service_cannot_draw_is_refused_not_a_crash(
+    sandbox: Sandbox, resolution: object
+) -> None:
+    import httpx
+
+    app = sandbox.app()
+    transport = httpx.ASGITransport(app=app)
+
+    async def ask() -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+            return await client.post(
+                "/api/satelliteimages/process/composite",
+                headers={"x-api-key": "k"},
+                json={"Wkt": AARHUS, "Date": "2025-04-09T00:00:00Z", "Resolution": resolution},
+            )
+
+    answer = asyncio.run(ask())
+    assert answer.status_code == 400 and answer.json()["Error"]["Code"] == 992
