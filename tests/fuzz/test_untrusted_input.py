@@ -227,3 +227,101 @@ def test_the_cli_turns_a_bug_into_one_line(
     assert main(["validate"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("Error: internal error (ZeroDivisionError)") and "Traceback" not in err
+
+
+FIGURES = (
+    st.floats(allow_nan=True, allow_infinity=True)
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.sampled_from(["NaN", "Infinity", "-Infinity", "1e308", "-500", "12.5", "", "x"])
+    | st.none()
+    | st.booleans()
+    | st.lists(st.integers(), max_size=2)
+)
+
+
+@FUZZ
+@given(FIGURES, FIGURES, st.booleans())
+def test_an_estimate_of_any_figures_is_a_price_or_no_price(
+    now: Any, monthly: Any, bounded: bool
+) -> None:
+    from datetime import date as day
+
+    from reconciler.domain.price import is_price
+    from reconciler.engine.pricing import estimate_cost
+    from tests.conftest import spec
+
+    costs: dict[str, Any] = {"CurrentMonthCosts": {"TotalCostEuro": now}}
+    if monthly is not None:
+        costs["RecurringCostsEstimate"] = {"TotalCostEuro": monthly}
+    wire = json.dumps({"Data": {"AreaKm2": 1.0, **costs}, "Succeeded": True}, allow_nan=True)
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=wire.encode()))
+    ordered = spec(end=day(2027, 3, 31)) if bounded else spec()
+
+    async def go() -> None:
+        async with ClearskyClient(
+            api_key="fuzz-key-123456", base_url="https://api.clearsky.vision", transport=transport
+        ) as api:
+            try:
+                cost = await estimate_cost(api, ordered)
+            except ClearskyOrdersError:
+                return  # no price: never 0.00, never NaN
+            assert is_price(cost.current_month) and is_price(cost.next_month)
+
+    asyncio.run(go())
+
+
+@FUZZ
+@given(
+    intents=st.lists(
+        st.fixed_dictionaries(
+            {
+                "kind": st.sampled_from(["create", "cancel", "bogus", ""]),
+                "name": st.sampled_from(["a", "b", "x", "", "A B"]),
+                "guid": st.sampled_from(["g1", "g2", "", "../x"]),
+            }
+        ),
+        max_size=4,
+    )
+)
+def test_intents_added_to_a_sealed_state_are_never_trusted(
+    intents: list[dict[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from reconciler.planning import StateEntry
+    from reconciler.state import Sealer, State
+
+    sealer = Sealer.for_api_key("fuzz-seal-key")
+    states = StateFile(tmp_path_factory.mktemp("t") / "state.json", sealer)
+    states.save(State(orders={"a": StateEntry("g1")}))
+    body = json.loads(states.path.read_text())
+    body["intents"] = intents
+    states.path.write_text(json.dumps(body))
+    try:
+        state = states.load()
+    except ClearskyOrdersError:
+        return
+    assert state.trusted_intents == () or not intents
+
+
+@FUZZ
+@given(pulled=st.dates(), made=st.dates())
+def test_a_pull_index_date_is_refused_or_can_be_stepped_from(
+    pulled: Any, made: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from datetime import timedelta
+
+    folder = tmp_path_factory.mktemp("d")
+    doc = {
+        "version": 1,
+        "files": {
+            "a/x.tif": {"order": "g", "date": made.isoformat(), "request": "r", "size": 1,
+                        "sha256": "0" * 64}
+        },
+        "pulled": {"a": pulled.isoformat()},
+    }  # fmt: skip
+    (folder / INDEX_NAME).write_text(json.dumps(doc))
+    try:
+        index = PullIndex.open(folder)
+    except ClearskyOrdersError:
+        return
+    last = index.pulled("a")
+    assert last is not None and last + timedelta(days=1) > last
