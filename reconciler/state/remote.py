@@ -208,14 +208,20 @@ class RemoteState:
         )
 
     def _holder(self) -> dict[str, Any] | None:
-        found = self._get(self.key + ".lock", limit=MAX_LOCK_BYTES)
+        """Who holds the lock; a lock object that cannot be read (too large, not JSON) has the
+        id 'unreadable', which force-unlock accepts (a word: pasted in a shell, '?' globs)."""
+        unreadable = {"id": "unreadable", "who": "a lock object that cannot be read"}
+        try:
+            found = self._get(self.key + ".lock", limit=MAX_LOCK_BYTES)
+        except StateError:
+            return {**unreadable, "who": f"a lock object over {MAX_LOCK_BYTES // 1024} KiB"}
         if found is None:
             return None
         try:
             holder = json.loads(found[0])
         except ValueError:
-            return {"id": "?", "who": "an unreadable lock object"}
-        return holder if isinstance(holder, dict) else {"id": "?", "who": "an unreadable lock"}
+            return unreadable
+        return holder if isinstance(holder, dict) else unreadable
 
     # -- the object store ------------------------------------------------------------------
 

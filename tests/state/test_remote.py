@@ -156,3 +156,16 @@ def test_an_unreadable_state_object_is_a_located_error(bucket: Bucket) -> None:
     s3.put_object(Bucket=bucket.name, Key="team/state.json", Body=json.dumps({"version": 1}))
     with pytest.raises(StateError, match="lineage"):
         remote(bucket).load()
+
+
+def test_a_lock_object_too_large_to_read_can_still_be_forced_away(bucket: Bucket) -> None:
+    state = remote(bucket)
+    state._put(state.key + ".lock", b"x" * (70 * 1024), None)
+    with (
+        pytest.raises(StateLockedError, match=r"over 64 KiB.*force-unlock unreadable"),
+        remote(bucket).lock(),
+    ):
+        pass
+    assert remote(bucket).force_unlock("unreadable").startswith("removed the lock")
+    with remote(bucket).lock():
+        pass
