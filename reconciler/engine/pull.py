@@ -288,7 +288,9 @@ def _dates_job(
         )
         delivered = set(dates_for(answer.model_image_dates, spec.model, spec.constellations))
         cadence = image_dates(spec.reference_date, spec.image_frequency, start, until)
-        return [d for d in cadence if d in delivered]
+        # files pulled before the window that were removed since (or changed size) come again
+        gone = {d for d in plan.index.gone(item.order.guid, plan.out) if d < start}
+        return sorted({d for d in cadence if d in delivered} | gone)
 
     return job
 

@@ -103,6 +103,22 @@ class PullIndex:
         except OSError:
             return False  # gone, a symlink, a FIFO, a device: fetched again
 
+    def gone(self, order: str, folder: Path) -> set[date]:
+        """The dates of `order`'s recorded files that are no longer there as recorded: removed,
+        or of another size (cheap to tell; a file changed in place with its size kept is
+        found when its date is pulled again, with --since)."""
+        out = set()
+        for relpath, entry in self.doc.files.items():
+            if entry.order.lower() != order.lower():
+                continue
+            try:
+                same = (folder / relpath).lstat().st_size == entry.size
+            except OSError:
+                same = False
+            if not same:
+                out.add(entry.date)
+        return out
+
     def uploaded(self, key: str, request: str) -> bool:
         entry = self.doc.uploads.get(key)
         return entry is not None and entry.request == request

@@ -593,3 +593,16 @@ def test_an_answer_that_is_no_geotiff_fails_its_date_alone(
     assert pulled.code == 1
     assert pulled.err.count("failed:") == 1 and "not a GeoTIFF" in pulled.err
     assert len(list((repo.root / "imagery" / "field").glob("*.tif"))) == len(dates) - 1
+
+
+def test_a_removed_file_is_fetched_again_by_the_next_pull_without_since(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    _, dates = small
+    assert cli("pull", "--auto-approve").code == 0
+    gone = repo.root / "imagery" / "field" / f"{dates[0].isoformat()}.tif"
+    gone.unlink()
+    again = cli("pull", "--auto-approve", "--format", "json")
+    assert again.code == 0, again.out + again.err
+    assert [f["path"] for f in json.loads(again.out)["downloaded"]] == [f"field/{gone.name}"]
+    assert gone.is_file()
