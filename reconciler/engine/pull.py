@@ -281,15 +281,15 @@ def _dates_job(
         start = max(start, spec.start)
         until = min(options.until or today, today, spec.end or today)
         plan.ranges[name] = (start, until)
+        # files pulled before the window that were removed since (or changed size) come again
+        gone = {d for d in plan.index.gone(item.order.guid, plan.out) if d < start}
         if until < start:
-            return []
+            return sorted(gone)
         answer = await client.available_dates(
             wkt=service_wkt(area), start=start.isoformat(), until=until.isoformat()
         )
         delivered = set(dates_for(answer.model_image_dates, spec.model, spec.constellations))
         cadence = image_dates(spec.reference_date, spec.image_frequency, start, until)
-        # files pulled before the window that were removed since (or changed size) come again
-        gone = {d for d in plan.index.gone(item.order.guid, plan.out) if d < start}
         return sorted({d for d in cadence if d in delivered} | gone)
 
     return job
