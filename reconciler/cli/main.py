@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -163,6 +165,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wrong:
         fail(wrong)
         return 1
+    before = _terminate_as_interrupt()
+    try:
+        return _run(args)
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
+
+
+def _terminate_as_interrupt() -> Any:
+    """SIGTERM (a CI job cancelled, `kill`) ends a run as Ctrl-C does: what is under way is
+    cancelled, so temporary files are removed and apply writes what it did, instead of the
+    process vanishing mid-write. Returns the handler it replaced (None off the main thread)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: signals are not ours to take
+        return None
+
+
+def _run(args: list[str]) -> int:
     try:
         result = cli.main(
             args=args,

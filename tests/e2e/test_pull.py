@@ -606,3 +606,30 @@ def test_a_removed_file_is_fetched_again_by_the_next_pull_without_since(
     assert again.code == 0, again.out + again.err
     assert [f["path"] for f in json.loads(again.out)["downloaded"]] == [f"field/{gone.name}"]
     assert gone.is_file()
+
+
+def test_a_pull_stopped_with_sigterm_leaves_no_temporary_file(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    repo.remove("aarhus-bay.yaml")
+    repo.remove("coast/skagen.yaml")
+    repo.write("field.yaml", manifest("field", SMALL, extra=DELIVERY))
+    guid = running(api_env, SMALL, frequency=1)
+    assert cli("import", "field", guid).code == 0
+    api_env.sandbox.faults.update(latency_ms=300)  # every download is under way a while
+    child = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "pull", "--auto-approve", "--parallelism", "2", "."],
+        cwd=repo.root,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    folder = repo.root / "imagery" / "field"
+    deadline = time.monotonic() + 20
+    while not list(folder.glob(".*.part")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert list(folder.glob(".*.part")), "a download was under way"
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 1 and b"Traceback" not in err
+    assert not list(folder.glob(".*.part"))
