@@ -8,7 +8,9 @@ An estimate without a credit figure the client can read is an error, never zero.
 
 from __future__ import annotations
 
+import asyncio
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +20,7 @@ from pydantic import Field, field_validator
 
 from reconciler.api.client import ClearskyClient, Sink, _read
 from reconciler.api.models import ServiceModel
+from reconciler.errors import TransportError
 
 COMPOSITE_PATH = "/api/satelliteimages/process/composite"
 ESTIMATE_PATH = "/api/satelliteimages/process/composite/estimate"
@@ -196,8 +199,57 @@ async def estimate_credits(
 async def download(
     client: ClearskyClient, source: Source, body: Mapping[str, Any], sink: Sink
 ) -> int:
-    """Download into `sink` (200), or have the service PUT it to the body's UploadUrl (201)."""
-    return await client.post_for_file(source.path, body, sink, limit=MAX_FILE_BYTES)
+    """Download into `sink` (200), or have the service PUT it to the body's UploadUrl (201).
+    An answer longer than the request can produce (`file_bound`) is refused, and so is one
+    that takes longer than such a file could at a crawl (a drip never ends otherwise)."""
+    bound = file_bound(source, body)
+    seconds = GRACE_SECONDS + bound / SLOWEST_BYTES_PER_SECOND
+    try:
+        async with asyncio.timeout(seconds):
+            return await client.post_for_file(source.path, body, sink, limit=bound)
+    except TimeoutError:
+        raise TransportError(
+            f"the file did not arrive within {seconds:.0f} s; it is fetched again next time",
+            method="POST",
+            path=source.path,
+        ) from None
+
+
+GRACE_SECONDS = 60.0
+"""What a download may take beyond its size at the slowest pace (the service draws first)."""
+SLOWEST_BYTES_PER_SECOND = 64 * 1024
+"""A download slower than this on average is given up (and tried again by the next pull)."""
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def file_bound(source: Source, body: Mapping[str, Any]) -> int:
+    """The most bytes the request can produce: its pixels, bands and widest sample, with
+    room for headers and compression that does not shrink; never above MAX_FILE_BYTES."""
+    resolution = body.get("Resolution") or 10
+    metres = float(resolution) if isinstance(resolution, int | float) else 10.0
+    metres = max(metres, 1.0)
+    if source.wkt:
+        numbers = [float(n) for n in _NUMBER.findall(source.wkt)[:200_000]]
+        lons, lats = numbers[0::2], numbers[1::2]
+        if not lons or not lats:
+            return MAX_FILE_BYTES
+        middle = math.radians(max(-89.0, min(89.0, (min(lats) + max(lats)) / 2)))
+        width = (max(lons) - min(lons)) * 111_320 * max(math.cos(middle), 0.01)
+        height = (max(lats) - min(lats)) * 110_574
+    else:
+        width = height = 3_200.0 if source.mini_tile else 51_200.0
+    pixels = (width / metres + 4) * (height / metres + 4)
+    bands = _band_count(str(body.get("Bandnames") or "all"))
+    return int(min(MAX_FILE_BYTES, pixels * bands * 4 * 1.5 + 16 * 1024**2))
+
+
+def _band_count(names: str) -> int:
+    lowered = names.strip().lower()
+    if lowered == "all":
+        return 13  # every band the service may hold, with room
+    if lowered == "rgb":
+        return 3
+    return max(1, len([n for n in names.split(",") if n.strip()]))
 
 
 async def input_products(

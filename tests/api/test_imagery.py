@@ -25,6 +25,7 @@ from reconciler.api.imagery import (
     input_products,
 )
 from reconciler.errors import (
+    ClearskyOrdersError,
     NoImageryError,
     NotCoveredError,
     ServerError,
@@ -199,3 +200,60 @@ def test_an_estimate_without_a_readable_credit_figure_is_an_error_never_zero(
 
     with pytest.raises(TransportError):
         run(estimate_credits(scripted(answer), Source(wkt=SMALL), OPTIONS))
+
+
+def test_an_endless_file_is_cut_at_what_the_request_can_produce() -> None:
+    from reconciler.api.imagery import file_bound
+
+    source = Source(mini_tile="m-1")
+    body = {"Bandnames": "B4", "Resolution": 10}
+    bound = file_bound(source, body)
+    assert 16 * 1024**2 < bound < 20 * 1024**2  # 320 x 320 pixels of one band, and headers
+
+    async def endless() -> Any:
+        yield b"II*\x00"
+        while True:
+            yield b"\x00" * 65536
+
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(
+            200, content=endless(), headers={"content-type": "image/tiff"}
+        )
+    )
+    sink = io.BytesIO()
+
+    async def go() -> None:
+        async with ClearskyClient(
+            api_key="k", base_url="https://api.clearsky.vision", transport=transport, retries=0
+        ) as api:
+            await download(api, source, body, sink)
+
+    with pytest.raises(ClearskyOrdersError):
+        asyncio.run(go())
+    assert len(sink.getvalue()) <= bound
+
+
+def test_a_drip_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.api import imagery as module
+
+    monkeypatch.setattr(module, "GRACE_SECONDS", 0.3)
+    monkeypatch.setattr(module, "SLOWEST_BYTES_PER_SECOND", 10**12)
+
+    async def drip() -> Any:
+        yield b"II*\x00"
+        while True:
+            await asyncio.sleep(0.05)
+            yield b"\x00"
+
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, content=drip(), headers={"content-type": "image/tiff"})
+    )
+
+    async def go() -> None:
+        async with ClearskyClient(
+            api_key="k", base_url="https://api.clearsky.vision", transport=transport, retries=0
+        ) as api:
+            await download(api, Source(mini_tile="m-1"), {}, io.BytesIO())
+
+    with pytest.raises(ClearskyOrdersError, match="did not arrive within"):
+        asyncio.run(go())
