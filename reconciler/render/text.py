@@ -62,15 +62,16 @@ def plan_text(view: PlanView, options: RenderOptions) -> str:
         lines.extend(_change(change, paint, width))
     if shown:
         lines.append("")
-    lines.append(summary_line(doc))
+    lines += _words(summary_line(doc))
     lines += _fitted(cost_line(doc).split("; "), "")
     lines.extend(timeline_lines(doc))
-    lines.extend(f"Note: {plain(note)}" for note in doc.notes)
+    for note in doc.notes:
+        lines += _words(f"Note: {plain(note)}")
     legend = _legend(shown)
     if legend:
         lines.append(legend)
     if _approximate(doc, shown):
-        lines.append(MARKS)
+        lines += _words(MARKS)
     if doc.summary.errors:
         lines.append(
             paint("red", f"{doc.summary.errors} change(s) cannot be applied: see the errors above.")
@@ -132,7 +133,7 @@ def charge_line(doc: PlanDoc) -> str:
     ahead = s.largest_change_ahead
     if ahead is not None and ahead.month != (s.months[1].month if s.months[1:] else ""):
         line += (
-            f", the largest monthly change ahead {money(ahead.change, s.currency)} in {ahead.month}"
+            f"; the largest monthly change ahead {money(ahead.change, s.currency)} in {ahead.month}"
         )
     if s.credits is not None:
         c = s.credits
@@ -270,13 +271,20 @@ def _fitted(parts: list[str], indent: str) -> list[str]:
     """`parts` joined by '; ' on lines of at most WIDTH columns (a part is never split)."""
     lines: list[str] = []
     for part in parts:
-        if lines and len(lines[-1]) + 2 + len(part) <= WIDTH:
+        if lines and len(lines[-1]) + 2 + len(part) + 1 <= WIDTH:  # room for a ';' after
             lines[-1] += f"; {part}"
         else:
             if lines:
                 lines[-1] += ";"
             lines.append(indent + part)
     return lines
+
+
+def _words(text: str) -> list[str]:
+    """A line of the plan's foot on lines of at most WIDTH columns, broken at words."""
+    return textwrap.wrap(
+        text, WIDTH, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    )
 
 
 def _wrapped(text: str) -> list[str]:
@@ -292,7 +300,7 @@ def _wrapped(text: str) -> list[str]:
         break_on_hyphens=False,
     )
     if command:
-        lines.append(f"        clearsky-orders {command}")
+        lines.append(f"      clearsky-orders {command}")
     return lines
 
 

@@ -33,4 +33,4 @@ def test_each_change_fits_80_columns_and_a_hint_stays_whole() -> None:
     text = render("text", plan_view(replace(plan, changes=changes)))
     block = text.split("\n\n")[0].splitlines()[1:]  # the changes, under the headline
     assert block and all(len(x) <= 80 for x in block if "clearsky-orders " not in x)
-    assert "        clearsky-orders tiles suggest skagen --sandbox orders" in block
+    assert "      clearsky-orders tiles suggest skagen --sandbox orders" in block
