@@ -11,6 +11,7 @@ many changes it left out.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,8 +145,13 @@ def _notes(doc: PlanDoc) -> list[str]:
 
 
 def _kept(*cells: str) -> list[str]:
-    """Cells kept on one line at comment width: a figure and its unit, a month span."""
-    return [cell.replace(" ", "\u00a0") for cell in cells]
+    """Cells kept on one line at comment width: a figure and its unit, a month span (no break
+    at a space, nor after a month's hyphen)."""
+    return [cell.replace(" ", "\u00a0").replace("-", "\u2011") if _SPAN.fullmatch(cell)
+            else cell.replace(" ", "\u00a0") for cell in cells]  # fmt: skip
+
+
+_SPAN = re.compile(r"\d{4}-\d{2}( to \d{4}-\d{2})?")
 
 
 def _totals_row(doc: PlanDoc) -> str:
