@@ -20,6 +20,15 @@ def next_month_start(day: date) -> date:
     return month_end(day) + timedelta(days=1)
 
 
+def months_between(first: date, last: date) -> list[date]:
+    """The first day of each month from `first`'s to `last`'s, both included."""
+    out, month = [], month_start(first)
+    while month <= month_start(last):
+        out.append(month)
+        month = next_month_start(month)
+    return out
+
+
 def image_dates(reference: date, every_days: int, start: date, end: date) -> list[date]:
     """Cadence dates (reference + k * every_days) between start and end, both included."""
     if end < start:

@@ -41,6 +41,7 @@ from reconciler.domain.calendar import (
     count_image_dates,
     month_end,
     month_start,
+    months_between,
     next_month_start,
 )
 from reconciler.domain.order import OrderSpec
@@ -92,14 +93,6 @@ def months_of(start: date, count: int) -> list[date]:
     """`count` months from the month of `start`."""
     out, month = [], month_start(start)
     for _ in range(count):
-        out.append(month)
-        month = next_month_start(month)
-    return out
-
-
-def months_between(first: date, last: date) -> list[date]:
-    out, month = [], month_start(first)
-    while month <= month_start(last):
         out.append(month)
         month = next_month_start(month)
     return out

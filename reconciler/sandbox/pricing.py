@@ -49,7 +49,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from reconciler.domain.calendar import image_dates, month_end, month_start, next_month_start
+from reconciler.domain.calendar import (
+    image_dates,
+    month_end,
+    month_start,
+    months_between,
+    next_month_start,
+)
 
 __all__ = [
     "CURRENCY",
@@ -134,14 +140,6 @@ def order_cost(product: Product, dates: int, spent: float) -> float:
 def storage_cost(product: Product, storage_months: int, dates: int) -> float:
     extra = max(storage_months - 1, 0)
     return round(extra * STORAGE_PER_KM2_MONTH * product.billed_km2 * dates, 2)
-
-
-def months_between(first: date, last: date) -> list[date]:
-    out, month = [], month_start(first)
-    while month <= month_start(last):
-        out.append(month)
-        month = next_month_start(month)
-    return out
 
 
 def covered_at_creation(start: date, end: date | None, today: date) -> list[date]:

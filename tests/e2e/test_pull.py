@@ -448,16 +448,21 @@ def test_downloads_run_concurrently_within_the_accounts_connections(
     assert watched.most == 3, "as many as the account allows, and no more"
 
 
-@pytest.mark.parametrize("kill_after", [0.4, 0.9])
-def test_a_pull_killed_midway_leaves_no_broken_file_and_the_next_one_completes(
-    api_env: Service, repo: Repo, cli: Cli, kill_after: float
-) -> None:
+def _daily_field(api_env: Service, repo: Repo, cli: Cli) -> str:
+    """The repository with one managed order over SMALL, imaging every day: its GUID."""
     repo.remove("aarhus-bay.yaml")
     repo.remove("coast/skagen.yaml")
     repo.write("field.yaml", manifest("field", SMALL, extra=DELIVERY))
     guid = running(api_env, SMALL, frequency=1)
     assert cli("import", "field", guid).code == 0
-    dates = delivered(api_env, guid)
+    return guid
+
+
+@pytest.mark.parametrize("kill_after", [0.4, 0.9])
+def test_a_pull_killed_midway_leaves_no_broken_file_and_the_next_one_completes(
+    api_env: Service, repo: Repo, cli: Cli, kill_after: float
+) -> None:
+    dates = delivered(api_env, _daily_field(api_env, repo, cli))
     api_env.sandbox.faults.update(latency_ms=60)
     child = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "pull", "--auto-approve", "--parallelism", "2", "."],
@@ -611,11 +616,7 @@ def test_a_removed_file_is_fetched_again_by_the_next_pull_without_since(
 def test_a_pull_stopped_with_sigterm_leaves_no_temporary_file(
     api_env: Service, repo: Repo, cli: Cli
 ) -> None:
-    repo.remove("aarhus-bay.yaml")
-    repo.remove("coast/skagen.yaml")
-    repo.write("field.yaml", manifest("field", SMALL, extra=DELIVERY))
-    guid = running(api_env, SMALL, frequency=1)
-    assert cli("import", "field", guid).code == 0
+    _daily_field(api_env, repo, cli)
     api_env.sandbox.faults.update(latency_ms=300)  # every download is under way a while
     child = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "pull", "--auto-approve", "--parallelism", "2", "."],
