@@ -29,7 +29,7 @@ from reconciler.engine.pricing import Prefetched, managed_estimates, price
 from reconciler.engine.tiles import tile_notes as tile_suggestions
 from reconciler.engine.workspace import Settings, Workspace, project_dir, workspace_files
 from reconciler.manifest import Manifests, prepare
-from reconciler.planning import Change, Cost, Inputs, Plan, decide, with_money
+from reconciler.planning import Action, Change, Cost, Inputs, Plan, decide, with_money
 from reconciler.planning.annotate import annotate, overlaps
 from reconciler.planning.decide import Open
 from reconciler.planning.footprint import with_footprints
@@ -244,6 +244,12 @@ async def make_plan(
     )
     notes = (*(str(n) for n in snap.manifests.notes), *snap.notes, *tile_notes)
     notes += tuple(n for n in [left_out_note(left_out, scope)] if n)
+    unmanaged = sum(1 for c in changes if c.action == Action.UNMANAGED)
+    if unmanaged:
+        notes += (
+            f"{unmanaged} unmanaged order(s): '{settings.command('import', '--all')}' writes "
+            "a manifest for each, so that the workspace manages them",
+        )
     changes = [with_footprints(c, tiles) for c in changes]
     geometry = asyncio.to_thread(overlaps, changes, snap.manifests.orders, snap.live, tiles)
     live_specs = {o.key: o.spec for o in snap.live if o.spec is not None and o.active}

@@ -1,0 +1,104 @@
+"""Bringing an existing account under management: `import --all` writes a manifest for each
+order made outside the tool, and the next plan has nothing to do. Against the sandbox served
+on loopback, with orders created through the API (not by this tool)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from reconciler.api import ClearskyClient, order_request
+from reconciler.domain.calendar import month_end, month_start, next_month_start
+from tests.conftest import AARHUS, KEY_A, PAGE_WKT, SKAGEN, Repo, Result, Service, spec
+from tests.e2e.test_plan_apply import live_orders, state_of
+
+Cli = Callable[..., Result]
+MULTI = (
+    "MULTIPOLYGON(((10.0 56.0, 10.1 56.0, 10.1 56.1, 10.0 56.1, 10.0 56.0)),"
+    "((10.3 56.0, 10.4 56.0, 10.4 56.1, 10.3 56.1, 10.3 56.0)))"
+)
+
+
+def _made_elsewhere(service: Service) -> list[str]:
+    """Orders of every kind, made through the API as a dashboard or a script would."""
+    from dataclasses import replace
+
+    today = datetime.now(UTC).date()
+    this, following = month_start(today), next_month_start(today)
+    past = month_start(this - timedelta(days=1))
+
+    async def go() -> list[str]:
+        async with ClearskyClient(api_key=KEY_A, base_url=service.url) as api:
+            tiles = (await api.search_tiles(wkt=AARHUS)).tiles
+            minis = await api.search_tiles(tile_guid_for_mini_tiles=tiles[0].tile_guid)
+            specs = [
+                replace(spec(PAGE_WKT), start=following),  # recurring
+                replace(spec(SKAGEN, frequency=5, end=month_end(following)), start=this),
+                replace(spec(MULTI, frequency=7), start=past),  # a backfill
+                replace(spec(AARHUS, frequency=2), start=following, aoi=None,
+                        tiles=frozenset({tiles[0].tile_guid})),
+                replace(spec(AARHUS, frequency=4), start=following, aoi=None,
+                        mini_tiles=frozenset(minis.mini_tiles[:2])),
+            ]  # fmt: skip
+            made = [await api.create_order(order_request(s)) for s in specs]
+            return [m.task_order_guid for m in made]
+
+    return asyncio.run(go())
+
+
+def test_import_all_writes_manifests_that_plan_to_nothing(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    repo.remove("aarhus-bay.yaml")
+    repo.remove("coast/skagen.yaml")
+    made = _made_elsewhere(api_env)
+    dry = cli("import", "--all", "--dry-run", "--format", "json", ".")
+    assert dry.code == 0, dry.out + dry.err
+    assert len(json.loads(dry.out)["written"]) == len(made)
+    assert not (repo.root / "imported").exists()
+
+    done = cli("import", "--all", "--write", "imported", "--format", "json", ".")
+    assert done.code == 0, done.out + done.err
+    written = json.loads(done.out)["written"]
+    assert sorted(w["orderGuid"] for w in written) == sorted(made)
+    assert cli("validate", ".").code == 0
+    planned = cli("plan", "--detailed-exitcode", ".")
+    assert planned.code == 0, planned.out + planned.err
+    assert sorted(e["orderGuid"] for e in state_of(repo)["orders"].values()) == sorted(made)
+
+    again = cli("import", "--all", "--write", "imported", "--format", "json", ".")
+    assert json.loads(again.out)["written"] == []  # nothing twice
+
+    gone = written[0]
+    (repo.root / gone["file"]).unlink()
+    applied = cli("apply", "--auto-approve", ".")
+    assert applied.code == 0, applied.out + applied.err
+    assert "Plan: 0 to create, 0 to replace, 1 to cancel" in applied.out
+    assert gone["name"] not in state_of(repo)["orders"]
+    left = {o.task_order_guid for o in live_orders(api_env)}
+    assert gone["orderGuid"] not in left and len(left) == len(made) - 1  # the one, no other
+
+
+def test_import_all_skips_what_is_not_ours_to_take(api_env: Service, repo: Repo, cli: Cli) -> None:
+    from tests.conftest import running
+
+    automatic = running(api_env, SKAGEN)
+    stored = api_env.sandbox.store
+    account = stored.account(KEY_A)
+    assert account is not None
+    order = next(o for o in stored.orders(account[0]) if o.guid == automatic)
+    stored.update(order, is_automatic=True)
+    found = cli("import", "--all", "--format", "json", ".")
+    skipped = {s["orderGuid"]: s["why"] for s in json.loads(found.out)["skipped"]}
+    assert "made by the service itself" in skipped[automatic]
+    assert json.loads(found.out)["written"] == []
+
+
+def test_a_plan_with_unmanaged_orders_names_the_command_that_adopts_them(
+    api_env: Service, repo: Repo, cli: Cli
+) -> None:
+    _made_elsewhere(api_env)
+    planned = cli("plan", "coast/..")
+    assert "unmanaged order(s): 'clearsky-orders import --all" in " ".join(planned.out.split())
