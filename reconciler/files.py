@@ -143,3 +143,10 @@ def create_file(path: Path) -> int:
             os.unlink(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     return os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o644)
+
+
+def create_new_file(path: Path) -> int:
+    """A new file at `path` for writing; FileExistsError when anything stands there (a file
+    or a symlink is never replaced nor written through)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    return os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o644)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
@@ -292,6 +293,18 @@ def running(
     )
     service.sandbox.store.insert(order)
     return order.guid
+
+
+def aarhus_tiles(service: Service) -> tuple[str, list[str]]:
+    """A tile over AARHUS on the served sandbox, and its minitiles (GUIDs)."""
+
+    async def ask() -> tuple[str, list[str]]:
+        async with ClearskyClient(api_key=KEY_A, base_url=service.url) as api:
+            tiles = (await api.search_tiles(wkt=AARHUS)).tiles
+            minis = await api.search_tiles(tile_guid_for_mini_tiles=tiles[0].tile_guid)
+            return tiles[0].tile_guid, list(minis.mini_tiles)
+
+    return asyncio.run(ask())
 
 
 @pytest.fixture

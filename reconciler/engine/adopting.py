@@ -24,7 +24,7 @@ from reconciler.engine.live import refresh
 from reconciler.engine.plan import open_service
 from reconciler.engine.workspace import Workspace, workspace_files
 from reconciler.errors import ConfigurationError
-from reconciler.files import create_file, folders_below, inside
+from reconciler.files import create_new_file, folders_below, inside
 from reconciler.manifest import load
 from reconciler.planning import StateEntry
 
@@ -157,7 +157,7 @@ def _record(workspace: Workspace, found: Adoption, owner: Any) -> None:
                 raise ConfigurationError(f"{each.file} exists; import never overwrites a file")
         for each in found.written:
             folders_below(workspace.folder, each.file.parent)
-            with os.fdopen(create_file_new(each.file), "w", encoding="utf-8") as out:
+            with os.fdopen(create_new_file(each.file), "w", encoding="utf-8") as out:
                 out.write(each.text)
         files = workspace_files({w.name: str(w.file) for w in found.written}, workspace.folder)
         entries = {
@@ -165,10 +165,3 @@ def _record(workspace: Workspace, found: Adoption, owner: Any) -> None:
             for w in found.written
         }
         states.save(current.owned_by(owner).with_entries(entries))
-
-
-def create_file_new(path: Path) -> int:
-    """A new file at `path`; FileExistsError when anything stands there (never overwritten)."""
-    if path.exists() or path.is_symlink():
-        raise ConfigurationError(f"{path} exists; import never overwrites a file")
-    return create_file(path)

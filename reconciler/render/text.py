@@ -198,10 +198,6 @@ def billing_line(change: ChangeDoc) -> str | None:
     return "; ".join(parts)
 
 
-def _mark(derived: str | None) -> str:
-    return "~" if derived else ""
-
-
 def _legend(shown: list[ChangeDoc]) -> str:
     """What each mark in front of a change means, for the marks this render shows."""
     used = [a for a in SYMBOLS if a != "noop" and any(c.action.value == a for c in shown)]

@@ -4,7 +4,6 @@ and two bands with an index, end to end through pull against the sandbox on loop
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,9 +12,8 @@ import numpy as np
 import pytest
 import rasterio
 
-from reconciler.api import ClearskyClient
 from reconciler.domain.calendar import month_start
-from tests.conftest import AARHUS, KEY_A, Repo, Result, Service, manifest
+from tests.conftest import AARHUS, Repo, Result, Service, aarhus_tiles, manifest
 
 Cli = Callable[..., Result]
 
@@ -25,13 +23,8 @@ def delivering(api_env: Service, repo: Repo, cli: Cli) -> Path:
     """A polygon, a tile and a minitile order from this month, applied; the sandbox's clock a
     day on, so that each has delivered dates."""
 
-    async def guids() -> tuple[str, str]:
-        async with ClearskyClient(api_key=KEY_A, base_url=api_env.url) as api:
-            tiles = (await api.search_tiles(wkt=AARHUS)).tiles
-            minis = await api.search_tiles(tile_guid_for_mini_tiles=tiles[0].tile_guid)
-            return tiles[0].tile_guid, minis.mini_tiles[0]
-
-    tile, mini = asyncio.run(guids())
+    tile, minis = aarhus_tiles(api_env)
+    mini = minis[0]
     start = month_start(datetime.now(UTC).date())
     repo.remove("coast/skagen.yaml")
     repo.write("aarhus-bay.yaml", manifest("aarhus-bay", start=start))

@@ -11,7 +11,17 @@ from datetime import UTC, datetime, timedelta
 
 from reconciler.api import ClearskyClient, order_request
 from reconciler.domain.calendar import month_end, month_start, next_month_start
-from tests.conftest import AARHUS, KEY_A, PAGE_WKT, SKAGEN, Repo, Result, Service, spec
+from tests.conftest import (
+    AARHUS,
+    KEY_A,
+    PAGE_WKT,
+    SKAGEN,
+    Repo,
+    Result,
+    Service,
+    aarhus_tiles,
+    spec,
+)
 from tests.e2e.test_plan_apply import live_orders, state_of
 
 Cli = Callable[..., Result]
@@ -29,18 +39,18 @@ def _made_elsewhere(service: Service) -> list[str]:
     this, following = month_start(today), next_month_start(today)
     past = month_start(this - timedelta(days=1))
 
+    tile, minis = aarhus_tiles(service)
+
     async def go() -> list[str]:
         async with ClearskyClient(api_key=KEY_A, base_url=service.url) as api:
-            tiles = (await api.search_tiles(wkt=AARHUS)).tiles
-            minis = await api.search_tiles(tile_guid_for_mini_tiles=tiles[0].tile_guid)
             specs = [
                 replace(spec(PAGE_WKT), start=following),  # recurring
                 replace(spec(SKAGEN, frequency=5, end=month_end(following)), start=this),
                 replace(spec(MULTI, frequency=7), start=past),  # a backfill
                 replace(spec(AARHUS, frequency=2), start=following, aoi=None,
-                        tiles=frozenset({tiles[0].tile_guid})),
+                        tiles=frozenset({tile})),
                 replace(spec(AARHUS, frequency=4), start=following, aoi=None,
-                        mini_tiles=frozenset(minis.mini_tiles[:2])),
+                        mini_tiles=frozenset(minis[:2])),
             ]  # fmt: skip
             made = [await api.create_order(order_request(s)) for s in specs]
             return [m.task_order_guid for m in made]

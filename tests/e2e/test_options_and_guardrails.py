@@ -9,7 +9,18 @@ from datetime import timedelta
 from pathlib import Path
 
 from reconciler.api import ClearskyClient, order_request
-from tests.conftest import AARHUS, KEY_A, SKAGEN, Repo, Service, flat, manifest, next_month, spec
+from tests.conftest import (
+    AARHUS,
+    KEY_A,
+    SKAGEN,
+    Repo,
+    Service,
+    aarhus_tiles,
+    flat,
+    manifest,
+    next_month,
+    spec,
+)
 from tests.e2e.test_plan_apply import Cli, converge, live_orders, state_of
 
 
@@ -134,13 +145,8 @@ def test_replacing_an_accepted_order_with_an_end_date_is_refused(
 
 
 def test_tile_and_minitile_manifests_plan_and_apply(api_env: Service, repo: Repo, cli: Cli) -> None:
-    async def guids() -> tuple[str, str]:
-        async with ClearskyClient(api_key=KEY_A, base_url=api_env.url) as api:
-            tiles = (await api.search_tiles(wkt=AARHUS)).tiles
-            minis = await api.search_tiles(tile_guid_for_mini_tiles=tiles[0].tile_guid)
-            return tiles[0].tile_guid, minis.mini_tiles[0]
-
-    tile, mini = asyncio.run(guids())
+    tile, minis = aarhus_tiles(api_env)
+    mini = minis[0]
     for name, key, guid in (("tiles", "tiles", tile), ("minis", "miniTiles", mini)):
         text = manifest(name).replace(f'    wkt: "{AARHUS}"', f"    {key}: [{guid}]")
         repo.write(f"{name}.yaml", text)
