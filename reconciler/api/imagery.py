@@ -47,7 +47,11 @@ class CompositeOptions:
     pixel_selection: str = "intersect"
     utm_selection: str = "combined_utm"
     force_pixel_size: bool = True
-    allow_partial: bool = False
+    allow_partial: bool | None = None
+    """None: the service's default for the kind of download (a composite takes only whole
+    images; a tile or minitile, the tile as imaged)."""
+    processing_level: str | None = None
+    """Nimbus only: L1C or L2A."""
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -59,7 +63,7 @@ class CompositeOptions:
             "PixelSelectionMode": self.pixel_selection,
             "UtmDataSelectionMode": self.utm_selection,
             "UtmGridForcePixelResolutionSize": self.force_pixel_size,
-            "AllowPartialImage": self.allow_partial,
+            "AllowPartialImage": bool(self.allow_partial),
         }
 
     def square_fields(self) -> dict[str, Any]:
@@ -71,8 +75,14 @@ class CompositeOptions:
             "Bandnames": self.bands,
             "DataType": self.data_type,
             "UtmDataSelectionMode": self.utm_selection,
-            "AllowPartialImage": True,
+            "AllowPartialImage": True if self.allow_partial is None else self.allow_partial,
         }
+
+    def level_fields(self) -> dict[str, Any]:
+        """Nimbus's processing level, under the docs' name and the official client's."""
+        if self.processing_level is None:
+            return {}
+        return {"ProcessingLevel": self.processing_level, "Level": self.processing_level}
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,7 @@ def download_body(
         "Model": model,
         "SatelliteConstellations": list(constellations),
         "UploadUrl": upload_url,
+        **options.level_fields(),
     }
     if source.mini_tile:
         return {"MiniTileGuid": source.mini_tile, **common, **options.square_fields()}
@@ -122,12 +133,15 @@ def download_body(
 
 
 def estimate_body(source: Source, options: CompositeOptions) -> dict[str, Any]:
+    """The estimate is asked with the download's own settings (resolution and bands change
+    the credits)."""
     if source.tile or source.mini_tile:
         return {
             "Wkt": None,
             "GeoJson": None,
             "TileGuid": source.tile,
             "MiniTileGuid": source.mini_tile,
+            **options.square_fields(),
         }
     return {
         "Wkt": source.wkt,

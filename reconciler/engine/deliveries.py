@@ -23,7 +23,7 @@ from reconciler.oneline import shown_url
 FIELDS = ("name", "date", "tile", "year", "month")
 LAYOUT = "{name}/{date}.tif"
 TILE_LAYOUT = "{name}/{date}/{tile}.tif"
-SETTINGS_ONLY = {"out", "layout", "upload_endpoint"}
+SETTINGS_ONLY = {"out", "layout", "upload_endpoint", "stac"}
 """clearsky.yaml's delivery fields that are not a manifest's."""
 COMMAND_LINE_ONLY = ("layout", "upload_url_template")
 _SAFE_PART = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -51,7 +51,7 @@ def settle(
 ) -> OrderDelivery:
     """The command line's settings (`given`) over the manifest's over clearsky.yaml's."""
     merged: dict[str, Any] = config.model_dump(
-        exclude_none=True, exclude={"out", "layout", "upload_endpoint", "allowed_uploads"}
+        exclude_none=True, exclude={"out", "layout", "upload_endpoint", "allowed_uploads", "stac"}
     )
     merged.update(manifest)
     merged.update({k: v for k, v in given.items() if v is not None and k not in COMMAND_LINE_ONLY})
@@ -71,7 +71,8 @@ def settle(
         pixel_selection=chosen.pixel_selection or "intersect",
         utm_selection=chosen.utm_selection or "combined_utm",
         force_pixel_size=True if chosen.force_pixel_size is None else chosen.force_pixel_size,
-        allow_partial=bool(chosen.allow_partial),
+        allow_partial=chosen.allow_partial,
+        processing_level=chosen.processing_level,
     )
     layout = given.get("layout") or config.layout
     template = given.get("upload_url_template")

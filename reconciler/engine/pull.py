@@ -17,6 +17,7 @@ the parallelism and the account's MaxConcurrentConnections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -51,6 +52,8 @@ from reconciler.engine.footprints import tile_footprints
 from reconciler.engine.live import refresh
 from reconciler.engine.plan import open_service
 from reconciler.engine.pull_index import PullIndex, is_tiff, request_digest
+from reconciler.engine.raster import RasterProblem
+from reconciler.engine.stac import CatalogReport, OrderFacts, sync, write_item
 from reconciler.engine.status import dates_for
 from reconciler.engine.workspace import Workspace, project_dir
 from reconciler.errors import ApiError, AuthError, ClearskyOrdersError, ConfigurationError
@@ -71,6 +74,8 @@ class PullOptions:
     given: Mapping[str, Any] = field(default_factory=dict)
     """Delivery settings from the command line (over the manifests' and clearsky.yaml's), and
     `layout` and `upload_url_template`."""
+    stac: bool = True
+    """Write the STAC catalog (when clearsky.yaml's delivery.stac is not false too)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,12 @@ class PullPlan:
     unread: list[str] = field(default_factory=list)
     """Orders whose delivered dates the service would not tell: a failure of this pull."""
     ranges: dict[str, tuple[date, date]] = field(default_factory=dict)
+    costs: dict[str, float] = field(default_factory=dict)
+    """Each file's estimated processing credits, by its path."""
+    over_budget: str = ""
+    """Why the pull may not go ahead (policy.maxProcessingCredits), when it may not."""
+    orders: dict[str, OrderFacts] = field(default_factory=dict)
+    """What the STAC catalog says of each order, by lower-case GUID; empty: no catalog."""
 
 
 @dataclass
@@ -119,6 +130,7 @@ class PullResult:
     fetched: list[tuple[FileJob, int]] = field(default_factory=list)
     uploaded: list[FileJob] = field(default_factory=list)
     failed: list[tuple[FileJob, str]] = field(default_factory=list)
+    catalog: CatalogReport | None = None
 
 
 Listener = Callable[[str, FileJob, str], None]
@@ -144,26 +156,64 @@ async def pull(
         report("reading the account...")
         live = {o.key: o for o in await refresh(client)}
         chosen = _chosen(workspace, options, manifests.orders, state.orders, live, plan)
-        await _plan_files(client, workspace, options, chosen, plan, day)
-        _check_budget(workspace, plan)
-        if not confirm(plan):
-            return PullResult(plan, declined=True)
+        footprints = await _plan_files(client, workspace, options, chosen, plan, day)
+        if options.stac and workspace.config.delivery.stac:
+            plan.orders = order_facts(state.orders, live, footprints)
+        plan.over_budget = _over_budget(workspace, plan)
+        agreed = confirm(plan)  # shown first, whatever the budget says
+        if plan.over_budget:
+            raise ClearskyOrdersError(plan.over_budget)
+        if not agreed:
+            declined = PullResult(plan, declined=True)
+            if not plan.jobs and plan.orders:  # nothing to fetch: the catalog still follows
+                declined.catalog = sync(plan.out, plan.index, plan.orders)
+            return declined
         result = PullResult(plan)
-        await _fetch(client, workspace, plan, result, listener)
+        try:
+            await _fetch(client, workspace, plan, result, listener)
+        finally:
+            if plan.orders:  # in line with the files, whatever happened to the downloads
+                report("writing the STAC catalog...")
+                result.catalog = sync(plan.out, plan.index, plan.orders)
     _mark_pulled(plan, result)
     plan.index.save()
     return result
 
 
-def _check_budget(workspace: Workspace, plan: PullPlan) -> None:
-    ceiling = workspace.config.policy.max_processing_credits
-    if ceiling is not None and plan.credits > ceiling:
-        raise ClearskyOrdersError(
-            f"policy.maxProcessingCredits: this pull would use an estimated {plan.credits:g} "
-            f"processing credit(s) for {len(plan.jobs)} file(s), over the limit of "
-            f"{ceiling:g}; nothing was downloaded. Pull fewer dates (--since, --until, "
-            "--target) or at a coarser --resolution"
+def order_facts(
+    entries: Mapping[str, Any], live: Mapping[str, LiveOrder], footprints: Mapping[str, Any]
+) -> dict[str, OrderFacts]:
+    """What the catalog says of each order this state manages, by lower-case GUID."""
+    found = {}
+    for name, entry in entries.items():
+        order = live.get(entry.guid.lower())
+        spec = order.spec if order is not None else None
+        if spec is None:
+            found[entry.guid.lower()] = OrderFacts(name=name, guid=entry.guid)
+            continue
+        area = _area(spec, footprints)
+        found[entry.guid.lower()] = OrderFacts(
+            name=name,
+            guid=entry.guid,
+            model=spec.model,
+            constellations=tuple(sorted(spec.constellations)),
+            start=spec.start,
+            end=spec.end,
+            area_bbox=tuple(area.bounds) if area is not None and not area.is_empty else None,
         )
+    return found
+
+
+def _over_budget(workspace: Workspace, plan: PullPlan) -> str:
+    ceiling = workspace.config.policy.max_processing_credits
+    if ceiling is None or plan.credits <= ceiling:
+        return ""
+    return (
+        f"policy.maxProcessingCredits: this pull would use an estimated {plan.credits:g} "
+        f"processing credit(s) for {len(plan.jobs)} file(s), over the limit of "
+        f"{ceiling:g}; nothing was downloaded. Pull fewer dates (--since, --until, "
+        "--target) or at a coarser --resolution"
+    )
 
 
 def _out_folder(workspace: Workspace, options: PullOptions) -> Path:
@@ -231,7 +281,7 @@ async def _plan_files(
     chosen: list[_Chosen],
     plan: PullPlan,
     today: date,
-) -> None:
+) -> Mapping[str, Any]:
     footprints, notes = await tile_footprints([c.order.spec for c in chosen], client)
     plan.notes.extend(notes)
     report(f"asking the service what {len(chosen)} order(s) delivered...")
@@ -257,6 +307,7 @@ async def _plan_files(
             else:
                 plan.jobs.append(job)
     await _estimate(client, plan)
+    return footprints
 
 
 def _dates_job(
@@ -330,6 +381,11 @@ def _jobs(
     constellations = sorted(spec.constellations)
     jobs = []
     options = delivery.options
+    if options.processing_level and spec.model.lower() != "nimbus":
+        raise ConfigurationError(
+            f"{item.desired.name}: delivery.processingLevel is for Nimbus orders only; "
+            f"{spec.model} files come at one level"
+        )
     if per_tile:
         sources = [(g, Source(tile=g)) for g in spec.tiles]
         sources += [(g, Source(mini_tile=g)) for g in spec.mini_tiles]
@@ -394,7 +450,8 @@ async def _estimate(client: ClearskyClient, plan: PullPlan) -> None:
                 "nothing was downloaded"
             )
         costs[key] = answer
-    plan.credits = round(sum(costs[(job.source, job.options)] for job in plan.jobs), 4)
+    plan.costs = {job.relpath: costs[(job.source, job.options)] for job in plan.jobs}
+    plan.credits = round(sum(plan.costs.values()), 4)
 
 
 def _estimate_job(
@@ -438,6 +495,7 @@ async def _fetch(
                 plan.index.record(
                     job.relpath, job.guid, job.day, job.request, plan.out / job.relpath
                 )
+                _write_item(plan, job)
                 result.fetched.append((job, size))
                 outcome, detail = "downloaded", f"{size} bytes"
         except AuthError:
@@ -459,6 +517,15 @@ async def _fetch(
         await asyncio.gather(*(client.limited(_bind(one, job)) for job in plan.jobs))
     finally:
         plan.index.save()
+
+
+def _write_item(plan: PullPlan, job: FileJob) -> None:
+    """The file's STAC item, right after the file (the catalog's links follow at the end)."""
+    order = plan.orders.get(job.guid.lower())
+    if order is None:
+        return
+    with contextlib.suppress(RasterProblem, OSError):  # said by the catalog's sync at the end
+        write_item(plan.out, job.relpath, plan.index.doc.files[job.relpath], order)
 
 
 def _bind(one: Callable[[FileJob], Any], job: FileJob) -> Callable[[], Any]:

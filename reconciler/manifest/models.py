@@ -126,7 +126,12 @@ class Delivery(_Strict):
         None, description="Keep the exact pixel size when reprojecting (default true)."
     )
     allow_partial: bool | None = Field(
-        None, description="Take a date whose image covers only part of the area (default false)."
+        None,
+        description="Take a date whose image covers only part of the area (default false; "
+        "true for tiles and minitiles).",
+    )
+    processing_level: Literal["L1C", "L2A"] | None = Field(
+        None, description="Nimbus orders only: the processing level of the files (L1C or L2A)."
     )
     tiles: Literal["each", "composite"] | None = Field(
         None,
@@ -180,6 +185,11 @@ class DeliverySettings(Delivery):
         max_length=300,
         description="Each file's path under `out`: {name}, {date}, {tile}, {year}, {month}. "
         "Default {name}/{date}.tif, and {name}/{date}/{tile}.tif for tiles.",
+    )
+    stac: bool = Field(
+        True,
+        description="Write a STAC catalog of the pulled files beside them (catalog.json, a "
+        "collection per order, an item per file).",
     )
     upload_endpoint: str | None = Field(
         None,

@@ -49,12 +49,12 @@ class ImageryApi:
         b = lowered(await _json(request))
         with _refusals():
             ref = _tile_ref(b)
+            bands = len(imagery.band_names(str(b.get("bandnames") or "all")))
+            resolution = _resolution(b)
             if ref is not None:
-                area, bands, resolution = ref.lonlat(), len(imagery.ALL_BANDS), 10
+                area = ref.lonlat()
             else:
                 area = _geometry(b)
-                bands = len(imagery.band_names(str(b.get("bandnames") or "all")))
-                resolution = _resolution(b)
                 self._check_size(area, bands)
             km2 = area_km2(downloads.multi(area))
             pixels = km2 * 1e6 / resolution**2
@@ -78,6 +78,7 @@ class ImageryApi:
                 )
             area = _geometry(b)
             day = _day(b.get("date"), "Date")
+            _level(b)
             bands = imagery.band_names(str(b.get("bandnames") or "all"))
             resolution = _resolution(b)
             epsg = int(b.get("epsgprojection") or 4326)
@@ -108,6 +109,7 @@ class ImageryApi:
             if ref is None or ref.is_mini != mini:
                 raise ImageryRefused(field, f"{field} does not name a {field[:-4].lower()}.")
             day = _day(b.get("date"), "Date")
+            _level(b)
             area = ref.lonlat()
             # the tile's own UTM zone (EpsgProjection 47000, automatic UTM, or that zone):
             # another projection is not drawn by the sandbox, and it says so
@@ -124,7 +126,7 @@ class ImageryApi:
             x0, y0, _, _ = ref.utm_box().bounds
             side = MINI_M if mini else TILE_M
             grid = imagery.square_grid(x0, y0, side, ref.epsg, float(resolution))
-            shown = self._imaged(account, area, day, {**b, "allowpartialimage": True})
+            shown = self._imaged(account, area, day, b)
             data = await asyncio.to_thread(
                 imagery.geotiff, grid, bands, data_type, day, imagery.in_crs(shown, ref.epsg)
             )
@@ -242,6 +244,19 @@ def _resolution(b: dict[str, Any]) -> int:
     if isinstance(given, bool) or not isinstance(given, int | float) or not 10 <= given <= 1000:
         raise ImageryRefused("Resolution", "Resolution must be from 10 to 1000 metres.")
     return int(given)
+
+
+def _level(b: dict[str, Any]) -> str | None:
+    """Nimbus's processing level (ProcessingLevel in the docs, Level in the official client):
+    L1C or L2A, and only for Nimbus."""
+    given = [str(b[k]).upper() for k in ("processinglevel", "level") if b.get(k) is not None]
+    if not given:
+        return None
+    if len(set(given)) > 1 or given[0] not in ("L1C", "L2A"):
+        raise ImageryRefused("ProcessingLevel", "ProcessingLevel must be L1C or L2A.")
+    if str(b.get("model") or "").lower() != "nimbus":
+        raise ImageryRefused("ProcessingLevel", "ProcessingLevel applies to Nimbus only.")
+    return given[0]
 
 
 def _data_type(b: dict[str, Any]) -> str:

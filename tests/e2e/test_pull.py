@@ -22,7 +22,6 @@ import rasterio
 from pyproj import Transformer
 from rasterio.io import MemoryFile
 
-from reconciler.domain.calendar import image_dates
 from reconciler.sandbox import Dialect, Sandbox, serve_in_thread
 from reconciler.sandbox.tiles import TileRef, utm_epsg
 from tests.conftest import (
@@ -36,44 +35,10 @@ from tests.conftest import (
     manifest,
     running,
 )
+from tests.e2e.conftest import DELIVERY, SMALL, credits_used, delivered
 
 Cli = Callable[..., Result]
 pytestmark = pytest.mark.slow
-SMALL = "POLYGON((10.00 56.30, 10.06 56.30, 10.03 56.34, 10.00 56.30))"
-"""A triangle of about 11 km2: small files, and pixels outside it to be NODATA."""
-DELIVERY = """\
-delivery:
-  resolution: 80
-  epsg: 32632
-  bands: B4,B3,B2,[B8_B4]
-  dataType: UINT8
-"""
-
-
-def delivered(service: Service, guid: str) -> list[date]:
-    account = service.sandbox.store.account(KEY_A)
-    assert account is not None
-    order = service.sandbox.store.get(account[0], guid)
-    assert order is not None
-    today = datetime.now(UTC).date()
-    return image_dates(order.reference_date, order.image_frequency, order.from_date, today)
-
-
-def credits_used(service: Service) -> float:
-    account = service.sandbox.store.account(KEY_A)
-    assert account is not None
-    return service.sandbox.credits_used.get(account[0], 0.0)
-
-
-@pytest.fixture
-def small(api_env: Service, repo: Repo, cli: Cli) -> tuple[str, list[date]]:
-    """One managed order over SMALL with a delivery block; its delivered dates."""
-    repo.remove("aarhus-bay.yaml")
-    repo.remove("coast/skagen.yaml")
-    repo.write("field.yaml", manifest("field", SMALL, extra=DELIVERY))
-    guid = running(api_env, SMALL, frequency=5)
-    assert cli("import", "field", guid).code == 0
-    return guid, delivered(api_env, guid)
 
 
 def test_pull_downloads_every_delivered_date_as_a_geotiff_and_again_nothing(

@@ -61,6 +61,12 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
     help="Take a date whose image covers only part of the area.",
 )
 @click.option(
+    "--processing-level",
+    type=click.Choice(["L1C", "L2A"]),
+    default=None,
+    help="Nimbus orders: the files' processing level.",
+)
+@click.option(
     "--tiles",
     type=click.Choice(["each", "composite"]),
     default=None,
@@ -73,6 +79,11 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
     metavar="URL",
     help="Have the service PUT each file to this URL ({name}, {date}, {tile} filled in) "
     "[env CLEARSKY_UPLOAD_URL_TEMPLATE]. Never printed past its path.",
+)
+@click.option(
+    "--no-stac",
+    is_flag=True,
+    help="Write no STAC catalog (also delivery.stac: false in clearsky.yaml).",
 )
 @click.option("--auto-approve", is_flag=True, help="Download without asking (for CI).")
 @click.option("--dry-run", is_flag=True, help="Show what would be pulled and its credits; stop.")
@@ -90,8 +101,10 @@ def pull(
     pixel_selection: str | None,
     utm_selection: str | None,
     allow_partial: bool | None,
+    processing_level: str | None,
     tiles: str | None,
     upload_url_template: str | None,
+    no_stac: bool,
     auto_approve: bool,
     dry_run: bool,
     fmt: str,
@@ -106,6 +119,10 @@ def pull(
     renamed when whole. Before anything is downloaded the processing credits are estimated,
     summed and shown; policy.maxProcessingCredits can stop the pull.
 
+    A STAC catalog of the files is kept beside them (<out>/catalog.json: a collection per
+    order, an item per file with its footprint, projection, bands, size and sha256), in line
+    with the files on disk after every pull; --no-stac turns it off.
+
     Exit status: 0 when every file arrived, 1 when any failed (the rest are kept).
 
     \b
@@ -115,7 +132,7 @@ def pull(
       clearsky-orders pull --dry-run orders/          # what it would fetch, and its credits
       clearsky-orders pull --auto-approve --format json orders/ > pulled.json   # in CI
     """
-    from reconciler.engine.pull import PullOptions, PullPlan
+    from reconciler.engine.pull import PullOptions, PullPlan, PullResult
     from reconciler.engine.pull import pull as run_pull
 
     if fmt == "json" and not (auto_approve or dry_run):
@@ -128,6 +145,7 @@ def pull(
         "pixel_selection": pixel_selection,
         "utm_selection": utm_selection,
         "allow_partial": allow_partial,
+        "processing_level": processing_level,
         "tiles": tiles,
         "layout": layout,
         "upload_url_template": upload_url_template,
@@ -137,6 +155,7 @@ def pull(
         until=until.date() if until else None,
         out=out,
         given={k: v for k, v in given.items() if v is not None},
+        stac=not (no_stac or dry_run),
     )
     workspace = open_workspace(settings)
     announce(workspace.target, err=fmt == "json")
@@ -144,9 +163,11 @@ def pull(
 
     def confirm(plan: PullPlan) -> bool:
         if text:
-            for line in _summary(plan):
+            for line in _summary(plan, every_file=dry_run):
                 say(line)
-        if dry_run or not plan.jobs:
+        elif dry_run:  # json: the files it would fetch, then (if over) the budget's error
+            say(_json_report(PullResult(plan, declined=True)))
+        if dry_run or not plan.jobs or plan.over_budget:
             return False
         if auto_approve:
             return True
@@ -157,7 +178,7 @@ def pull(
             say(f"{outcome:>8} {job.relpath}" + (f": {detail}" if outcome == "failed" else ""))
 
     result = run(run_pull(workspace, options, confirm=confirm, listener=tell))
-    if fmt == "json":
+    if fmt == "json" and not dry_run:
         say(_json_report(result))
     elif result.declined and result.plan.jobs and not dry_run:
         say("Pull cancelled; nothing was downloaded.")
@@ -167,6 +188,11 @@ def pull(
             f"Pull complete: {len(result.fetched)} downloaded, {len(result.uploaded)} uploaded, "
             f"{len(result.failed)} failed; files in {relative(result.plan.out)}."
         )
+    if result.catalog is not None and fmt == "text" and result.catalog.items:
+        catalog = result.plan.out / "catalog.json"
+        say(f"STAC catalog: {result.catalog.items} item(s) in {relative(catalog)}.")
+    for problem in result.catalog.problems if result.catalog else []:
+        say(f"warning: {one_line(problem)}", err=True)
     for job, message in result.failed:
         say(
             f"failed: {one_line(job.relpath)} ({job.day.isoformat()}): {one_line(message)}",
@@ -187,7 +213,7 @@ def _epsg(value: str | None) -> int | str | None:
     raise ClearskyOrdersError(f"--epsg {value[:20]!r}: give an EPSG code such as 32632, or utm")
 
 
-def _summary(plan: Any) -> list[str]:
+def _summary(plan: Any, *, every_file: bool = False) -> list[str]:
     lines = [f"note: {n}" for n in plan.notes]
     names = sorted({j.name for j in plan.jobs})
     done = f" ({plan.complete} already complete)" if plan.complete else ""
@@ -202,6 +228,10 @@ def _summary(plan: Any) -> list[str]:
         jobs = [j for j in plan.jobs if j.name == name]
         first, last = min(j.day for j in jobs), max(j.day for j in jobs)
         lines.append(f"  {name}: {len(jobs)} file(s), {first.isoformat()} to {last.isoformat()}")
+        if every_file:
+            lines.extend(
+                f"    {one_line(j.relpath)}  {plan.costs[j.relpath]:g} credit(s)" for j in jobs
+            )
     return lines
 
 
@@ -236,8 +266,23 @@ def _json_report(result: Any) -> str:
                 for j, m in result.failed
             ]
             + [{"error": m} for m in plan.unread],
+            "stac": None
+            if result.catalog is None
+            else {
+                "catalog": str(plan.out / "catalog.json"),
+                "items": result.catalog.items,
+                "written": result.catalog.written,
+                "removed": result.catalog.removed,
+                "problems": result.catalog.problems,
+            },
             "pending": [
-                {"path": j.relpath, "name": j.name, "date": j.day.isoformat()} for j in plan.jobs
+                {
+                    "path": j.relpath,
+                    "name": j.name,
+                    "date": j.day.isoformat(),
+                    "credits": plan.costs.get(j.relpath),
+                }
+                for j in plan.jobs
             ]
             if result.declined
             else [],
