@@ -121,6 +121,8 @@ class PullPlan:
     """Why the pull may not go ahead (policy.maxProcessingCredits), when it may not."""
     orders: dict[str, OrderFacts] = field(default_factory=dict)
     """What the STAC catalog says of each order, by lower-case GUID; empty: no catalog."""
+    buckets: set[str] = field(default_factory=set)
+    """The uploadTo bucket URLs of the selected orders (their catalogs are kept there)."""
 
 
 @dataclass
@@ -131,6 +133,8 @@ class PullResult:
     uploaded: list[FileJob] = field(default_factory=list)
     failed: list[tuple[FileJob, str]] = field(default_factory=list)
     catalog: CatalogReport | None = None
+    bucket_catalogs: dict[str, CatalogReport] = field(default_factory=dict)
+    """By uploadTo URL: the catalog kept beside the uploaded objects."""
 
 
 Listener = Callable[[str, FileJob, str], None]
@@ -159,25 +163,47 @@ async def pull(
         footprints = await _plan_files(client, workspace, options, chosen, plan, day)
         if options.stac and workspace.config.delivery.stac:
             plan.orders = order_facts(state.orders, live, footprints)
+            if any(c.delivery.upload_url and not c.delivery.upload_to for c in chosen):
+                plan.notes.append(
+                    "files the service PUTs to an uploadUrl get no STAC item: this tool cannot "
+                    "read them back (uploadTo a bucket keeps a catalog there)"
+                )
         plan.over_budget = _over_budget(workspace, plan)
         agreed = confirm(plan)  # shown first, whatever the budget says
         if plan.over_budget:
             raise ClearskyOrdersError(plan.over_budget)
         if not agreed:
             declined = PullResult(plan, declined=True)
-            if not plan.jobs and plan.orders:  # nothing to fetch: the catalog still follows
-                declined.catalog = sync(plan.out, plan.index, plan.orders)
+            if not plan.jobs and plan.orders:  # nothing to fetch: the catalogs still follow
+                await _catalogs(workspace, plan, declined)
             return declined
         result = PullResult(plan)
         try:
             await _fetch(client, workspace, plan, result, listener)
         finally:
             if plan.orders:  # in line with the files, whatever happened to the downloads
-                report("writing the STAC catalog...")
-                result.catalog = sync(plan.out, plan.index, plan.orders)
+                await _catalogs(workspace, plan, result)
     _mark_pulled(plan, result)
     plan.index.save()
     return result
+
+
+async def _catalogs(workspace: Workspace, plan: PullPlan, result: PullResult) -> None:
+    report("writing the STAC catalog...")
+    if plan.index.doc.files or (plan.out / "catalog.json").exists():
+        result.catalog = sync(plan.out, plan.index, plan.orders)
+    if not plan.buckets:
+        return
+    from reconciler.engine.stac_bucket import sync_bucket
+    from reconciler.engine.upload_urls import Signer
+
+    fresh = {job.relpath for job in result.uploaded}
+    endpoint = workspace.config.delivery.upload_endpoint
+    for bucket in sorted(plan.buckets):
+        signer = Signer(bucket, endpoint)
+        result.bucket_catalogs[bucket] = await asyncio.to_thread(
+            sync_bucket, signer, plan.index, plan.orders, fresh
+        )
 
 
 def order_facts(
@@ -289,6 +315,7 @@ async def _plan_files(
         [_dates_job(client, c, footprints, options, plan, today) for c in chosen]
     )
     first: dict[str, str] = {}
+    plan.buckets = {c.delivery.upload_to for c in chosen if c.delivery.upload_to}
     for item, dates in zip(chosen, asked, strict=True):
         if isinstance(dates, BaseException):
             if isinstance(dates, AuthError) or not isinstance(dates, ApiError):

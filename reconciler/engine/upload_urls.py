@@ -1,9 +1,12 @@
 """Presigned PUT URLs, one per file, for `delivery.uploadTo` (s3://, gs://, az://): the
 service PUTs each file there. Signing happens here, with the credentials of the standard
-environment variables; nothing is sent to the bucket."""
+environment variables, and sends nothing to the bucket; the few object operations the
+uploads' STAC catalog needs (read an object back, write and remove catalog objects) are here
+too, so that this is the one module of pull that speaks to a bucket."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -28,8 +31,8 @@ class Signer:
         """The object key for a file path from the layout."""
         return f"{self.prefix.rstrip('/')}/{path}" if self.prefix else path
 
-    def url(self, key: str) -> str:
-        import obstore
+    def store(self) -> Any:
+        """The bucket's object store (credentials from the standard environment)."""
         from obstore.store import from_url
 
         if self._store is None:
@@ -48,11 +51,62 @@ class Signer:
                 raise ConfigurationError(
                     f"cannot sign uploads to {self.scheme}://{self.bucket}: {type(exc).__name__}"
                 ) from None
+        return self._store
+
+    def url(self, key: str) -> str:
+        import obstore
+
+        store = self.store()
         try:
-            signed: str = obstore.sign(self._store, "PUT", key, VALID_FOR)
+            signed: str = obstore.sign(store, "PUT", key, VALID_FOR)
         except Exception as exc:  # missing credentials, for one
             raise ConfigurationError(
                 f"cannot sign an upload URL for {self.scheme}://{self.bucket}/{key}: "
                 f"{type(exc).__name__} (are the bucket's credentials in the environment?)"
             ) from None
         return signed
+
+    def size(self, key: str) -> int | None:
+        """The object's size, or None when there is no such object."""
+        import obstore
+
+        try:
+            return int(obstore.head(self.store(), key)["size"])
+        except FileNotFoundError:
+            return None
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        """The object's bytes, streamed."""
+        import obstore
+
+        for chunk in obstore.get(self.store(), key):
+            yield bytes(chunk)
+
+    def read(self, key: str, limit: int) -> bytes | None:
+        """A small object whole, or None when it is missing or larger than `limit`."""
+        import obstore
+
+        try:
+            found = obstore.get(self.store(), key)
+        except FileNotFoundError:
+            return None
+        if int(found.meta["size"]) > limit:
+            return None
+        return bytes(found.bytes())
+
+    def write(self, key: str, body: bytes) -> None:
+        import obstore
+
+        obstore.put(self.store(), key, body)
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        import obstore
+
+        for batch in obstore.list(self.store(), prefix=prefix):
+            for meta in batch:
+                yield str(meta["path"])
+
+    def remove(self, key: str) -> None:
+        import obstore
+
+        obstore.delete(self.store(), key)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from reconciler.domain.calendar import image_dates
-from tests.conftest import KEY_A, Repo, Result, Service, manifest, running
+from tests.conftest import CONFIG, KEY_A, Bucket, Repo, Result, Service, manifest, running
 
 Cli = Callable[..., Result]
 SMALL = "POLYGON((10.00 56.30, 10.06 56.30, 10.03 56.34, 10.00 56.30))"
@@ -46,3 +46,12 @@ def small(api_env: Service, repo: Repo, cli: Cli) -> tuple[str, list[date]]:
     guid = running(api_env, SMALL, frequency=5)
     assert cli("import", "field", guid).code == 0
     return guid, delivered(api_env, guid)
+
+
+def upload_config(bucket: Bucket) -> str:
+    """clearsky.yaml with every pulled file PUT into `bucket` under imagery/."""
+    return (
+        CONFIG
+        + f"delivery:\n  uploadTo: s3://{bucket.name}/imagery\n  uploadEndpoint: "
+        + f"{bucket.endpoint}\n"
+    )

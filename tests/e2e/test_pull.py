@@ -35,7 +35,7 @@ from tests.conftest import (
     manifest,
     running,
 )
-from tests.e2e.conftest import DELIVERY, SMALL, credits_used, delivered
+from tests.e2e.conftest import DELIVERY, SMALL, credits_used, delivered, upload_config
 
 Cli = Callable[..., Result]
 pytestmark = pytest.mark.slow
@@ -193,16 +193,11 @@ def test_the_service_puts_each_file_into_a_bucket_through_a_presigned_url(
     api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]], bucket: Bucket
 ) -> None:
     _, dates = small
-    repo.write(
-        "clearsky.yaml",
-        CONFIG
-        + f"delivery:\n  uploadTo: s3://{bucket.name}/imagery\n  uploadEndpoint: "
-        + f"{bucket.endpoint}\n",
-    )
+    repo.write("clearsky.yaml", upload_config(bucket))
     sent = cli("pull", "--auto-approve", "--since", dates[-2].isoformat())
     assert sent.code == 0, sent.out + sent.err
     assert "X-Amz" not in sent.out + sent.err
-    keys = [k for k in bucket.objects() if k.startswith("imagery/")]
+    keys = [k for k in bucket.objects() if k.startswith("imagery/") and k.endswith(".tif")]
     assert keys == [f"imagery/field/{d.isoformat()}.tif" for d in dates[-2:]]
     import boto3
 

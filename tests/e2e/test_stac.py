@@ -16,7 +16,17 @@ import pytest
 import rasterio
 from rasterio.warp import transform_bounds
 
-from tests.conftest import AARHUS, Repo, Result, Service, aarhus_tiles, manifest, running
+from tests.conftest import (
+    AARHUS,
+    Bucket,
+    Repo,
+    Result,
+    Service,
+    aarhus_tiles,
+    manifest,
+    running,
+)
+from tests.e2e.conftest import upload_config
 from tests.stac_check import validate_catalog
 
 Cli = Callable[..., Result]
@@ -127,3 +137,45 @@ def test_tile_orders_get_an_item_per_tile_and_date_in_their_own_utm_zone(
     for file in items:
         with rasterio.open(file) as ds:
             assert ds.res == (40.0, 40.0) and (ds.width, ds.height) == (80, 80)
+
+
+def _copy_down(bucket: Bucket, prefix: str, into: Path) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=bucket.endpoint)
+    for key in bucket.objects():
+        if key.startswith(prefix):
+            target = into / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=bucket.name, Key=key)["Body"].read())
+
+
+def test_uploads_get_their_catalog_in_the_bucket_pointing_at_the_objects(
+    api_env: Service,
+    repo: Repo,
+    cli: Cli,
+    small: tuple[str, list[date]],
+    bucket: Bucket,
+    tmp_path: Path,
+) -> None:
+    _, dates = small
+    repo.write("clearsky.yaml", upload_config(bucket))
+    sent = cli("pull", "--auto-approve", "--since", dates[-3].isoformat())
+    assert sent.code == 0, sent.out + sent.err
+    assert f"STAC catalog: 3 item(s) in s3://{bucket.name}/imagery/catalog.json" in sent.out
+    assert "imagery/catalog.json" in bucket.objects()
+    assert not (repo.root / "imagery" / "catalog.json").exists()  # nothing downloaded here
+    copy = tmp_path / "copy"
+    _copy_down(bucket, "imagery/", copy)
+    assert len(_items(copy / "imagery")) == 3  # hrefs lead to the uploaded objects
+
+    import boto3
+
+    gone = f"imagery/field/{dates[-1].isoformat()}.tif"
+    boto3.client("s3", endpoint_url=bucket.endpoint).delete_object(Bucket=bucket.name, Key=gone)
+    again = cli("pull", "--auto-approve", "--until", dates[-2].isoformat())
+    assert again.code == 0, again.out + again.err
+    assert f"field_{dates[-1].isoformat()}.json" not in " ".join(bucket.objects())
+    fresh = tmp_path / "fresh"
+    _copy_down(bucket, "imagery/", fresh)
+    assert len(_items(fresh / "imagery")) == 2

@@ -15,7 +15,7 @@ from reconciler.cli.output import format_option, say
 from reconciler.engine import Settings, open_workspace
 from reconciler.engine.workspace import relative
 from reconciler.errors import ClearskyOrdersError
-from reconciler.oneline import one_line
+from reconciler.oneline import one_line, shown_url
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -191,7 +191,12 @@ def pull(
     if result.catalog is not None and fmt == "text" and result.catalog.items:
         catalog = result.plan.out / "catalog.json"
         say(f"STAC catalog: {result.catalog.items} item(s) in {relative(catalog)}.")
-    for problem in result.catalog.problems if result.catalog else []:
+    for bucket, uploaded in result.bucket_catalogs.items():
+        if fmt == "text":
+            say(f"STAC catalog: {uploaded.items} item(s) in {shown_url(bucket)}/catalog.json.")
+    problems = [*(result.catalog.problems if result.catalog else [])]
+    problems += [p for c in result.bucket_catalogs.values() for p in c.problems]
+    for problem in problems:
         say(f"warning: {one_line(problem)}", err=True)
     for job, message in result.failed:
         say(
