@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= build/demo
 CLI := $(abspath $(BIN))/clearsky-orders
 
-.PHONY: install demo test test-fast lint schemas bench bench-quick chaos fuzz clean
+.PHONY: install demo test test-fast lint schemas bench bench-quick chaos fuzz clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,8 @@ install: $(STAMP)
 ## against the embedded sandbox ("No changes"), then status (new orders: Progressing); then,
 ## a day later on the sandbox's clock, pull the imagery (twice: the second fetches nothing;
 ## then one vegetation index, [B8_B4], for one order),
-## the input products behind the last image, and the passes planned for the next week.
+## the input products behind the last image, and the passes planned for the next week; last,
+## the account as a page: build/demo/report/index.html (map, cost chart, health).
 demo: install
 	rm -rf $(DEMO_DIR) && mkdir -p $(dir $(DEMO_DIR)) && cp -r examples/orders $(DEMO_DIR)
 	$(BIN)/python examples/today.py $(DEMO_DIR)
@@ -37,10 +38,21 @@ demo: install
 	cd $(DEMO_DIR) && CLEARSKY_SANDBOX_CLOCK=+1d $(CLI) products aarhus-bay --sandbox . \
 	  --date "$$(ls imagery/aarhus-bay | tail -n 1 | cut -c 1-10)"
 	cd $(DEMO_DIR) && $(CLI) acquisitions aarhus-bay --days 7 --sandbox .
+	cd $(DEMO_DIR) && $(CLI) report --sandbox --out report .
 
 ## test: lint, then the whole suite (slow end-to-end tests included) on 2 workers.
-test: install lint
+test: install lint browser
 	$(BIN)/pytest -n 2 -q
+
+## browser: Debian's Chromium for the HTML pages' browser test, installed when missing and
+## possible (root with apt); without it that one test is skipped and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends chromium >/dev/null) || \
+	      echo "browser: Chromium could not be installed; its test will be skipped"; \
+	    else echo "browser: no Chromium and no way to install it; its test will be skipped"; fi; }
 
 test-fast: install
 	$(BIN)/pytest -q -m "not slow"

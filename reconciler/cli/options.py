@@ -137,6 +137,22 @@ LOCK_OPTION = click.option(
 
 
 SELECT_OPTIONS = CHANGE_OPTIONS[:3]
+
+DAYS_OPTION = click.option(
+    "--days",
+    type=click.IntRange(1, 366),
+    default=30,
+    show_default=True,
+    help="Look back this many days (and always over this month).",
+)
+GRACE_OPTION = click.option(
+    "--grace",
+    type=click.IntRange(0, 60),
+    default=3,
+    show_default=True,
+    help="Days a promised date may be late before the order is Degraded.",
+)
+"""How health is judged: status and report take the same two."""
 """--target, --exclude and --selector: which manifests a command works on."""
 
 

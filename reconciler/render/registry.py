@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.render.document import dump
+from reconciler.render.html import plan_html
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.text import plan_text
 from reconciler.render.view import Areas, PlanView, RenderOptions, plan_view
@@ -24,6 +25,7 @@ RENDERERS: dict[str, Renderer] = {
     "text": plan_text,
     "json": plan_json,
     "markdown": plan_markdown,
+    "html": plan_html,
 }
 """Plan formats by name: what `--format` offers."""
 

@@ -4,6 +4,7 @@ Pure: (workspace, plan view) pairs in, text out.
 - text and Markdown: one section per workspace, each its own plan as the single-workspace
   renderer draws it; the Markdown comment keeps one marker (a CI step finds one comment).
 - JSON: {"workspaces": [{"path": ..., ...the plan document...}]}.
+- HTML: one page, a section per workspace.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from html import escape
 
 from reconciler.render.escape import md, plain
 from reconciler.render.markdown import MARKER
@@ -32,6 +34,15 @@ def render_workspaces(fmt: str, views: Sequence[Section], options: RenderOptions
             },
             indent=2,
         )
+    if fmt == "html":
+        from reconciler.render.html import page, plan_sections
+
+        body = [f"<h1>clearsky-orders: {escape(headline(views))}</h1>"]
+        for number, (path, view) in enumerate(views):
+            body.append(f"<section><h2>Workspace <code>{escape(plain(path))}</code></h2>")
+            body += plan_sections(view, level=3, anchor=f"workspace-{number + 1}")
+            body.append("</section>")
+        return page("clearsky-orders plan", body)
     if fmt == "markdown":
         parts = [f"**clearsky-orders: {headline(views)}**", MARKER]
         for path, view in views:

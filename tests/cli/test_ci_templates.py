@@ -80,3 +80,22 @@ def test_init_never_writes_through_a_symlinked_clearsky_folder(
     assert main(["init", "orders"]) == 1
     assert list(elsewhere.iterdir()) == []
     assert not (tmp_path / "orders" / "clearsky.yaml").exists()  # nothing, not a part
+
+
+def test_the_plan_and_the_account_are_kept_as_pages_and_linked() -> None:
+    workflow = yaml.safe_load(template("ci/github-actions.yml"))
+    for job, command, artifact in (
+        ("plan", "clearsky-orders show --format html plan.json", "plan-page"),
+        ("drift", "clearsky-orders report --out account-report", "account-report"),
+    ):
+        steps = workflow["jobs"][job]["steps"]
+        runs = " ".join(str(s.get("run", "")) for s in steps)
+        assert command in runs
+        upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-"))
+        assert upload["with"]["name"] == artifact and upload["id"] == "page"
+        linked = next(s for s in steps if "PAGE_URL" in str(s.get("env", {})))
+        assert "process.env.PAGE_URL" in linked["with"]["script"]
+    gitlab = yaml.safe_load(template("ci/gitlab-ci.yml"))
+    assert "plan-page/" in gitlab["plan"]["artifacts"]["paths"]
+    assert "account-report/" in gitlab["drift"]["artifacts"]["paths"]
+    assert "$CI_JOB_URL/artifacts/file/plan-page/index.html" in "\n".join(gitlab["plan"]["script"])

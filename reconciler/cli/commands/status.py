@@ -6,7 +6,14 @@ from datetime import date, datetime
 
 import click
 
-from reconciler.cli.options import announce, leading_argument, run, settings_options
+from reconciler.cli.options import (
+    DAYS_OPTION,
+    GRACE_OPTION,
+    announce,
+    leading_argument,
+    run,
+    settings_options,
+)
 from reconciler.cli.output import format_option, say
 from reconciler.cli.workspaces import severest, shown, workspaces
 from reconciler.engine import Settings, open_workspace
@@ -17,20 +24,8 @@ from reconciler.errors import ClearskyOrdersError
 @click.argument("paths", nargs=-1, type=click.Path())
 @settings_options(changes=False)
 @click.option("--all", "everything", is_flag=True, help="Unmanaged active orders too.")
-@click.option(
-    "--days",
-    type=click.IntRange(1, 366),
-    default=30,
-    show_default=True,
-    help="Look back this many days (and always over this month).",
-)
-@click.option(
-    "--grace",
-    type=click.IntRange(0, 60),
-    default=3,
-    show_default=True,
-    help="Days a promised date may be late before the order is Degraded.",
-)
+@DAYS_OPTION
+@GRACE_OPTION
 @click.option(
     "--date",
     "day",
