@@ -118,6 +118,11 @@ def sync(out: Path, index: PullIndex, orders: Mapping[str, OrderFacts]) -> Catal
         kept.setdefault(order.name, {})[path] = (relpath, entry.date, bbox)
     report.removed = _remove_stale(out / STAC_FOLDER, {p for c in kept.values() for p in c})
     for name, items in sorted(kept.items()):
+        try:
+            folders_below(out, out / STAC_FOLDER / name)  # never through a planted symlink
+        except OSError as problem:
+            report.problems.append(f"{STAC_FOLDER}/{name}: no STAC collection: {problem}")
+            continue
         _write_collection(out, facts[name], items)
     report.items = sum(len(c) for c in kept.values())
     _write_catalog(out, sorted(kept))

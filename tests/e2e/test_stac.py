@@ -179,3 +179,23 @@ def test_uploads_get_their_catalog_in_the_bucket_pointing_at_the_objects(
     fresh = tmp_path / "fresh"
     _copy_down(bucket, "imagery/", fresh)
     assert len(_items(fresh / "imagery")) == 2
+
+
+def test_the_catalog_is_never_written_through_a_planted_symlink(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]], tmp_path: Path
+) -> None:
+    _, dates = small
+    out = repo.root / "imagery"
+    assert cli("pull", "--auto-approve", "--since", dates[-1].isoformat()).code == 0
+    elsewhere = tmp_path / "elsewhere"
+    (out / "stac").rename(elsewhere)  # the catalog's folder swapped for a link to elsewhere
+    (out / "stac").symlink_to(elsewhere, target_is_directory=True)
+    collection = elsewhere / "field" / "collection.json"
+    before = collection.stat().st_ino
+    pulled = cli("pull", "--auto-approve")
+    assert pulled.code == 0, pulled.out + pulled.err  # the files arrive
+    assert "no STAC" in pulled.err and "symlink" in pulled.err and "Traceback" not in pulled.err
+    assert collection.stat().st_ino == before, "nothing written through the link"
+    assert sorted(p.name for p in (elsewhere / "field").iterdir()) == sorted(
+        ["collection.json", f"field_{dates[-1].isoformat()}.json"]
+    )

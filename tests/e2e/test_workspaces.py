@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SKAGEN, Result, manifest
+from tests.html_check import Page
 
 Cli = Callable[..., Result]
 CONFIG = "apiVersion: clearsky-orders/v1\nkind: Config\ndefaults: {{storageMonths: {months}}}\n"
@@ -47,6 +48,11 @@ def test_one_plan_shows_every_team_in_a_section_each(teams: Path, cli: Cli) -> N
     charges = [w["summary"]["chargeAtApply"] for w in doc["workspaces"]]
     assert all(c > 0 for c in charges)
     assert f"apply charges {sum(charges):,.2f} EUR now" in planned.out
+    page = Page(cli("plan", "--sandbox", "--format", "html", ".").out)
+    names = [r.attrs["data-name"] for r in page.rows("changes")]
+    assert sorted(names) == ["team-a-order", "team-b-order"]
+    ids = [a["id"] for _, a in page.tags if "id" in a]
+    assert len(ids) == len(set(ids)), "two plans on one page, every id once"
 
 
 def test_one_apply_creates_each_teams_orders_into_its_own_state(teams: Path, cli: Cli) -> None:
