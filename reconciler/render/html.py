@@ -390,6 +390,8 @@ def _next_month(account: AccountView) -> float:
 
 
 def _health_table(account: AccountView) -> str:
+    if not account.orders:
+        return "<p>No managed orders yet: apply the manifests, or import the live orders.</p>"
     rows = []
     for o in account.orders:
         cost = (
