@@ -45,7 +45,19 @@ def sync_bucket(
     signer: Signer, index: PullIndex, orders: Mapping[str, OrderFacts], fresh: set[str]
 ) -> CatalogReport:
     """Bring the catalog under the signer's prefix in line with the uploaded objects the index
-    records (`fresh`: the paths uploaded by this pull, read back whatever their item says)."""
+    records (`fresh`: the paths uploaded by this pull, read back whatever their item says). A
+    bucket that cannot be read or written is one problem in the report, never an error of the
+    pull: the files are where they are either way."""
+    try:
+        return _sync(signer, index, orders, fresh)
+    except Exception as error:  # the store's own kinds, credentials, the network
+        where = f"{signer.scheme}://{signer.bucket}/{signer.key(CATALOG_NAME)}"
+        return CatalogReport(problems=[f"{where}: the STAC catalog was not kept: {_said(error)}"])
+
+
+def _sync(
+    signer: Signer, index: PullIndex, orders: Mapping[str, OrderFacts], fresh: set[str]
+) -> CatalogReport:
     report = CatalogReport()
     kept: dict[str, dict[str, tuple[date, list[float]]]] = {}
     facts: dict[str, OrderFacts] = {}

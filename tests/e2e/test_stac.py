@@ -199,3 +199,14 @@ def test_the_catalog_is_never_written_through_a_planted_symlink(
     assert sorted(p.name for p in (elsewhere / "field").iterdir()) == sorted(
         ["collection.json", f"field_{dates[-1].isoformat()}.json"]
     )
+
+
+def test_a_bucket_that_cannot_hold_the_catalog_is_one_warning(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]], bucket: Bucket
+) -> None:
+    _, dates = small
+    gone = Bucket(bucket.endpoint, f"{bucket.name}-never-made")
+    repo.write("clearsky.yaml", upload_config(gone))
+    pulled = cli("pull", "--auto-approve", "--since", dates[-1].isoformat())
+    assert pulled.code == 1  # the upload itself failed: said, as any failed date
+    assert "the STAC catalog was not kept" in pulled.err and "Traceback" not in pulled.err
