@@ -191,7 +191,11 @@ async def pull(
 async def _catalogs(workspace: Workspace, plan: PullPlan, result: PullResult) -> None:
     report("writing the STAC catalog...")
     if plan.index.doc.files or (plan.out / "catalog.json").exists():
-        result.catalog = sync(plan.out, plan.index, plan.orders)
+        try:
+            result.catalog = sync(plan.out, plan.index, plan.orders)
+        except OSError as error:  # a full disk, a read-only folder: the files stay as they are
+            said = error.strerror or str(error)
+            result.catalog = CatalogReport(problems=[f"the STAC catalog was not kept: {said}"])
     if not plan.buckets:
         return
     from reconciler.engine.stac_bucket import sync_bucket

@@ -210,3 +210,15 @@ def test_a_bucket_that_cannot_hold_the_catalog_is_one_warning(
     pulled = cli("pull", "--auto-approve", "--since", dates[-1].isoformat())
     assert pulled.code == 1  # the upload itself failed: said, as any failed date
     assert "the STAC catalog was not kept" in pulled.err and "Traceback" not in pulled.err
+
+
+def test_a_catalog_folder_that_cannot_be_written_is_one_warning(
+    api_env: Service, repo: Repo, cli: Cli, small: tuple[str, list[date]]
+) -> None:
+    _, dates = small
+    assert cli("pull", "--auto-approve", "--since", dates[-1].isoformat()).code == 0
+    (repo.root / "imagery" / "catalog.json").unlink()
+    (repo.root / "imagery" / "catalog.json").mkdir()  # where the catalog goes: a folder
+    pulled = cli("pull", "--auto-approve")
+    assert pulled.code == 0, pulled.out + pulled.err  # the files arrive all the same
+    assert "the STAC catalog was not kept" in pulled.err and "Traceback" not in pulled.err
