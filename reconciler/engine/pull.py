@@ -53,7 +53,7 @@ from reconciler.engine.live import refresh
 from reconciler.engine.plan import open_service
 from reconciler.engine.pull_index import PullIndex, is_tiff, request_digest
 from reconciler.engine.raster import RasterProblem
-from reconciler.engine.stac import CatalogReport, OrderFacts, sync, write_item
+from reconciler.engine.stac import CATALOG_NAME, CatalogReport, OrderFacts, sync, write_item
 from reconciler.engine.status import dates_for
 from reconciler.engine.workspace import Workspace, project_dir
 from reconciler.errors import ApiError, AuthError, ClearskyOrdersError, ConfigurationError
@@ -190,7 +190,7 @@ async def pull(
 
 async def _catalogs(workspace: Workspace, plan: PullPlan, result: PullResult) -> None:
     report("writing the STAC catalog...")
-    if plan.index.doc.files or (plan.out / "catalog.json").exists():
+    if plan.index.doc.files or (plan.out / CATALOG_NAME).exists():
         try:
             result.catalog = sync(plan.out, plan.index, plan.orders)
         except OSError as error:  # a full disk, a read-only folder: the files stay as they are

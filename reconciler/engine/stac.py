@@ -75,8 +75,24 @@ def item_id(relpath: str) -> str:
     return _ID.sub("_", stem.replace("/", "_")).strip("_")[:200] or "item"
 
 
+def item_key(collection: str, relpath: str) -> str:
+    """Where the item of file `relpath` lies under the catalog's root (a folder or a prefix)."""
+    return f"{STAC_FOLDER}/{collection}/{item_id(relpath)}.json"
+
+
+def collection_key(collection: str) -> str:
+    return f"{STAC_FOLDER}/{collection}/{COLLECTION_NAME}"
+
+
 def item_path(out: Path, collection: str, relpath: str) -> Path:
-    return out / STAC_FOLDER / collection / f"{item_id(relpath)}.json"
+    return out / item_key(collection, relpath)
+
+
+def facts_for(orders: Mapping[str, OrderFacts], guid: str) -> OrderFacts:
+    """The facts of order `guid`, or a collection named after it when this state has none."""
+    return orders.get(guid.lower()) or OrderFacts(
+        name=f"order-{item_id(guid.lower()[:8])}", guid=guid
+    )
 
 
 def write_item(out: Path, relpath: str, entry: Entry, order: OrderFacts) -> Raster:
@@ -85,11 +101,12 @@ def write_item(out: Path, relpath: str, entry: Entry, order: OrderFacts) -> Rast
     path = item_path(out, order.name, relpath)
     folders_below(out, path.parent)
     body = item_body(relpath, entry.date, entry.size, entry.sha256, order, raster)
-    write_atomically(path, _json(body))
+    write_atomically(path, json_bytes(body))
     return raster
 
 
-def _json(body: Mapping[str, Any]) -> bytes:
+def json_bytes(body: Mapping[str, Any]) -> bytes:
+    """A STAC object as written: indented JSON and a final newline."""
     return (json.dumps(body, indent=1) + "\n").encode()
 
 
@@ -102,9 +119,7 @@ def sync(out: Path, index: PullIndex, orders: Mapping[str, OrderFacts]) -> Catal
     for relpath, entry in sorted(index.doc.files.items()):
         if not _still_there(out / relpath, entry.size):
             continue
-        order = orders.get(entry.order.lower()) or OrderFacts(
-            name=f"order-{item_id(entry.order.lower()[:8])}", guid=entry.order
-        )
+        order = facts_for(orders, entry.order)
         facts.setdefault(order.name, order)
         path = item_path(out, order.name, relpath)
         bbox = _current_bbox(path, relpath, entry)
@@ -255,7 +270,7 @@ def _write_collection(
 ) -> None:
     listed = {path.name: (day, bbox) for path, (_, day, bbox) in items.items()}
     body = collection_body(order, listed)
-    write_atomically(out / STAC_FOLDER / order.name / COLLECTION_NAME, _json(body))
+    write_atomically(out / collection_key(order.name), json_bytes(body))
 
 
 def collection_body(
@@ -307,7 +322,7 @@ def _description(order: OrderFacts) -> str:
 
 def _write_catalog(out: Path, collections: Iterable[str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    write_atomically(out / CATALOG_NAME, _json(catalog_body(collections)))
+    write_atomically(out / CATALOG_NAME, json_bytes(catalog_body(collections)))
 
 
 def catalog_body(collections: Iterable[str]) -> dict[str, Any]:
@@ -321,8 +336,6 @@ def catalog_body(collections: Iterable[str]) -> dict[str, Any]:
     _links(catalog, root=f"./{CATALOG_NAME}", parent=None)
     for name in collections:
         catalog.add_link(
-            pystac.Link(
-                "child", f"./{STAC_FOLDER}/{name}/{COLLECTION_NAME}", media_type="application/json"
-            )
+            pystac.Link("child", f"./{collection_key(name)}", media_type="application/json")
         )
     return catalog.to_dict(include_self_link=False, transform_hrefs=False)

@@ -32,9 +32,12 @@ from reconciler.engine.stac import (
     OrderFacts,
     catalog_body,
     collection_body,
+    collection_key,
     describes,
+    facts_for,
     item_body,
-    item_id,
+    item_key,
+    json_bytes,
 )
 from reconciler.engine.upload_urls import Signer
 
@@ -70,17 +73,16 @@ def _sync(
             continue
         if size is None:
             continue  # gone, or in another bucket
-        order = orders.get(upload.order.lower()) or OrderFacts(
-            name=f"order-{item_id(upload.order.lower()[:8])}", guid=upload.order
-        )
+        order = facts_for(orders, upload.order)
         facts.setdefault(order.name, order)
-        name = f"{item_id(relpath)}.json"
-        item_key = signer.key(f"{STAC_FOLDER}/{order.name}/{name}")
-        bbox = None if relpath in fresh else _current(signer, item_key, relpath, upload.date, size)
+        where = item_key(order.name, relpath)
+        name = where.rsplit("/", 1)[1]
+        in_bucket = signer.key(where)
+        bbox = None if relpath in fresh else _current(signer, in_bucket, relpath, upload.date, size)
         if bbox is None:
             try:
                 body = _read_back(signer, key, relpath, upload.date, order)
-                signer.write(item_key, _json(body))
+                signer.write(in_bucket, json_bytes(body))
             except (RasterProblem, OSError, ValueError) as problem:
                 report.problems.append(f"{key}: no STAC item: {_said(problem)}")
                 continue
@@ -93,16 +95,12 @@ def _sync(
     report.removed = _remove_stale(signer, kept)
     for name, items in sorted(kept.items()):
         signer.write(
-            signer.key(f"{STAC_FOLDER}/{name}/{COLLECTION_NAME}"),
-            _json(collection_body(facts[name], items)),
+            signer.key(collection_key(name)),
+            json_bytes(collection_body(facts[name], items)),
         )
-    signer.write(signer.key(CATALOG_NAME), _json(catalog_body(sorted(kept))))
+    signer.write(signer.key(CATALOG_NAME), json_bytes(catalog_body(sorted(kept))))
     report.items = sum(len(c) for c in kept.values())
     return report
-
-
-def _json(body: Mapping[str, Any]) -> bytes:
-    return (json.dumps(body, indent=1) + "\n").encode()
 
 
 def _said(error: BaseException) -> str:
