@@ -21,7 +21,7 @@ from shapely.geometry import MultiPolygon
 
 from reconciler.render.document import ChangeDoc, PlanDoc
 from reconciler.render.escape import plain
-from reconciler.render.markdown import first_line
+from reconciler.render.markdown import change_figures, first_line
 from reconciler.render.svg import Bar, Shape, chart_svg, legend_html, map_svg
 from reconciler.render.text import money
 from reconciler.render.view import PlanView, RenderOptions
@@ -233,19 +233,7 @@ def _changes_table(doc: PlanDoc, shown: Sequence[tuple[ChangeDoc, int]]) -> str:
 
 
 def _change_row(change: ChangeDoc) -> str:
-    e = change.estimate
-    mark = "~" if e and e.approximate else ""
-    now = f"{mark}{money(e.current_month_cost, e.currency)}" if e else ""
-    nxt = f"{mark}{money(e.next_month_cost, e.currency)}" if e else ""
-    gross = (
-        money(change.gross_cost, e.currency, sign=False)
-        if e and change.gross_cost is not None
-        else ""
-    )
-    cover = change.coverage
-    span = ""
-    if cover is not None:
-        span = cover.from_ if cover.to == cover.from_ else f"{cover.from_} to {cover.to}"
+    now, nxt, span, gross = change_figures(change)
     spec = change.desired or change.live or {}
     tiled = isinstance(spec.get("aoi"), dict) and "wkt" not in spec["aoi"]
     area = f"{change.area_km2:,.2f}" if change.area_km2 is not None else "tiles" if tiled else ""

@@ -281,15 +281,12 @@ def _name(change: ChangeDoc) -> str:
     return md(change.name) if change.name else f"(no manifest) {md(change.order_guid)}"
 
 
-def _row(change: ChangeDoc) -> str:
+def change_figures(change: ChangeDoc) -> tuple[str, str, str, str]:
+    """A change's money cells, as every table shows them: at apply, next month (~ when
+    derived), the months its charge covers, and the new order's own cost in all."""
     e = change.estimate
-    area = f"{change.area_km2:,.2f}" if change.area_km2 is not None else "tiles"
-    images = f"{change.images_per_month:g}" if change.images_per_month is not None else ""
     now = (("~" if e.approximate else "") + money(e.current_month_cost, e.currency)) if e else ""
     nxt = (("~" if e.approximate else "") + money(e.next_month_cost, e.currency)) if e else ""
-    flag = " ⚠️" if change.warnings else ""
-    flag += " ⛔" if change.error else ""
-    action = change.action.value
     cover = change.coverage
     span = ""
     if cover is not None:
@@ -299,6 +296,16 @@ def _row(change: ChangeDoc) -> str:
         if e and change.gross_cost is not None
         else ""
     )
+    return now, nxt, span, gross
+
+
+def _row(change: ChangeDoc) -> str:
+    area = f"{change.area_km2:,.2f}" if change.area_km2 is not None else "tiles"
+    images = f"{change.images_per_month:g}" if change.images_per_month is not None else ""
+    now, nxt, span, gross = change_figures(change)
+    flag = " ⚠️" if change.warnings else ""
+    flag += " ⛔" if change.error else ""
+    action = change.action.value
     cells = [
         ICONS[action],
         action,
